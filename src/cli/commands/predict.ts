@@ -1,0 +1,13 @@
+// Placeholder until the owning issue lands; replaced by the real command.
+import type { Command } from '../command.js';
+
+const command: Command = {
+  name: 'predict',
+  summary: 'not built yet',
+  help: 'hotspot predict: not built yet',
+  async run() {
+    console.error('hotspot predict: not built yet');
+    return 1;
+  },
+};
+export default command;
