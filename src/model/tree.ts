@@ -64,6 +64,10 @@ export interface GbdtModel {
   featureImportances?: string;
   /** Raw `pandas_categorical:` line, if any. */
   pandasCategorical?: string;
+  /** `monotone_constraints=` values (-1, 0, 1 per feature), when the model has the line. */
+  monotoneConstraints?: string[];
+  /** Header `key=value` lines hotspot does not interpret, kept in order so that writing preserves them. */
+  extraHeaderLines?: string[];
 }
 
 /** How raw scores become outputs, derived from the objective line. */
