@@ -1,0 +1,108 @@
+// Baseline per cell and hour of day: what a cell's users at risk and expected complaints usually are at this
+// hour. An EWMA follows slow drift; a warm-up prior keeps a fresh cell from alerting on its first busy hour.
+// Cells inside an incident are not learnt from (the caller skips them), so an incident never becomes normal.
+
+export const HOURS_PER_DAY = 24;
+
+export interface BaselineConfig {
+  /** EWMA weight of a new observation once warmed up (≈ 1 / memory in observations). */
+  alpha: number;
+  /** Prior mean of at-risk users per cell-window before a cell has history. */
+  priorUsersAtRisk: number;
+  /** Prior mean of expected complaints per cell-window. */
+  priorExpectedComplaints: number;
+  /** Weight of the prior, in pseudo-observations. */
+  priorWeight: number;
+}
+
+export interface BaselineState {
+  nCells: number;
+  atRisk: number[];
+  expected: number[];
+  count: number[];
+  cellAtRisk: number[];
+  cellExpected: number[];
+  cellCount: number[];
+}
+
+export class CellHourBaseline {
+  // [cell * 24 + hour]
+  private readonly atRisk: Float64Array;
+  private readonly expected: Float64Array;
+  private readonly count: Float64Array;
+  // All hours of a cell: the prior of an hour the cell has not been seen at yet.
+  private readonly cellAtRisk: Float64Array;
+  private readonly cellExpected: Float64Array;
+  private readonly cellCount: Float64Array;
+
+  constructor(
+    readonly nCells: number,
+    private readonly config: BaselineConfig,
+  ) {
+    this.atRisk = new Float64Array(nCells * HOURS_PER_DAY);
+    this.expected = new Float64Array(nCells * HOURS_PER_DAY);
+    this.count = new Float64Array(nCells * HOURS_PER_DAY);
+    this.cellAtRisk = new Float64Array(nCells);
+    this.cellExpected = new Float64Array(nCells);
+    this.cellCount = new Float64Array(nCells);
+  }
+
+  private priorAtRisk(cell: number): number {
+    return this.cellCount[cell] > 0 ? this.cellAtRisk[cell] : this.config.priorUsersAtRisk;
+  }
+
+  private priorExpected(cell: number): number {
+    return this.cellCount[cell] > 0 ? this.cellExpected[cell] : this.config.priorExpectedComplaints;
+  }
+
+  /** Baseline mean of at-risk users for a cell at an hour, blended with the prior while history is short. */
+  usersAtRisk(cell: number, hour: number): number {
+    const i = cell * HOURS_PER_DAY + hour;
+    const n = this.count[i];
+    const w = this.config.priorWeight;
+    return (n * this.atRisk[i] + w * this.priorAtRisk(cell)) / (n + w);
+  }
+
+  expectedComplaints(cell: number, hour: number): number {
+    const i = cell * HOURS_PER_DAY + hour;
+    const n = this.count[i];
+    const w = this.config.priorWeight;
+    return (n * this.expected[i] + w * this.priorExpected(cell)) / (n + w);
+  }
+
+  /** Learns one normal observation. The step is 1/(n+1) until 1/alpha observations, then alpha (an EWMA). */
+  observe(cell: number, hour: number, usersAtRisk: number, expectedComplaints: number): void {
+    const i = cell * HOURS_PER_DAY + hour;
+    const memory = 1 / this.config.alpha;
+    const step = Math.max(this.config.alpha, 1 / (this.count[i] + 1));
+    this.atRisk[i] += step * (usersAtRisk - this.atRisk[i]);
+    this.expected[i] += step * (expectedComplaints - this.expected[i]);
+    if (this.count[i] < memory) this.count[i] += 1;
+    const cellStep = Math.max(this.config.alpha / HOURS_PER_DAY, 1 / (this.cellCount[cell] + 1));
+    this.cellAtRisk[cell] += cellStep * (usersAtRisk - this.cellAtRisk[cell]);
+    this.cellExpected[cell] += cellStep * (expectedComplaints - this.cellExpected[cell]);
+    if (this.cellCount[cell] < memory * HOURS_PER_DAY) this.cellCount[cell] += 1;
+  }
+
+  snapshot(): BaselineState {
+    return {
+      nCells: this.nCells,
+      atRisk: [...this.atRisk],
+      expected: [...this.expected],
+      count: [...this.count],
+      cellAtRisk: [...this.cellAtRisk],
+      cellExpected: [...this.cellExpected],
+      cellCount: [...this.cellCount],
+    };
+  }
+
+  restore(state: BaselineState): void {
+    if (state.nCells !== this.nCells) throw new Error(`baseline snapshot has ${state.nCells} cells, topology has ${this.nCells}`);
+    this.atRisk.set(state.atRisk);
+    this.expected.set(state.expected);
+    this.count.set(state.count);
+    this.cellAtRisk.set(state.cellAtRisk);
+    this.cellExpected.set(state.cellExpected);
+    this.cellCount.set(state.cellCount);
+  }
+}

@@ -1,0 +1,110 @@
+// Detector configuration: named defaults that a (zod-validated) options object overrides.
+import { z } from 'zod';
+import { FAULT_DOMAINS, type FaultDomain } from './cause-domains.js';
+
+/** Used only when the model card gives no operating threshold. */
+export const DEFAULT_OPERATING_THRESHOLD = 0.5;
+export const DEFAULT_BASELINE_ALPHA = 1 / 14; // ≈ two weeks of one hour-of-day slot
+export const DEFAULT_PRIOR_USERS_AT_RISK = 1;
+export const DEFAULT_PRIOR_EXPECTED_COMPLAINTS = 0.5;
+export const DEFAULT_PRIOR_WEIGHT = 2;
+/** Poisson means below this are raised to it: a cell with an empty history is not infinitely surprised. */
+export const DEFAULT_MIN_LAMBDA = 0.5;
+export const DEFAULT_CELL_MIN_USERS_AT_RISK = 3;
+export const DEFAULT_CELL_OPEN_P_VALUE = 1e-3;
+export const DEFAULT_CELL_SUSTAIN_P_VALUE = 0.05;
+export const DEFAULT_ALERT_MIN_USERS_AT_RISK = 5;
+export const DEFAULT_ALERT_MIN_EXPECTED_COMPLAINTS = 2;
+export const DEFAULT_ALERT_OPEN_P_VALUE = 1e-4;
+export const DEFAULT_EXPECTED_RATIO = 4;
+export const DEFAULT_RESOLVE_AFTER_WINDOWS = 3;
+export const DEFAULT_NEIGHBOUR_KM = 2;
+export const DEFAULT_UPDATE_MIN_CHANGE = 0.2;
+export const DEFAULT_UPDATE_MIN_USERS = 3;
+
+const threeAscending = z
+  .tuple([z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative()])
+  .refine(([y, o, r]) => y <= o && o <= r, 'thresholds must ascend: yellow ≤ orange ≤ red');
+
+export const DOMAIN_SCOPES = ['neighbour', 'region', 'network'] as const;
+export type DomainScope = (typeof DOMAIN_SCOPES)[number];
+
+/** Default reach per domain; `domainScope` in the config overrides single entries. */
+export const DEFAULT_DOMAIN_SCOPE: Readonly<Record<FaultDomain, DomainScope>> = {
+  radio: 'neighbour',
+  congestion: 'neighbour',
+  transport: 'neighbour',
+  dns: 'network',
+  pgw_apn: 'network',
+  core: 'network',
+  subscription: 'network',
+};
+
+export const detectorConfigSchema = z.object({
+  /** The model's operating threshold: a user is at risk when probability ≥ threshold. */
+  threshold: z.number().min(0).max(1).default(DEFAULT_OPERATING_THRESHOLD),
+  /** Local time of the network, for the hour-of-day baseline. */
+  utcOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60).default(0),
+  /** vip_at_risk counts subscribers with vip_level ≥ this. */
+  vipMinLevel: z.number().int().min(1).default(1),
+  baseline: z
+    .object({
+      alpha: z.number().gt(0).max(1).default(DEFAULT_BASELINE_ALPHA),
+      priorUsersAtRisk: z.number().nonnegative().default(DEFAULT_PRIOR_USERS_AT_RISK),
+      priorExpectedComplaints: z.number().nonnegative().default(DEFAULT_PRIOR_EXPECTED_COMPLAINTS),
+      priorWeight: z.number().gt(0).default(DEFAULT_PRIOR_WEIGHT),
+      minLambda: z.number().gt(0).default(DEFAULT_MIN_LAMBDA),
+    })
+    .prefault({}),
+  cell: z
+    .object({
+      /** A cell is hot (can start an alert) at ≥ this many at-risk users and a Poisson tail below openPValue. */
+      minUsersAtRisk: z.number().int().min(1).default(DEFAULT_CELL_MIN_USERS_AT_RISK),
+      openPValue: z.number().gt(0).max(1).default(DEFAULT_CELL_OPEN_P_VALUE),
+      /** A cell stays in an alert (hysteresis) while its tail is below this, with ≥ 1 user at risk. */
+      sustainPValue: z.number().gt(0).max(1).default(DEFAULT_CELL_SUSTAIN_P_VALUE),
+    })
+    .prefault({}),
+  alert: z
+    .object({
+      /** Floors: an alert opens only with at least this impact... */
+      minUsersAtRisk: z.number().int().min(1).default(DEFAULT_ALERT_MIN_USERS_AT_RISK),
+      minExpectedComplaints: z.number().nonnegative().default(DEFAULT_ALERT_MIN_EXPECTED_COMPLAINTS),
+      /** ...and significance: Poisson tail of its cells together, or expected complaints ≥ ratio × baseline. */
+      openPValue: z.number().gt(0).max(1).default(DEFAULT_ALERT_OPEN_P_VALUE),
+      expectedRatio: z.number().gt(1).default(DEFAULT_EXPECTED_RATIO),
+      /** Consecutive windows with no cell above its sustain level before the alert resolves. */
+      resolveAfterWindows: z.number().int().min(1).default(DEFAULT_RESOLVE_AFTER_WINDOWS),
+      /** Emit `updated` when users at risk moved by this fraction (and at least updateMinUsers). */
+      updateMinChange: z.number().nonnegative().default(DEFAULT_UPDATE_MIN_CHANGE),
+      updateMinUsers: z.number().int().nonnegative().default(DEFAULT_UPDATE_MIN_USERS),
+    })
+    .prefault({}),
+  /** Cells are neighbours when on the same eNB, the same TAC, or within this distance. */
+  neighbourKm: z.number().nonnegative().default(DEFAULT_NEIGHBOUR_KM),
+  /** How far one incident of a domain reaches: radio faults are local, an HSS fault is network-wide. */
+  domainScope: z.partialRecord(z.enum(FAULT_DOMAINS), z.enum(DOMAIN_SCOPES)).default({}),
+  severity: z
+    .object({
+      /** [yellow, orange, red] lower bounds; the severity is the highest reached by any of the three. */
+      usersAtRisk: threeAscending.default([20, 100, 500]),
+      expectedComplaints: threeAscending.default([2, 10, 40]),
+      vipAtRisk: threeAscending.default([1, 5, 20]),
+    })
+    .prefault({}),
+  /** Weight of moved cause codes against the TreeSHAP share when choosing the suspected cause. */
+  causeCodeWeight: z.number().nonnegative().default(0.25),
+  maxEvidence: z.number().int().min(1).default(5),
+  maxContributions: z.number().int().min(1).default(20),
+  /** Resolved alerts whose affected users are kept for outreach's restoration list. */
+  retainResolvedAlerts: z.number().int().nonnegative().default(1000),
+});
+
+export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
+export type DetectorConfigInput = z.input<typeof detectorConfigSchema>;
+
+export function parseDetectorConfig(input: unknown = {}): DetectorConfig {
+  const parsed = detectorConfigSchema.safeParse(input ?? {});
+  if (!parsed.success) throw new Error(`invalid hotspot detector config: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

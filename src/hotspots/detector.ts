@@ -1,0 +1,776 @@
+// Hotspot detection: per closed window, users at risk and expected complaints per cell against a per-cell,
+// per-hour baseline; hot cells clustered into incidents; one alert per incident through open → updated →
+// resolved with hysteresis. Deterministic: ids and sequence numbers depend only on the input windows, so a
+// restart that replays the same input (or restores a snapshot) produces the same events.
+//
+// Usage:
+//   const detector = new HotspotDetector(topology, subscribers, { threshold: card.threshold });
+//   for (const w of windows) for (const e of detector.onWindow(w)) sink(e);
+//   for (const e of detector.finish()) sink(e);          // end of a finite input (replay)
+//   outreach.onAlertEvent(e, detector.affectedUsers(e.alert.alert_id));
+import { createHash } from 'node:crypto';
+import type { Subscriber, Topology } from '../schema/side-files.js';
+import {
+  severityRank,
+  SEVERITIES,
+  type AffectedUser,
+  type AlertEvent,
+  type AlertRecord,
+  type EvidenceItem,
+  type FeatureContribution,
+  type Severity,
+} from './alert.js';
+import { CellHourBaseline, HOURS_PER_DAY, type BaselineState } from './baseline.js';
+import { FAULT_DOMAINS, mapFeatureDomains, type FaultDomain, type FeatureDomainMap } from './cause-domains.js';
+import {
+  DEFAULT_DOMAIN_SCOPE,
+  parseDetectorConfig,
+  type DetectorConfig,
+  type DetectorConfigInput,
+  type DomainScope,
+} from './detector-config.js';
+import { poissonUpperTail } from './poisson.js';
+import type { ScoredWindow } from './scored-window.js';
+
+const N_DOMAINS = FAULT_DOMAINS.length;
+const LEVEL_NORMAL = 0;
+const LEVEL_WARM = 1; // above baseline enough to keep a cell in an existing alert
+const LEVEL_HOT = 2; // significant on its own: may start an alert
+const SNAPSHOT_VERSION = 1;
+
+/** Counters a caller can report; nothing the detector drops goes uncounted. */
+export interface DetectorStats {
+  windows: number;
+  rows: number;
+  /** Rows whose cell is unknown (NaN or not in the topology): scored, but cannot be placed on the map. */
+  unlocatedRows: number;
+  /** Windows refused (malformed or out of order), with the last reason. */
+  rejectedWindows: number;
+  lastRejection: string | null;
+  events: number;
+}
+
+interface ActiveAlert {
+  id: string;
+  /** Creation order; the oldest alert survives a merge. */
+  ordinal: number;
+  openedAt: number;
+  updatedAt: number;
+  /** Cell indices (into topology.cells) currently in the alert. */
+  cells: Set<number>;
+  quietWindows: number;
+  severity: Severity;
+  cause: FaultDomain;
+  usersAtRisk: number;
+  expected: number;
+  vip: number;
+  baselineAtRisk: number;
+  pValue: number;
+  causeScores: Record<FaultDomain, number>;
+  evidence: EvidenceItem[];
+  contributions: FeatureContribution[];
+  modelVersion: string;
+  affected: Map<number, AffectedUser>;
+  /** What the last emitted event said, to decide whether a change is worth an `updated`. */
+  emitted: { cellsKey: string; usersAtRisk: number; severity: Severity; cause: FaultDomain };
+}
+
+export interface DetectorSnapshot {
+  version: number;
+  sequence: number;
+  ordinal: number;
+  lastWindowStart: number;
+  lastWindowEnd: number;
+  stats: DetectorStats;
+  baseline: BaselineState;
+  alerts: Array<Omit<ActiveAlert, 'cells' | 'affected'> & { cells: number[]; affected: AffectedUser[] }>;
+}
+
+export class HotspotDetector {
+  readonly config: DetectorConfig;
+  readonly stats: DetectorStats = {
+    windows: 0,
+    rows: 0,
+    unlocatedRows: 0,
+    rejectedWindows: 0,
+    lastRejection: null,
+    events: 0,
+  };
+  private readonly baseline: CellHourBaseline;
+  private readonly nCells: number;
+  private readonly cellLat: Float64Array;
+  private readonly cellLon: Float64Array;
+  private readonly cellEnb: Float64Array;
+  private readonly cellTac: Float64Array;
+  private readonly cellRegion: Int32Array;
+  private readonly vipLevelOf = new Map<number, number>();
+  private readonly alerts: ActiveAlert[] = [];
+  private readonly resolved = new Map<string, AffectedUser[]>();
+  private sequence = 0;
+  private ordinal = 0;
+  private lastWindowStart = -Infinity;
+  private lastWindowEnd = 0;
+  private domainMap: FeatureDomainMap | null = null;
+  // Per-window scratch, reused: one allocation per topology, not per window.
+  private rowCell = new Int32Array(0);
+  private readonly cellUsers: Int32Array;
+  private readonly cellAtRisk: Int32Array;
+  private readonly cellVip: Int32Array;
+  private readonly cellExpected: Float64Array;
+  private readonly cellLambda: Float64Array;
+  private readonly cellLevel: Uint8Array;
+  private readonly cellAlert: Int32Array;
+
+  constructor(
+    private readonly topology: Topology,
+    subscribers: readonly Subscriber[],
+    config: DetectorConfigInput = {},
+  ) {
+    this.config = parseDetectorConfig(config);
+    const cells = topology.cells;
+    this.nCells = cells.length;
+    this.baseline = new CellHourBaseline(this.nCells, this.config.baseline);
+    this.cellLat = Float64Array.from(cells, (c) => c.lat);
+    this.cellLon = Float64Array.from(cells, (c) => c.lon);
+    this.cellEnb = Float64Array.from(cells, (c) => c.enbId);
+    this.cellTac = Float64Array.from(cells, (c) => c.tac);
+    this.cellRegion = Int32Array.from(cells, (c) => topology.regionOfCell.get(c.eci) ?? -1);
+    for (const s of subscribers) if (s.vipLevel > 0) this.vipLevelOf.set(Number(s.imsi), s.vipLevel);
+    this.cellUsers = new Int32Array(this.nCells);
+    this.cellAtRisk = new Int32Array(this.nCells);
+    this.cellVip = new Int32Array(this.nCells);
+    this.cellExpected = new Float64Array(this.nCells);
+    this.cellLambda = new Float64Array(this.nCells);
+    this.cellLevel = new Uint8Array(this.nCells);
+    this.cellAlert = new Int32Array(this.nCells);
+  }
+
+  /** Alerts currently open (including those in their quiet, not-yet-resolved windows). */
+  activeAlerts(): AlertRecord[] {
+    return this.alerts.map((a) => this.record(a, 'updated'));
+  }
+
+  /**
+   * Users at risk in the alert's cells since it opened (full IMSI: for outreach only), highest probability
+   * first. Kept for `retainResolvedAlerts` resolved alerts so the restoration list can be built.
+   */
+  affectedUsers(alertId: string): AffectedUser[] {
+    const active = this.alerts.find((a) => a.id === alertId);
+    const users = active ? [...active.affected.values()] : (this.resolved.get(alertId) ?? []);
+    return users.sort((a, b) => b.probability - a.probability || a.imsi - b.imsi);
+  }
+
+  onWindow(w: ScoredWindow): AlertEvent[] {
+    const problem = this.validate(w);
+    if (problem) {
+      this.stats.rejectedWindows++;
+      this.stats.lastRejection = problem;
+      return [];
+    }
+    this.stats.windows++;
+    this.lastWindowStart = w.windowStart;
+    this.lastWindowEnd = w.windowEnd;
+    const hour = this.hourOfDay(w.windowStart);
+    this.aggregate(w);
+    this.classifyCells(hour);
+    const cellShap = this.accumulateShap(w);
+    const events: AlertEvent[] = [];
+
+    // Hot cells → clusters → matched to active alerts (merging alerts a cluster bridges) or opened as new.
+    const clusters = this.clusterHotCells(cellShap);
+    const touchedBy = new Map<ActiveAlert, number[][]>();
+    const newClusters: number[][] = [];
+    for (const cluster of clusters) {
+      const domain = this.dominantDomain(cellShap, cluster);
+      const touched = this.alerts.filter((a) => this.touches(a, cluster, domain));
+      if (touched.length === 0) {
+        newClusters.push(cluster);
+        continue;
+      }
+      touched.sort((a, b) => a.ordinal - b.ordinal);
+      const survivor = touched[0];
+      for (const absorbed of touched.slice(1)) events.push(...this.absorb(survivor, absorbed, w));
+      const list = touchedBy.get(survivor) ?? [];
+      list.push(cluster);
+      touchedBy.set(survivor, list);
+    }
+
+    // Existing alerts: keep cells still above their sustain level, add the clusters that reached them.
+    this.cellAlert.fill(-1);
+    for (const alert of this.alerts) {
+      const next = new Set<number>();
+      for (const c of alert.cells) if (this.cellLevel[c] >= LEVEL_WARM) next.add(c);
+      for (const cluster of touchedBy.get(alert) ?? []) for (const c of cluster) next.add(c);
+      if (next.size > 0) {
+        alert.cells = next;
+        alert.quietWindows = 0;
+      } else {
+        alert.quietWindows++; // keeps its last cells for the record while quiet
+      }
+    }
+    // A quiet alert keeps its last cells for the record, but its users are no longer counted as affected.
+    this.alerts.forEach((a, slot) => {
+      if (a.quietWindows === 0) for (const c of a.cells) this.cellAlert[c] = slot;
+    });
+
+    // New incidents: only clusters above the floors and significant together.
+    newClusters.sort((a, b) => this.minEci(a) - this.minEci(b));
+    for (const cluster of newClusters) {
+      if (cluster.some((c) => this.cellAlert[c] >= 0)) continue;
+      const t = this.totals(cluster, w.windowStart);
+      const aboveFloor = t.atRisk >= this.config.alert.minUsersAtRisk || t.expected >= this.config.alert.minExpectedComplaints;
+      const significant =
+        t.pValue < this.config.alert.openPValue ||
+        (t.atRisk > 0 && t.expected >= this.config.alert.expectedRatio * Math.max(t.baselineExpected, this.config.baseline.minLambda));
+      if (!aboveFloor || !significant) continue;
+      const alert = this.open(cluster, w);
+      this.alerts.push(alert);
+      for (const c of cluster) this.cellAlert[c] = this.alerts.length - 1;
+    }
+
+    // Users at risk in alert cells join the alert's affected list (for outreach and ops).
+    this.collectAffected(w);
+
+    // Refresh every active alert and decide what to emit; resolve after N quiet windows (hysteresis).
+    const stillActive: ActiveAlert[] = [];
+    for (const alert of this.alerts) {
+      if (alert.quietWindows >= this.config.alert.resolveAfterWindows) {
+        alert.updatedAt = w.windowEnd;
+        events.push(this.emit(alert, 'resolved', w.windowEnd, null));
+        this.retainResolved(alert);
+        continue;
+      }
+      stillActive.push(alert);
+      const isNew = alert.emitted.cellsKey === '';
+      this.refresh(alert, w, cellShap);
+      if (isNew) {
+        events.push(this.emit(alert, 'open', null, null));
+      } else if (this.changedEnough(alert)) {
+        alert.updatedAt = w.windowEnd;
+        events.push(this.emit(alert, 'updated', null, null));
+      }
+    }
+    this.alerts.length = 0;
+    this.alerts.push(...stillActive);
+
+    // Learn the baseline from cells outside incidents only, so an incident never becomes the new normal.
+    this.cellAlert.fill(-1);
+    for (const a of this.alerts) for (const c of a.cells) this.cellAlert[c] = 1;
+    for (let c = 0; c < this.nCells; c++) {
+      if (this.cellAlert[c] < 0) this.baseline.observe(c, hour, this.cellAtRisk[c], this.cellExpected[c]);
+    }
+    return events;
+  }
+
+  /** End of a finite input: resolves what is still open (resolved_at = end of the last window). */
+  finish(): AlertEvent[] {
+    const events = this.alerts.map((a) => {
+      a.updatedAt = this.lastWindowEnd;
+      const e = this.emit(a, 'resolved', this.lastWindowEnd, null);
+      this.retainResolved(a);
+      return e;
+    });
+    this.alerts.length = 0;
+    return events;
+  }
+
+  snapshot(): DetectorSnapshot {
+    return structuredClone({
+      version: SNAPSHOT_VERSION,
+      sequence: this.sequence,
+      ordinal: this.ordinal,
+      lastWindowStart: this.lastWindowStart,
+      lastWindowEnd: this.lastWindowEnd,
+      stats: this.stats,
+      baseline: this.baseline.snapshot(),
+      alerts: this.alerts.map((a) => ({ ...a, cells: [...a.cells], affected: [...a.affected.values()] })),
+    });
+  }
+
+  restore(s: DetectorSnapshot): void {
+    if (s.version !== SNAPSHOT_VERSION) throw new Error(`detector snapshot version ${s.version}, expected ${SNAPSHOT_VERSION}`);
+    this.baseline.restore(s.baseline);
+    this.sequence = s.sequence;
+    this.ordinal = s.ordinal;
+    this.lastWindowStart = s.lastWindowStart;
+    this.lastWindowEnd = s.lastWindowEnd;
+    Object.assign(this.stats, s.stats);
+    this.alerts.length = 0;
+    for (const a of structuredClone(s.alerts)) {
+      this.alerts.push({ ...a, cells: new Set(a.cells), affected: new Map(a.affected.map((u) => [u.imsi, u])) });
+    }
+  }
+
+  // ---- per-window stages -------------------------------------------------------------------------------
+
+  private validate(w: ScoredWindow): string | null {
+    const n = w.imsi?.length ?? -1;
+    if (n < 0 || w.cell?.length !== n || w.regionIndex?.length !== n || w.probability?.length !== n) {
+      return 'column lengths differ (imsi, cell, regionIndex, probability)';
+    }
+    if (!Number.isFinite(w.windowStart) || !Number.isFinite(w.windowEnd) || w.windowEnd <= w.windowStart) {
+      return `bad window bounds ${w.windowStart}..${w.windowEnd}`;
+    }
+    if (w.windowStart <= this.lastWindowStart) {
+      return `window ${w.windowStart} is not after the previous window ${this.lastWindowStart}`;
+    }
+    if (w.features.length !== w.featureNames.length) return 'features and featureNames differ in length';
+    for (const f of w.features) if (f.length !== n) return 'a feature column has the wrong length';
+    const width = w.featureNames.length + 1;
+    if (w.contributions.length !== w.explainedRows.length * width) {
+      return `contributions hold ${w.contributions.length} values, expected ${w.explainedRows.length} × ${width}`;
+    }
+    for (let j = 0; j < w.explainedRows.length; j++) {
+      const r = w.explainedRows[j];
+      if (r < 0 || r >= n) return `explained row ${r} out of range`;
+    }
+    return null;
+  }
+
+  private hourOfDay(epochMs: number): number {
+    const local = epochMs + this.config.utcOffsetMinutes * 60_000;
+    const day = 86_400_000;
+    return Math.floor((((local % day) + day) % day) / 3_600_000) % HOURS_PER_DAY;
+  }
+
+  private aggregate(w: ScoredWindow): void {
+    const n = w.imsi.length;
+    if (this.rowCell.length < n) this.rowCell = new Int32Array(n);
+    this.cellUsers.fill(0);
+    this.cellAtRisk.fill(0);
+    this.cellVip.fill(0);
+    this.cellExpected.fill(0);
+    const { threshold, vipMinLevel } = this.config;
+    const cellIndex = this.topology.cellIndex;
+    const hasVips = this.vipLevelOf.size > 0;
+    let unlocated = 0;
+    for (let r = 0; r < n; r++) {
+      const c = cellIndex.get(w.cell[r]) ?? -1;
+      this.rowCell[r] = c;
+      if (c < 0) {
+        unlocated++;
+        continue;
+      }
+      let p = w.probability[r];
+      if (!(p >= 0)) p = 0; // NaN scores count as not at risk rather than poisoning the sums
+      this.cellUsers[c]++;
+      this.cellExpected[c] += p;
+      if (p >= threshold) {
+        this.cellAtRisk[c]++;
+        if (hasVips && (this.vipLevelOf.get(w.imsi[r]) ?? 0) >= vipMinLevel) this.cellVip[c]++;
+      }
+    }
+    this.stats.rows += n;
+    this.stats.unlocatedRows += unlocated;
+  }
+
+  private classifyCells(hour: number): void {
+    const { cell, baseline } = this.config;
+    for (let c = 0; c < this.nCells; c++) {
+      const k = this.cellAtRisk[c];
+      const lambda = Math.max(this.baseline.usersAtRisk(c, hour), baseline.minLambda);
+      this.cellLambda[c] = lambda;
+      if (k === 0) {
+        this.cellLevel[c] = LEVEL_NORMAL;
+        continue;
+      }
+      const p = poissonUpperTail(k, lambda);
+      this.cellLevel[c] = k >= cell.minUsersAtRisk && p < cell.openPValue ? LEVEL_HOT : p < cell.sustainPValue ? LEVEL_WARM : LEVEL_NORMAL;
+    }
+  }
+
+  /** Summed TreeSHAP contributions per feature of the at-risk users in hot or warm cells, by cell. */
+  private accumulateShap(w: ScoredWindow): Map<number, Float64Array> {
+    const names = w.featureNames;
+    if (this.domainMap === null || !sameNames(this.domainMap.featureNames, names)) {
+      this.domainMap = mapFeatureDomains(names);
+    }
+    const width = names.length + 1;
+    const perCell = new Map<number, Float64Array>();
+    const threshold = this.config.threshold;
+    for (let j = 0; j < w.explainedRows.length; j++) {
+      const r = w.explainedRows[j];
+      const c = this.rowCell[r];
+      if (c < 0 || this.cellLevel[c] === LEVEL_NORMAL || !(w.probability[r] >= threshold)) continue;
+      let sums = perCell.get(c);
+      if (!sums) {
+        sums = new Float64Array(width); // last slot counts the explained users
+        perCell.set(c, sums);
+      }
+      const base = j * width;
+      for (let f = 0; f < names.length; f++) sums[f] += w.contributions[base + f];
+      sums[names.length] += 1;
+    }
+    return perCell;
+  }
+
+  private domainScoresFromShap(cellShap: Map<number, Float64Array>, cells: Iterable<number>): Float64Array {
+    const map = this.domainMap!;
+    const scores = new Float64Array(N_DOMAINS);
+    for (const c of cells) {
+      const sums = cellShap.get(c);
+      if (!sums) continue;
+      for (let f = 0; f < map.domain.length; f++) {
+        const d = map.domain[f];
+        if (d >= 0 && sums[f] > 0) scores[d] += sums[f];
+      }
+    }
+    return scores;
+  }
+
+  private dominantDomain(cellShap: Map<number, Float64Array>, cells: Iterable<number>): number {
+    const scores = this.domainScoresFromShap(cellShap, cells);
+    let best = -1;
+    for (let d = 0; d < N_DOMAINS; d++) if (scores[d] > 0 && (best < 0 || scores[d] > scores[best])) best = d;
+    return best;
+  }
+
+  private scope(domain: number): DomainScope {
+    if (domain < 0) return 'neighbour';
+    const name = FAULT_DOMAINS[domain];
+    return this.config.domainScope[name] ?? DEFAULT_DOMAIN_SCOPE[name];
+  }
+
+  private neighbours(a: number, b: number): boolean {
+    if (this.cellEnb[a] === this.cellEnb[b] || this.cellTac[a] === this.cellTac[b]) return true;
+    return distanceKm(this.cellLat[a], this.cellLon[a], this.cellLat[b], this.cellLon[b]) <= this.config.neighbourKm;
+  }
+
+  /** Whether two cells can belong to one incident, given the domains their users' contributions point at. */
+  private related(a: number, da: number, b: number, db: number): boolean {
+    if (da >= 0 && db >= 0 && da !== db) return false;
+    const scope = this.scope(da >= 0 ? da : db);
+    if (scope === 'network' && da >= 0 && db >= 0) return true;
+    if (scope !== 'neighbour' && this.cellRegion[a] === this.cellRegion[b] && da >= 0 && db >= 0) return true;
+    return this.neighbours(a, b);
+  }
+
+  private clusterHotCells(cellShap: Map<number, Float64Array>): number[][] {
+    const hot: number[] = [];
+    for (let c = 0; c < this.nCells; c++) if (this.cellLevel[c] === LEVEL_HOT) hot.push(c);
+    const domain = hot.map((c) => this.dominantDomain(cellShap, [c]));
+    const parent = hot.map((_, i) => i);
+    const find = (i: number): number => {
+      while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+      return i;
+    };
+    for (let i = 0; i < hot.length; i++) {
+      for (let j = i + 1; j < hot.length; j++) {
+        if (find(i) !== find(j) && this.related(hot[i], domain[i], hot[j], domain[j])) parent[find(j)] = find(i);
+      }
+    }
+    const groups = new Map<number, number[]>();
+    hot.forEach((c, i) => {
+      const root = find(i);
+      const g = groups.get(root) ?? [];
+      g.push(c);
+      groups.set(root, g);
+    });
+    return [...groups.values()];
+  }
+
+  private touches(alert: ActiveAlert, cluster: number[], clusterDomain: number): boolean {
+    const alertDomain = FAULT_DOMAINS.indexOf(alert.cause);
+    for (const c of cluster) {
+      if (alert.cells.has(c)) return true;
+      for (const a of alert.cells) if (this.related(c, clusterDomain, a, alertDomain)) return true;
+    }
+    return false;
+  }
+
+  private absorb(survivor: ActiveAlert, absorbed: ActiveAlert, w: ScoredWindow): AlertEvent[] {
+    for (const c of absorbed.cells) survivor.cells.add(c);
+    for (const [imsi, u] of absorbed.affected) {
+      const mine = survivor.affected.get(imsi);
+      if (!mine || mine.probability < u.probability) survivor.affected.set(imsi, mine ? { ...mine, probability: u.probability } : u);
+    }
+    this.alerts.splice(this.alerts.indexOf(absorbed), 1);
+    absorbed.updatedAt = w.windowEnd;
+    const e = this.emit(absorbed, 'resolved', w.windowEnd, survivor.id);
+    this.retainResolved(absorbed);
+    return [e];
+  }
+
+  private totals(cells: Iterable<number>, windowStart: number) {
+    const hour = this.hourOfDay(windowStart);
+    let atRisk = 0;
+    let expected = 0;
+    let vip = 0;
+    let lambda = 0;
+    let baselineExpected = 0;
+    for (const c of cells) {
+      atRisk += this.cellAtRisk[c];
+      expected += this.cellExpected[c];
+      vip += this.cellVip[c];
+      lambda += this.cellLambda[c];
+      baselineExpected += this.baseline.expectedComplaints(c, hour);
+    }
+    return { atRisk, expected, vip, lambda, baselineExpected, pValue: poissonUpperTail(atRisk, lambda) };
+  }
+
+  private open(cluster: number[], w: ScoredWindow): ActiveAlert {
+    const ecis = cluster.map((c) => this.topology.cells[c].eci).sort((a, b) => a - b);
+    const digest = createHash('sha256').update(`${w.windowStart}|${ecis.join(',')}`).digest('hex').slice(0, 10);
+    let id = `hs-${compactTime(w.windowStart)}-${digest}`;
+    // Two incidents cannot share cells in one window, so this only guards a hash collision.
+    while (this.alerts.some((a) => a.id === id) || this.resolved.has(id)) id += 'x';
+    const zeroScores = Object.fromEntries(FAULT_DOMAINS.map((d) => [d, 0])) as Record<FaultDomain, number>;
+    return {
+      id,
+      ordinal: this.ordinal++,
+      openedAt: w.windowEnd, // the window closes, is scored, and only then can the alert exist
+      updatedAt: w.windowEnd,
+      cells: new Set(cluster),
+      quietWindows: 0,
+      severity: 'blue',
+      cause: 'radio',
+      usersAtRisk: 0,
+      expected: 0,
+      vip: 0,
+      baselineAtRisk: 0,
+      pValue: 1,
+      causeScores: zeroScores,
+      evidence: [],
+      contributions: [],
+      modelVersion: w.modelVersion,
+      affected: new Map(),
+      emitted: { cellsKey: '', usersAtRisk: 0, severity: 'blue', cause: 'radio' },
+    };
+  }
+
+  private collectAffected(w: ScoredWindow): void {
+    if (this.alerts.length === 0) return;
+    const threshold = this.config.threshold;
+    for (let r = 0; r < w.imsi.length; r++) {
+      const c = this.rowCell[r];
+      if (c < 0) continue;
+      const slot = this.cellAlert[c];
+      const p = w.probability[r];
+      if (slot < 0 || !(p >= threshold)) continue;
+      const affected = this.alerts[slot].affected;
+      const imsi = w.imsi[r];
+      const known = affected.get(imsi);
+      if (!known) {
+        affected.set(imsi, { imsi, probability: p, cell: w.cell[r], regionIndex: this.cellRegion[c], firstSeenAt: w.windowEnd });
+      } else if (p > known.probability) {
+        known.probability = p;
+      }
+    }
+  }
+
+  /** Recomputes impact, severity, cause and evidence of an active alert from this window. */
+  private refresh(alert: ActiveAlert, w: ScoredWindow, cellShap: Map<number, Float64Array>): void {
+    if (alert.quietWindows > 0) {
+      alert.usersAtRisk = 0;
+      alert.expected = 0;
+      alert.vip = 0;
+      return;
+    }
+    const t = this.totals(alert.cells, w.windowStart);
+    alert.usersAtRisk = t.atRisk;
+    alert.expected = t.expected;
+    alert.vip = t.vip;
+    alert.baselineAtRisk = t.lambda;
+    alert.pValue = t.pValue;
+    alert.modelVersion = w.modelVersion;
+    // Severity follows customer impact; it does not drop below its peak while the incident lasts, so care
+    // and ops are not told "less severe" by a window's noise.
+    const sev = this.severityOf(t.atRisk, t.expected, t.vip);
+    if (severityRank(sev) > severityRank(alert.severity)) alert.severity = sev;
+    this.attribute(alert, w, cellShap);
+  }
+
+  severityOf(usersAtRisk: number, expected: number, vip: number): Severity {
+    const s = this.config.severity;
+    let level = 0;
+    for (let i = 0; i < 3; i++) {
+      if (usersAtRisk >= s.usersAtRisk[i] || expected >= s.expectedComplaints[i] || vip >= s.vipAtRisk[i]) level = i + 1;
+    }
+    return SEVERITIES[level];
+  }
+
+  /** Suspected cause: TreeSHAP share per domain, plus the cause codes that moved most; with the evidence. */
+  private attribute(alert: ActiveAlert, w: ScoredWindow, cellShap: Map<number, Float64Array>): void {
+    const map = this.domainMap!;
+    const nf = w.featureNames.length;
+    const sums = new Float64Array(nf);
+    let explained = 0;
+    for (const c of alert.cells) {
+      const s = cellShap.get(c);
+      if (!s) continue;
+      for (let f = 0; f < nf; f++) sums[f] += s[f];
+      explained += s[nf];
+    }
+    if (explained === 0) return; // nothing explained this window: keep the previous attribution
+    const ranked = [...sums.keys()].filter((f) => sums[f] > 0).sort((a, b) => sums[b] - sums[a] || a - b);
+    const top = ranked.slice(0, this.config.maxContributions);
+    const means = this.featureMeans(w, alert, top);
+
+    const shap = new Float64Array(N_DOMAINS);
+    const lift = new Float64Array(N_DOMAINS);
+    for (const f of ranked) if (map.domain[f] >= 0) shap[map.domain[f]] += sums[f];
+    top.forEach((f, i) => {
+      if (map.domain[f] < 0 || !map.causeCode[f]) return;
+      const { inside, outside } = means[i];
+      if (inside > outside) lift[map.domain[f]] += (inside - outside) / (Math.abs(outside) + 1);
+    });
+    const shapTotal = shap.reduce((a, b) => a + b, 0);
+    const liftTotal = lift.reduce((a, b) => a + b, 0);
+    const weight = this.config.causeCodeWeight;
+    const scores = {} as Record<FaultDomain, number>;
+    let best = -1;
+    let bestScore = -1;
+    FAULT_DOMAINS.forEach((d, i) => {
+      const score = (shapTotal > 0 ? shap[i] / shapTotal : 0) + (liftTotal > 0 ? (weight * lift[i]) / liftTotal : 0);
+      scores[d] = score / (1 + (liftTotal > 0 ? weight : 0));
+      if (score > bestScore) {
+        bestScore = score;
+        best = i;
+      }
+    });
+    if (shapTotal > 0 || liftTotal > 0) alert.cause = FAULT_DOMAINS[best];
+    alert.causeScores = scores;
+    alert.contributions = top.map((f) => ({ feature: w.featureNames[f], contribution: sums[f] / explained }));
+    alert.evidence = top.slice(0, this.config.maxEvidence).map((f, i) => {
+      const d = map.domain[f];
+      const code = map.causeCode[f] ? ', cause code' : '';
+      return {
+        feature: w.featureNames[f],
+        value: means[i].inside,
+        baseline: means[i].outside,
+        detail: `${d >= 0 ? FAULT_DOMAINS[d] : 'unmapped'}${code}; mean contribution ${(sums[f] / explained).toFixed(3)} over ${explained} users`,
+      };
+    });
+  }
+
+  /** Mean of each feature over the alert's at-risk users vs over every other user scored this window. */
+  private featureMeans(w: ScoredWindow, alert: ActiveAlert, features: number[]): Array<{ inside: number; outside: number }> {
+    const slot = this.alerts.indexOf(alert);
+    const threshold = this.config.threshold;
+    return features.map((f) => {
+      const col = w.features[f];
+      let inSum = 0;
+      let inN = 0;
+      let outSum = 0;
+      let outN = 0;
+      for (let r = 0; r < col.length; r++) {
+        const v = col[r];
+        if (!Number.isFinite(v)) continue;
+        const c = this.rowCell[r];
+        if (c >= 0 && this.cellAlert[c] === slot && w.probability[r] >= threshold) {
+          inSum += v;
+          inN++;
+        } else {
+          outSum += v;
+          outN++;
+        }
+      }
+      return { inside: inN > 0 ? inSum / inN : 0, outside: outN > 0 ? outSum / outN : 0 };
+    });
+  }
+
+  private changedEnough(alert: ActiveAlert): boolean {
+    const last = alert.emitted;
+    if (last.cellsKey !== this.cellsKey(alert) || last.severity !== alert.severity || last.cause !== alert.cause) return true;
+    const delta = Math.abs(alert.usersAtRisk - last.usersAtRisk);
+    const { updateMinChange, updateMinUsers } = this.config.alert;
+    return delta >= updateMinUsers && delta >= updateMinChange * Math.max(last.usersAtRisk, 1);
+  }
+
+  private cellsKey(alert: ActiveAlert): string {
+    return [...alert.cells].sort((a, b) => a - b).join(',');
+  }
+
+  private record(alert: ActiveAlert, status: AlertRecord['status']): AlertRecord {
+    const cells = [...alert.cells].sort((a, b) => a - b);
+    return {
+      alert_id: alert.id,
+      status,
+      severity: alert.severity,
+      region: this.topology.regions[this.mainRegion(alert)] ?? 'unknown',
+      cells: cells.map((c) => this.topology.cells[c].eci).sort((a, b) => a - b),
+      opened_at: alert.openedAt,
+      updated_at: alert.updatedAt,
+      users_at_risk: alert.usersAtRisk,
+      expected_complaints: round3(alert.expected),
+      vip_at_risk: alert.vip,
+      suspected_cause: alert.cause,
+      evidence: alert.evidence.map((e) => ({ ...e })),
+      model_version: alert.modelVersion,
+      contributions: alert.contributions.map((c) => ({ ...c })),
+    };
+  }
+
+  private mainRegion(alert: ActiveAlert): number {
+    const atRisk = new Map<number, number>();
+    // Users scored break ties between regions with no one at risk (a quiet alert).
+    for (const c of alert.cells) {
+      const weight = this.cellAtRisk[c] + 1e-6 * this.cellUsers[c];
+      atRisk.set(this.cellRegion[c], (atRisk.get(this.cellRegion[c]) ?? 0) + weight);
+    }
+    let best = -1;
+    let bestN = -1;
+    for (const [r, n] of [...atRisk].sort((a, b) => a[0] - b[0])) {
+      if (n > bestN) {
+        best = r;
+        bestN = n;
+      }
+    }
+    return best;
+  }
+
+  private emit(alert: ActiveAlert, status: AlertRecord['status'], resolvedAt: number | null, mergedInto: string | null): AlertEvent {
+    const record = this.record(alert, status);
+    alert.emitted = { cellsKey: this.cellsKey(alert), usersAtRisk: alert.usersAtRisk, severity: alert.severity, cause: alert.cause };
+    this.stats.events++;
+    return {
+      sequence: ++this.sequence,
+      alert: record,
+      regions: [...new Set([...alert.cells].map((c) => this.topology.regions[this.cellRegion[c]] ?? 'unknown'))].sort(),
+      enbs: [...new Set([...alert.cells].map((c) => this.cellEnb[c]))].sort((a, b) => a - b),
+      resolved_at: resolvedAt,
+      merged_into: mergedInto,
+      baseline_users_at_risk: round3(alert.baselineAtRisk),
+      p_value: alert.pValue,
+      cause_scores: { ...alert.causeScores },
+      affected_users: alert.affected.size,
+    };
+  }
+
+  private retainResolved(alert: ActiveAlert): void {
+    if (this.config.retainResolvedAlerts === 0) return;
+    this.resolved.set(alert.id, [...alert.affected.values()]);
+    while (this.resolved.size > this.config.retainResolvedAlerts) {
+      this.resolved.delete(this.resolved.keys().next().value!);
+    }
+  }
+
+  private minEci(cells: number[]): number {
+    let m = Infinity;
+    for (const c of cells) m = Math.min(m, this.topology.cells[c].eci);
+    return m;
+  }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Equirectangular distance: exact enough at the few-km scale of "neighbouring cells". */
+export function distanceKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const rad = Math.PI / 180;
+  const x = (lon2 - lon1) * rad * Math.cos(((lat1 + lat2) / 2) * rad);
+  const y = (lat2 - lat1) * rad;
+  return 6371 * Math.sqrt(x * x + y * y);
+}
+
+function compactTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 16).replace(/[-:]/g, '');
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
