@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { HotspotDetector } from '../../src/hotspots/detector.js';
+import type { AlertEvent } from '../../src/hotspots/alert.js';
+import type { Subscriber } from '../../src/schema/side-files.js';
+import { faultUsers, gridTopology, mulberry32, noise, scoredWindow, type UserRow } from './fixtures.js';
+
+const topo = gridTopology();
+const eci = (enbId: number, k: number) => enbId * 256 + k;
+
+/** Feeds windows (one array of rows each) after `warmup` quiet windows; returns every event. */
+function run(detector: HotspotDetector, windows: UserRow[][], warmup = 8): AlertEvent[] {
+  const events: AlertEvent[] = [];
+  let i = 0;
+  for (; i < warmup; i++) events.push(...detector.onWindow(scoredWindow(topo, i, [])));
+  for (const rows of windows) events.push(...detector.onWindow(scoredWindow(topo, i++, rows)));
+  return events;
+}
+
+const statusTrail = (events: AlertEvent[]) => events.map((e) => `${e.alert.status}:${e.alert.cells.length}`);
+
+describe('HotspotDetector lifecycle', () => {
+  it('opens one alert for a radio fault on one eNB, updates as it grows and shrinks, resolves after N quiet windows', () => {
+    const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
+    const two = [...faultUsers(eci(1000, 0), 30, 'radio', 1e14), ...faultUsers(eci(1000, 1), 30, 'radio', 2e14)];
+    const three = [...two, ...faultUsers(eci(1000, 2), 30, 'radio', 3e14)];
+    const events = run(d, [two, two, three, three, two, [], [], [], []]);
+    expect(new Set(events.map((e) => e.alert.alert_id)).size).toBe(1);
+    expect(statusTrail(events)).toEqual(['open:2', 'updated:3', 'updated:2', 'updated:2', 'resolved:2']);
+    const [open, , , , resolved] = events;
+    expect(open.alert).toMatchObject({ region: 'east', suspected_cause: 'radio', users_at_risk: 60, cells: [eci(1000, 0), eci(1000, 1)] });
+    expect(open.alert.opened_at).toBe(open.alert.updated_at);
+    // resolved on the third window back at baseline: fault windows end at index 8+5, quiet windows 13,14,15
+    expect(resolved.resolved_at).toBe(scoredWindow(topo, 15, []).windowEnd);
+    expect(events.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5]);
+    expect(d.affectedUsers(open.alert.alert_id)).toHaveLength(90);
+  });
+
+  it('does not open on a noisy but normal baseline, over many windows', () => {
+    const rand = mulberry32(7);
+    const d = new HotspotDetector(topo, []);
+    const windows = Array.from({ length: 300 }, () => noise(topo, rand, 0.4));
+    expect(run(d, windows, 0)).toEqual([]);
+  });
+
+  it('does not flap while a fault fluctuates: one alert, resolved only after the fault really ends', () => {
+    const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
+    const strong = faultUsers(eci(1000, 0), 30, 'radio', 1e14);
+    const weak = faultUsers(eci(1000, 0), 3, 'radio', 1e14); // above its sustain level (p < 0.05), far below opening
+    const events = run(d, [strong, weak, [], strong, weak, weak, [], strong, [], [], []]);
+    expect(events.filter((e) => e.alert.status === 'open')).toHaveLength(1);
+    expect(events.filter((e) => e.alert.status === 'resolved')).toHaveLength(1);
+    expect(events.at(-1)!.alert.status).toBe('resolved');
+  });
+
+  it('keeps separate incidents apart: different regions, far apart', () => {
+    const d = new HotspotDetector(topo, []);
+    const rows = [...faultUsers(eci(1000, 0), 30, 'radio', 1e14), ...faultUsers(eci(1103, 2), 30, 'radio', 2e14)];
+    const opens = run(d, [rows]).filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.region).sort()).toEqual(['east', 'west']);
+  });
+
+  it('merges two alerts when the incident grows to bridge them; the older survives', () => {
+    const d = new HotspotDetector(topo, [], { neighbourKm: 6 }); // eNBs 4.8 km apart: 1000~1001~1002, not 1000~1002
+    const a = faultUsers(eci(1000, 0), 30, 'radio', 1e14);
+    const b = faultUsers(eci(1002, 0), 30, 'radio', 2e14);
+    const bridge = faultUsers(eci(1001, 0), 30, 'radio', 3e14);
+    const events = run(d, [[...a, ...b], [...a, ...b, ...bridge]]);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens).toHaveLength(2);
+    const merged = events.find((e) => e.merged_into !== null)!;
+    expect(merged.alert.status).toBe('resolved');
+    expect(merged.merged_into).toBe(opens[0].alert.alert_id);
+    const survivor = events.filter((e) => e.alert.alert_id === opens[0].alert.alert_id).at(-1)!;
+    expect(survivor.alert.cells).toEqual([eci(1000, 0), eci(1001, 0), eci(1002, 0)]);
+    expect(d.affectedUsers(survivor.alert.alert_id)).toHaveLength(90);
+  });
+
+  it('joins a network-wide core fault across regions into one alert', () => {
+    const d = new HotspotDetector(topo, []);
+    const rows = [...faultUsers(eci(1000, 0), 20, 'core', 1e14), ...faultUsers(eci(1102, 1), 20, 'core', 2e14)];
+    const opens = run(d, [rows]).filter((e) => e.alert.status === 'open');
+    expect(opens).toHaveLength(1);
+    expect(opens[0].regions).toEqual(['east', 'west']);
+    expect(opens[0].alert.suspected_cause).toBe('core');
+  });
+
+  it('needs the floor: a significant but tiny cluster does not open', () => {
+    const d = new HotspotDetector(topo, [], { alert: { minUsersAtRisk: 50, minExpectedComplaints: 1000 } });
+    expect(run(d, [faultUsers(eci(1000, 0), 30, 'radio', 1e14)])).toEqual([]);
+  });
+});
+
+describe('suspected cause and evidence', () => {
+  it.each([
+    ['radio', 'cnt_s1ap_radioNetwork_21'],
+    ['transport', 'ratio_tcp_retrans'],
+    ['core', 'cnt_emm_22'],
+    ['dns', 'ratio_dns_fail'],
+  ] as const)('%s fault → suspected_cause %s with its feature as first evidence', (kind, feature) => {
+    const d = new HotspotDetector(topo, []);
+    const open = run(d, [faultUsers(eci(1001, 1), 25, kind, 1e14)]).find((e) => e.alert.status === 'open')!;
+    expect(open.alert.suspected_cause).toBe(kind);
+    expect(open.alert.evidence[0].feature).toBe(feature);
+    expect(open.alert.evidence[0].value).toBeGreaterThan(open.alert.evidence[0].baseline);
+    expect(open.cause_scores[kind]).toBeGreaterThan(0.5);
+    expect(open.alert.contributions[0]).toEqual({ feature, contribution: 2.5 });
+  });
+});
+
+describe('severity', () => {
+  const vips: Subscriber[] = Array.from({ length: 6 }, (_, i) => ({ imsi: String(5e14 + i), msisdn: `1380000000${i}`, vipLevel: 2, optOut: false }));
+  it.each([
+    { users: 10, vipUsers: 0, severity: 'blue' },
+    { users: 25, vipUsers: 0, severity: 'yellow' },
+    { users: 10, vipUsers: 1, severity: 'yellow' },
+    { users: 10, vipUsers: 6, severity: 'orange' },
+    { users: 150, vipUsers: 0, severity: 'red' }, // 150 × 0.9 = 135 expected complaints ≥ 40
+  ])('$users users at risk with $vipUsers VIPs → $severity', ({ users, vipUsers, severity }) => {
+    const d = new HotspotDetector(topo, vips, { severity: { expectedComplaints: [20, 60, 130] } });
+    const rows = [...faultUsers(eci(1000, 0), users, 'radio', 1e14), ...faultUsers(eci(1000, 0), vipUsers, 'radio', 5e14)];
+    const open = run(d, [rows]).find((e) => e.alert.status === 'open')!;
+    expect(open.alert.severity).toBe(severity);
+    expect(open.alert.vip_at_risk).toBe(vipUsers);
+  });
+});
+
+describe('determinism, snapshot and bad input', () => {
+  const script = (): UserRow[][] => {
+    const rand = mulberry32(3);
+    return Array.from({ length: 12 }, (_, i) => [
+      ...noise(topo, rand),
+      ...(i >= 2 && i < 7 ? faultUsers(eci(1001, 0), 20 + i * 5, 'transport', 1e14) : []),
+    ]);
+  };
+
+  it('replaying the same input gives identical ids and sequence numbers', () => {
+    const a = run(new HotspotDetector(topo, []), script());
+    const b = run(new HotspotDetector(topo, []), script());
+    expect(a.length).toBeGreaterThan(1);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+
+  it('a restored snapshot continues exactly like the uninterrupted run', () => {
+    const windows = script().map((rows, i) => scoredWindow(topo, i, rows));
+    const whole = new HotspotDetector(topo, []);
+    const expected = windows.flatMap((w) => whole.onWindow(w));
+    const first = new HotspotDetector(topo, []);
+    const got = windows.slice(0, 4).flatMap((w) => first.onWindow(w));
+    const second = new HotspotDetector(topo, []);
+    second.restore(JSON.parse(JSON.stringify(first.snapshot())));
+    got.push(...windows.slice(4).flatMap((w) => second.onWindow(w)));
+    expect(JSON.stringify(got)).toBe(JSON.stringify(expected));
+  });
+
+  it('refuses malformed and out-of-order windows, counting them; counts rows with unknown cells', () => {
+    const d = new HotspotDetector(topo, []);
+    const w = scoredWindow(topo, 1, [{ imsi: 1, eci: 999, p: 0.9 }]);
+    expect(d.onWindow({ ...w, probability: new Float64Array(3) })).toEqual([]);
+    expect(d.stats.rejectedWindows).toBe(1);
+    expect(d.stats.lastRejection).toMatch(/lengths/);
+    d.onWindow(w);
+    expect(d.stats.unlocatedRows).toBe(1);
+    d.onWindow(scoredWindow(topo, 0, []));
+    expect(d.stats.rejectedWindows).toBe(2);
+    expect(d.stats.lastRejection).toMatch(/not after/);
+  });
+
+  it('rejects an invalid config with a clear message', () => {
+    expect(() => new HotspotDetector(topo, [], { threshold: 2 })).toThrow(/threshold/);
+    expect(() => new HotspotDetector(topo, [], { severity: { usersAtRisk: [50, 10, 100] } })).toThrow(/ascend/);
+  });
+});
