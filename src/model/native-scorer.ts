@@ -1,0 +1,336 @@
+// Native GBDT scorer: all trees flattened into a handful of typed arrays and walked tree-major over batches of
+// rows, so that one tree's nodes stay in L1 cache while a batch of rows streams past them.
+//
+// Decisions follow LightGBM's Tree::NumericalDecision / CategoricalDecision exactly. Numerical nodes whose missing
+// type is None or NaN reduce to one of two comparisons, decided once at load time:
+//   "v <= t"     NaN goes right (missing NaN + default right, or missing None with 0 > t since NaN → 0)
+//   "!(v > t)"   NaN goes left  (missing NaN + default left,  or missing None with 0 <= t)
+// Only zero-as-missing and categorical nodes take the slower general path.
+import { CATEGORICAL_MASK, DEFAULT_LEFT_MASK, MISSING_NAN, MISSING_NONE, MISSING_ZERO, missingType, type GbdtModel } from './tree.js';
+import { applyTransform, objectiveTransform, type ObjectiveTransform } from './objective.js';
+
+/** LightGBM's kZeroThreshold is the float 1e-35f; as a double it is this value. */
+export const ZERO_THRESHOLD = 1.0000000180025095e-35;
+
+export const enum NodeKind {
+  /** left iff v <= t (NaN right) */
+  LessEqual = 0,
+  /** left iff !(v > t) (NaN left) */
+  LessEqualNanLeft = 1,
+  /** zero-as-missing, |v| <= 1e-35 or NaN goes right */
+  ZeroDefaultRight = 2,
+  /** zero-as-missing, |v| <= 1e-35 or NaN goes left */
+  ZeroDefaultLeft = 3,
+  /** categorical bitset */
+  Categorical = 4,
+}
+
+/** Rows per tree-major block: 256 rows × 60 features × 8 bytes stays within L2 next to the tree arrays. */
+const BLOCK_ROWS = 256;
+
+/** The flattened forest. Children are global node indices; a negative child is ~(global leaf index). */
+export interface FlatForest {
+  numFeatures: number;
+  numClass: number;
+  numTrees: number;
+  /** Per tree: root node, or ~leaf for a single-leaf tree. */
+  treeRoot: Int32Array;
+  /** Per tree: which output column (class) it adds to. */
+  treeClass: Int32Array;
+  /** Per tree: 1 when every node is a plain comparison and the leaves are constants (fast path). */
+  treeSimple: Uint8Array;
+  nodeFeature: Int32Array;
+  nodeThreshold: Float64Array;
+  nodeKind: Uint8Array;
+  /** children[2n] left, children[2n+1] right */
+  children: Int32Array;
+  /** Categorical nodes: start and word count of the bitset in catWords. */
+  nodeCatStart: Int32Array;
+  nodeCatWords: Int32Array;
+  catWords: Uint32Array;
+  leafValue: Float64Array;
+  /** Linear leaves (global leaf index → range in linearFeature/linearCoeff), or null without linear trees. */
+  linear: null | { leafConst: Float64Array; start: Int32Array; end: Int32Array; feature: Int32Array; coeff: Float64Array };
+}
+
+/** Node kind of one numerical or categorical split, from its decision_type byte and threshold. */
+export function nodeKindOf(decisionType: number, threshold: number): NodeKind {
+  if (decisionType & CATEGORICAL_MASK) return NodeKind.Categorical;
+  const missing = missingType(decisionType);
+  const defaultLeft = (decisionType & DEFAULT_LEFT_MASK) !== 0;
+  if (missing === MISSING_NAN) return defaultLeft ? NodeKind.LessEqualNanLeft : NodeKind.LessEqual;
+  if (missing === MISSING_ZERO) return defaultLeft ? NodeKind.ZeroDefaultLeft : NodeKind.ZeroDefaultRight;
+  if (missing !== MISSING_NONE) throw new Error(`unknown missing type ${missing} in decision_type ${decisionType}`);
+  return 0 <= threshold ? NodeKind.LessEqualNanLeft : NodeKind.LessEqual;
+}
+
+export function flattenForest(model: GbdtModel): FlatForest {
+  const numTrees = model.trees.length;
+  let totalNodes = 0;
+  let totalLeaves = 0;
+  let totalCatWords = 0;
+  let totalLinear = 0;
+  let anyLinear = false;
+  for (const tree of model.trees) {
+    totalNodes += tree.numLeaves - 1;
+    totalLeaves += tree.numLeaves;
+    totalCatWords += tree.catThreshold.length;
+    if (tree.isLinear) {
+      anyLinear = true;
+      for (const coeff of tree.leafCoeff ?? []) totalLinear += coeff.length;
+    }
+  }
+  const forest: FlatForest = {
+    numFeatures: model.maxFeatureIdx + 1,
+    numClass: model.numTreePerIteration,
+    numTrees,
+    treeRoot: new Int32Array(numTrees),
+    treeClass: new Int32Array(numTrees),
+    treeSimple: new Uint8Array(numTrees),
+    nodeFeature: new Int32Array(totalNodes),
+    nodeThreshold: new Float64Array(totalNodes),
+    nodeKind: new Uint8Array(totalNodes),
+    children: new Int32Array(2 * totalNodes),
+    nodeCatStart: new Int32Array(totalNodes),
+    nodeCatWords: new Int32Array(totalNodes),
+    catWords: new Uint32Array(totalCatWords),
+    leafValue: new Float64Array(totalLeaves),
+    linear: anyLinear
+      ? {
+          leafConst: new Float64Array(totalLeaves),
+          start: new Int32Array(totalLeaves),
+          end: new Int32Array(totalLeaves),
+          feature: new Int32Array(totalLinear),
+          coeff: new Float64Array(totalLinear),
+        }
+      : null,
+  };
+  let nodeBase = 0;
+  let leafBase = 0;
+  let catBase = 0;
+  let linearBase = 0;
+  model.trees.forEach((tree, t) => {
+    const numNodes = tree.numLeaves - 1;
+    forest.treeClass[t] = t % model.numTreePerIteration;
+    forest.treeRoot[t] = numNodes > 0 ? nodeBase : ~leafBase;
+    let simple = tree.isLinear ? 0 : 1;
+    for (let n = 0; n < numNodes; n++) {
+      const g = nodeBase + n;
+      const kind = nodeKindOf(tree.decisionType[n], tree.threshold[n]);
+      if (kind > NodeKind.LessEqualNanLeft) simple = 0;
+      forest.nodeKind[g] = kind;
+      forest.nodeFeature[g] = tree.splitFeature[n];
+      forest.nodeThreshold[g] = tree.threshold[n];
+      const l = tree.leftChild[n];
+      const r = tree.rightChild[n];
+      forest.children[2 * g] = l >= 0 ? nodeBase + l : ~(leafBase + ~l);
+      forest.children[2 * g + 1] = r >= 0 ? nodeBase + r : ~(leafBase + ~r);
+      if (kind === NodeKind.Categorical) {
+        const catIdx = tree.threshold[n];
+        forest.nodeCatStart[g] = catBase + tree.catBoundaries[catIdx];
+        forest.nodeCatWords[g] = tree.catBoundaries[catIdx + 1] - tree.catBoundaries[catIdx];
+      }
+    }
+    forest.treeSimple[t] = simple;
+    forest.catWords.set(tree.catThreshold, catBase);
+    forest.leafValue.set(tree.leafValue, leafBase);
+    if (!tree.isLinear && forest.linear) {
+      const lin = forest.linear;
+      for (let leaf = 0; leaf < tree.numLeaves; leaf++) {
+        lin.leafConst[leafBase + leaf] = tree.leafValue[leaf];
+        lin.start[leafBase + leaf] = lin.end[leafBase + leaf] = linearBase;
+      }
+    }
+    if (tree.isLinear && forest.linear) {
+      const lin = forest.linear;
+      for (let leaf = 0; leaf < tree.numLeaves; leaf++) {
+        const g = leafBase + leaf;
+        lin.leafConst[g] = tree.leafConst ? tree.leafConst[leaf] : 0;
+        const feats = tree.leafFeatures?.[leaf] ?? new Int32Array(0);
+        const coeff = tree.leafCoeff?.[leaf] ?? new Float64Array(0);
+        lin.start[g] = linearBase;
+        lin.feature.set(feats, linearBase);
+        lin.coeff.set(coeff, linearBase);
+        linearBase += coeff.length;
+        lin.end[g] = linearBase;
+      }
+    }
+    nodeBase += numNodes;
+    leafBase += tree.numLeaves;
+    catBase += tree.catThreshold.length;
+  });
+  return forest;
+}
+
+/** LightGBM's decision for any node kind; `v` is the raw feature value (NaN = missing). */
+export function decideLeft(forest: FlatForest, node: number, v: number): boolean {
+  const kind = forest.nodeKind[node];
+  const t = forest.nodeThreshold[node];
+  switch (kind) {
+    case NodeKind.LessEqual:
+      return v <= t;
+    case NodeKind.LessEqualNanLeft:
+      return !(v > t);
+    case NodeKind.ZeroDefaultRight:
+    case NodeKind.ZeroDefaultLeft: {
+      if (v !== v) v = 0; // NaN → 0 when the missing type is not NaN
+      if (v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD) return kind === NodeKind.ZeroDefaultLeft;
+      return v <= t;
+    }
+    default: {
+      // Categorical: NaN and negatives go right; otherwise truncate to int and test the bitset.
+      if (v !== v) return false;
+      const category = Math.trunc(v);
+      if (category < 0 || category > 2147483647) return false;
+      const word = category >>> 5;
+      if (word >= forest.nodeCatWords[node]) return false;
+      return ((forest.catWords[forest.nodeCatStart[node] + word] >>> (category & 31)) & 1) === 1;
+    }
+  }
+}
+
+/** Leaf (global index) reached by one row through one tree, general path. */
+export function leafOf(forest: FlatForest, tree: number, rows: Float64Array, rowBase: number): number {
+  let node = forest.treeRoot[tree];
+  while (node >= 0) {
+    const left = decideLeft(forest, node, rows[rowBase + forest.nodeFeature[node]]);
+    node = forest.children[2 * node + (left ? 0 : 1)];
+  }
+  return ~node;
+}
+
+/** Output of a leaf for one row: the constant, or the linear model (falling back to the constant on NaN). */
+export function leafOutput(forest: FlatForest, leaf: number, rows: Float64Array, rowBase: number): number {
+  const lin = forest.linear;
+  if (lin === null) return forest.leafValue[leaf];
+  // Leaves of non-linear trees carry leafConst = leafValue and no features, so they fall through unchanged.
+  let out = lin.leafConst[leaf];
+  for (let i = lin.start[leaf]; i < lin.end[leaf]; i++) {
+    const v = rows[rowBase + lin.feature[i]];
+    if (v !== v) return forest.leafValue[leaf];
+    out += lin.coeff[i] * v;
+  }
+  return out;
+}
+
+export class NativeScorer {
+  readonly forest: FlatForest;
+  readonly numFeatures: number;
+  readonly numClass: number;
+  readonly transform: ObjectiveTransform;
+  private readonly numIterations: number;
+  private readonly averageOutput: boolean;
+  private blockBuffer: Float64Array;
+
+  constructor(readonly model: GbdtModel) {
+    this.forest = flattenForest(model);
+    this.numFeatures = this.forest.numFeatures;
+    this.numClass = model.numTreePerIteration;
+    this.transform = objectiveTransform(model.objective, model.numClass);
+    this.numIterations = model.trees.length / model.numTreePerIteration;
+    this.averageOutput = model.averageOutput;
+    this.blockBuffer = new Float64Array(BLOCK_ROWS * this.numFeatures);
+  }
+
+  /** Raw scores (sum of tree outputs per class, LightGBM's PredictRaw); rows are row-major numRows × numFeatures. */
+  predictRaw(rows: Float64Array, numRows: number, out?: Float64Array): Float64Array {
+    const nc = this.numClass;
+    const result = this.output(numRows, out);
+    if (rows.length < numRows * this.numFeatures) {
+      throw new RangeError(`predictRaw: ${rows.length} values cannot hold ${numRows} rows × ${this.numFeatures} features`);
+    }
+    result.fill(0, 0, numRows * nc);
+    for (let start = 0; start < numRows; start += BLOCK_ROWS) {
+      const end = Math.min(numRows, start + BLOCK_ROWS);
+      this.scoreBlock(rows, start, end, result);
+    }
+    return result;
+  }
+
+  /** Scores with the objective's transform (probabilities for binary/multiclass), LightGBM's Predict. */
+  predict(rows: Float64Array, numRows: number, out?: Float64Array): Float64Array {
+    const result = this.predictRaw(rows, numRows, out);
+    this.finish(result, numRows);
+    return result;
+  }
+
+  /** Columnar input (one Float64Array per feature, e.g. the feature engine's output), transformed scores. */
+  scoreColumns(columns: Float64Array[], numRows: number, out?: Float64Array): Float64Array {
+    if (columns.length < this.numFeatures) {
+      throw new RangeError(`scoreColumns: model needs ${this.numFeatures} feature columns, got ${columns.length}`);
+    }
+    for (let f = 0; f < this.numFeatures; f++) {
+      if (columns[f].length < numRows) throw new RangeError(`scoreColumns: column ${f} has ${columns[f].length} values, need ${numRows}`);
+    }
+    const nc = this.numClass;
+    const nf = this.numFeatures;
+    const result = this.output(numRows, out);
+    result.fill(0, 0, numRows * nc);
+    const block = this.blockBuffer;
+    for (let start = 0; start < numRows; start += BLOCK_ROWS) {
+      const end = Math.min(numRows, start + BLOCK_ROWS);
+      const n = end - start;
+      // Transpose the block to row-major so the tree walk reads one row's features from one cache line run.
+      for (let f = 0; f < nf; f++) {
+        const col = columns[f];
+        for (let r = 0; r < n; r++) block[r * nf + f] = col[start + r];
+      }
+      const view = result.subarray(start * nc, end * nc);
+      this.scoreBlock(block, 0, n, view);
+    }
+    this.finish(result, numRows);
+    return result;
+  }
+
+  private output(numRows: number, out?: Float64Array): Float64Array {
+    const need = numRows * this.numClass;
+    if (out === undefined) return new Float64Array(need);
+    if (out.length < need) throw new RangeError(`output holds ${out.length} values, need ${need}`);
+    return out;
+  }
+
+  private finish(result: Float64Array, numRows: number): void {
+    if (this.averageOutput) {
+      const n = numRows * this.numClass;
+      for (let i = 0; i < n; i++) result[i] /= this.numIterations;
+    }
+    applyTransform(this.transform, result, numRows, this.numClass);
+  }
+
+  /** Adds every tree's output for rows [start, end) into result (row r at result[r*numClass]). */
+  private scoreBlock(rows: Float64Array, start: number, end: number, result: Float64Array): void {
+    const f = this.forest;
+    const nf = this.numFeatures;
+    const nc = this.numClass;
+    const { treeRoot, treeClass, treeSimple, nodeFeature, nodeThreshold, nodeKind, children, leafValue } = f;
+    for (let t = 0; t < f.numTrees; t++) {
+      const root = treeRoot[t];
+      const cls = treeClass[t];
+      if (root < 0) {
+        const leaf = ~root;
+        for (let r = start; r < end; r++) result[r * nc + cls] += leafOutput(f, leaf, rows, r * nf);
+        continue;
+      }
+      if (treeSimple[t] === 1) {
+        // Hot loop: plain comparisons only.
+        for (let r = start; r < end; r++) {
+          const base = r * nf;
+          let node = root;
+          do {
+            const v = rows[base + nodeFeature[node]];
+            const th = nodeThreshold[node];
+            const goRight = nodeKind[node] === NodeKind.LessEqual ? !(v <= th) : v > th;
+            node = children[2 * node + (goRight ? 1 : 0)];
+          } while (node >= 0);
+          result[r * nc + cls] += leafValue[~node];
+        }
+      } else {
+        for (let r = start; r < end; r++) {
+          const base = r * nf;
+          const leaf = leafOf(f, t, rows, base);
+          result[r * nc + cls] += leafOutput(f, leaf, rows, base);
+        }
+      }
+    }
+  }
+}
