@@ -34,6 +34,8 @@ import { decodeIngestMessage, type IngestMessage } from '../sources/grpc-ingest.
  * authenticating proxy (mTLS / OIDC) in front of the server, never trusting the client's own claim. */
 export const ROLE_METADATA_KEY = 'x-hotspot-role';
 export const CARE_ROLE = 'care';
+/** Response header of StreamAlerts: the feed's last sequence when the subscription was made. */
+export const LAST_SEQUENCE_METADATA_KEY = 'x-hotspot-last-sequence';
 
 export interface GrpcServerOptions {
   /** Port 0 picks a free port. */
@@ -248,6 +250,11 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       call.emit('error', toStatus(err));
       return;
     }
+    // Headers go out as soon as the subscription exists: they tell the client where the live stream starts
+    // (the feed's last sequence at subscribe time), and that anything appended from now on will reach it.
+    const md = new grpc.Metadata();
+    md.set(LAST_SEQUENCE_METADATA_KEY, String(feed.lastSequence));
+    call.sendMetadata(md);
     streams.add(call);
     let done = false;
     const finish = () => {
