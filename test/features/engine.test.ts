@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { FeatureEngine, loadFeatureSpec, type FeatureWindow } from '../../src/features/index.js';
+import { makeRecords, makeTopology, rng, toBatch, T0, type Records } from './records.js';
+
+const spec = await loadFeatureSpec();
+const topology = makeTopology();
+const L = spec.windowMs;
+
+function run(rec: Records, order: number[], cuts: number[], opts: ConstructorParameters<typeof FeatureEngine>[2] = {}) {
+  const engine = new FeatureEngine(spec, topology, opts);
+  const windows: FeatureWindow[] = [];
+  let from = 0;
+  for (const to of [...cuts, order.length]) {
+    if (to > from) windows.push(...engine.push(toBatch(rec, order.slice(from, to))));
+    from = to;
+  }
+  windows.push(...engine.flush());
+  return { engine, windows };
+}
+
+function randomCuts(n: number, r: () => number, pieces: number): number[] {
+  const cuts = new Set<number>();
+  while (cuts.size < pieces) cuts.add(1 + Math.floor(r() * (n - 1)));
+  return [...cuts].sort((a, b) => a - b);
+}
+
+/** Arrival order where each record is delayed by at most `maxDelay` (so none is beyond the allowed lateness). */
+function boundedShuffle(rec: Records, r: () => number, maxDelay: number): number[] {
+  const key = rec.start.map((t) => t + r() * maxDelay);
+  return [...key.keys()].sort((a, b) => key[a] - key[b]);
+}
+
+function expectSameWindows(a: FeatureWindow[], b: FeatureWindow[]) {
+  expect(b.length).toBe(a.length);
+  for (let w = 0; w < a.length; w++) {
+    expect(b[w].windowStart).toBe(a[w].windowStart);
+    expect(Array.from(b[w].imsi)).toEqual(Array.from(a[w].imsi));
+    expect(b[w].msisdn).toEqual(a[w].msisdn);
+    expect(Array.from(b[w].cell)).toEqual(Array.from(a[w].cell));
+    expect(Array.from(b[w].regionIndex)).toEqual(Array.from(a[w].regionIndex));
+    for (let k = 0; k < a[w].columns.length; k++) {
+      // Inputs are integers, so every accumulator is exact: outputs must be bit-identical (NaN included).
+      expect(Array.from(b[w].columns[k]), a[w].featureNames[k]).toEqual(Array.from(a[w].columns[k]));
+    }
+  }
+}
+
+describe('FeatureEngine', () => {
+  const rec = makeRecords(6000, 150, 3, 7, topology);
+  const sorted = [...Array(rec.n).keys()];
+  const reference = run(rec, sorted, []);
+
+  it('produces one row per active user-window, windows in order, rows sorted by IMSI', () => {
+    const ws = reference.windows;
+    expect(ws.length).toBe(12); // 3 hours of 15-minute windows
+    let total = 0;
+    for (let w = 0; w < ws.length; w++) {
+      expect(ws[w].windowStart).toBe(Math.floor(T0 / L) * L + w * L);
+      expect(ws[w].windowEnd - ws[w].windowStart).toBe(L);
+      const imsi = Array.from(ws[w].imsi);
+      expect(imsi).toEqual([...imsi].sort((a, b) => a - b));
+      expect(new Set(imsi).size).toBe(imsi.length);
+      total += ws[w].columns[ws[w].featureNames.indexOf('cnt_records')].reduce((s, v) => s + v, 0);
+    }
+    expect(total).toBe(rec.n);
+    expect(reference.engine.stats().lateRecords).toBe(0);
+  });
+
+  it('does not depend on batch cuts or (within lateness) arrival order', () => {
+    const r = rng(42);
+    for (let trial = 0; trial < 6; trial++) {
+      const order = trial % 2 === 0 ? sorted : boundedShuffle(rec, r, 100_000);
+      const cuts = randomCuts(rec.n, r, 1 + Math.floor(r() * 40));
+      const got = run(rec, order, cuts, { allowedLatenessMs: 120_000 });
+      expect(got.engine.stats().lateRecords).toBe(0);
+      expectSameWindows(reference.windows, got.windows);
+    }
+  });
+
+  it('dead-letters records beyond the allowed lateness and counts them', () => {
+    // Move 20 records 40 minutes into the past, arriving where they were.
+    const moved = makeRecords(2000, 50, 2, 3, topology);
+    const late = [1500, 1510, 1520, 1530, 1540, 1550, 1560, 1570, 1580, 1590];
+    for (const i of late) moved.start[i] -= 40 * 60_000;
+    const letters: { reason: string; row: number }[] = [];
+    const engine = new FeatureEngine(spec, topology, { allowedLatenessMs: 60_000, deadLetters: { add: (l) => letters.push(l) } });
+    const ws = [...engine.push(toBatch(moved, [...Array(moved.n).keys()])), ...engine.flush()];
+    expect(engine.stats().lateRecords).toBe(late.length);
+    expect(letters.length).toBe(late.length);
+    expect(letters.every((l) => l.reason.startsWith('late record: '))).toBe(true);
+    expect(letters.map((l) => l.row)).toEqual(late.map((i) => i + 1));
+    const counted = ws.reduce((s, w) => s + w.columns[0].reduce((a, v) => a + v, 0), 0);
+    expect(counted).toBe(moved.n - late.length);
+  });
+
+  it('dead-letters records with a malformed IMSI instead of crashing', () => {
+    const small = makeRecords(50, 5, 0.2, 5, topology);
+    const letters: { reason: string; raw: string }[] = [];
+    const engine = new FeatureEngine(spec, topology, { deadLetters: { add: (l) => letters.push(l) } });
+    const batch = toBatch(small, [...Array(small.n).keys()], (i) => (i === 3 ? '46000abc' : i === 4 ? null : String(small.imsi[i])));
+    const ws = [...engine.push(batch), ...engine.flush()];
+    expect(engine.stats().invalidRecords).toBe(2);
+    expect(letters.map((l) => l.reason.split(':')[0])).toEqual(['invalid imsi', 'invalid imsi']);
+    expect(letters[0].raw).toContain('46000abc');
+    expect(ws.reduce((s, w) => s + w.imsi.length, 0)).toBeGreaterThan(0);
+  });
+
+  it('snapshot/restore mid-stream continues exactly', () => {
+    const order = sorted;
+    const half = Math.floor(rec.n / 2) + 17;
+    const a = new FeatureEngine(spec, topology);
+    const out: FeatureWindow[] = [...a.push(toBatch(rec, order.slice(0, half)))];
+    const bytes = a.snapshot();
+    const b = FeatureEngine.restore(spec, topology, bytes);
+    const { stateBytes: _a, stateBytesPerUser: _b, ...before } = a.stats();
+    expect(b.stats()).toMatchObject(before);
+    out.push(...b.push(toBatch(rec, order.slice(half))), ...b.flush());
+    expectSameWindows(reference.windows, out);
+    // A snapshot of a restored engine is byte-identical to the original.
+    expect(Buffer.from(FeatureEngine.restore(spec, topology, bytes).snapshot()).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('refuses a snapshot from another spec or a corrupt one', async () => {
+    const other = { ...spec, hash: 'f'.repeat(64) };
+    const bytes = new FeatureEngine(spec, topology).snapshot();
+    expect(() => FeatureEngine.restore(other, topology, bytes)).toThrow(/spec hash/);
+    expect(() => FeatureEngine.restore(spec, topology, bytes.subarray(0, 10))).toThrow(/invalid feature-engine snapshot/);
+  });
+
+  it('evicts idle users but keeps their baseline: results equal those without eviction', () => {
+    // Users active in hour 0 and again in hour 5: with a 1-hour idle limit they are evicted in between.
+    const early = makeRecords(1500, 40, 1, 11, topology);
+    const lateRecs = makeRecords(1500, 40, 1, 12, topology);
+    const both: Records = { ...early };
+    for (const k of Object.keys(early) as (keyof Records)[]) {
+      if (k === 'n') continue;
+      (both[k] as number[]) = [...(early[k] as number[]), ...(lateRecs[k] as number[]).map((v) => (k === 'start' || k === 'end' ? v + 5 * 3_600_000 : v))] as never;
+    }
+    both.n = early.n + lateRecs.n;
+    const order = [...Array(both.n).keys()];
+    // The single-record batch at 1500 closes the early windows before the others return.
+    const keep = run(both, order, [700, 1500, 1501, 2200], { idleEvictMs: 1e12 });
+    const evict = run(both, order, [700, 1500, 1501, 2200], { idleEvictMs: 3_600_000 });
+    expect(keep.engine.stats().evictedUsers).toBe(0);
+    expect(evict.engine.stats().evictedUsers).toBeGreaterThan(30);
+    expectSameWindows(keep.windows, evict.windows);
+    // The returning users do have a baseline: d_base is defined for them.
+    const last = evict.windows[evict.windows.length - 1];
+    const dBase = last.columns[last.featureNames.indexOf('d_base_cnt_records')];
+    expect(Array.from(dBase).filter((v) => !Number.isNaN(v)).length).toBeGreaterThan(0);
+    expect(evict.engine.stats().stateBytesPerUser).toBeGreaterThan(0);
+  });
+
+  it('differential features follow the previous window and the EWMA baseline of the same user', () => {
+    const ws = reference.windows;
+    const names = ws[0].featureNames;
+    const alpha = spec.baseline.alpha;
+    const diff = spec.differential.features.map((d) => (typeof d === 'string' ? { name: d, smoothing: spec.differential.smoothing } : d));
+    // Recompute from the emitted base features alone: previous row of the same IMSI, and an EWMA over its rows.
+    const prev = new Map<number, { start: number; values: number[] }>();
+    const base = new Map<number, number[]>();
+    let checked = 0;
+    for (const w of ws) {
+      for (let j = 0; j < w.imsi.length; j++) {
+        const u = w.imsi[j];
+        const x = diff.map((d) => w.columns[names.indexOf(d.name)][j]);
+        const p = prev.get(u);
+        const b = base.get(u) ?? diff.map(() => NaN);
+        diff.forEach((d, k) => {
+          const dPrev = w.columns[names.indexOf(`d_prev_${d.name}`)][j];
+          const dBase = w.columns[names.indexOf(`d_base_${d.name}`)][j];
+          const rBase = w.columns[names.indexOf(`r_base_${d.name}`)][j];
+          if (p && p.start === w.windowStart - L) expect(dPrev).toBe(x[k] - p.values[k]);
+          else expect(dPrev).toBeNaN();
+          expect(dBase).toBe(x[k] - b[k]);
+          if (Number.isNaN(b[k])) expect(rBase).toBeNaN();
+          else expect(rBase).toBe((x[k] + d.smoothing) / (b[k] + d.smoothing));
+          if (!Number.isNaN(x[k])) b[k] = Number.isNaN(b[k]) ? x[k] : b[k] + alpha * (x[k] - b[k]);
+          checked++;
+        });
+        prev.set(u, { start: w.windowStart, values: x });
+        base.set(u, b);
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+});
