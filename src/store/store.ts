@@ -1,0 +1,374 @@
+// The hotspot database: one DuckDB file holding runs, scored user-windows, alerts and their history, outreach,
+// dead letters, complaints and metrics. Bulk data goes through DuckDB's appender with whole data chunks filled
+// from typed arrays (DESIGN.md §9: the fast path); never row-by-row INSERTs. Low-volume tables (alert events,
+// outreach, dead letters) use the same appender, a row at a time. Everything appended is flushed by `flush()`
+// and `close()`; `closeOnSignals` makes Ctrl-C flush before the process exits.
+//
+//   const store = await Store.open('hotspot.duckdb');
+//   const runId = await store.beginRun({ source: 'sim', modelVersion: 'm1' });
+//   store.writeScoredWindow(window, { regions: topology.regions, threshold });
+//   store.writeAlertEvents(events);  store.writeOutreach(messages);  store.writeDeadLetters(letters);
+//   await store.close();             // flushes appenders, updates the alerts table, marks the run completed
+import {
+  BIGINT,
+  BOOLEAN,
+  DOUBLE,
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  TIMESTAMP,
+  VARCHAR,
+  type DuckDBType,
+  type DuckDBValue,
+  type DuckDBVector,
+} from '@duckdb/node-api';
+import type { AlertEvent } from '../hotspots/alert.js';
+import type { ScoredWindow } from '../hotspots/scored-window.js';
+import { createMasker, maskKeyFromEnv, type Masker } from '../outreach/masking.js';
+import type { OutreachMessage } from '../outreach/outreach-message.js';
+import type { Complaint } from '../schema/side-files.js';
+import { ALERT_STATE_COLUMNS, SCHEMA_SQL, STORE_SCHEMA_VERSION, type TableName } from './schema.js';
+
+/** DuckDB's vector size: the most rows one data chunk holds. */
+export const CHUNK_ROWS = 2048;
+/** Top reasons kept per explained user in scored_windows. */
+export const DEFAULT_TOP_REASONS = 3;
+
+export interface StoreOptions {
+  /** Key of the masking HMAC; defaults to HOTSPOT_MASK_KEY or the development key. */
+  maskKey?: string;
+}
+
+export interface RunInfo {
+  /** Defaults to `run-<started_at as yyyymmddThhmmssZ>`. */
+  runId?: string;
+  source: string;
+  modelVersion: string;
+  config?: unknown;
+  /** epoch ms; defaults to now (bookkeeping only: nothing derived from it feeds alert ids). */
+  startedAt?: number;
+}
+
+export interface ScoredWindowContext {
+  /** Topology.regions: the names behind ScoredWindow.regionIndex. */
+  regions: readonly string[];
+  /** The model's operating threshold: at_risk = probability ≥ threshold. */
+  threshold: number;
+  topReasons?: number;
+}
+
+/** A record that could not be used, with why. Sources produce these; the store keeps them. */
+export interface DeadLetter {
+  at: number;
+  source: string;
+  reason: string;
+  payload: string;
+}
+
+export type RunStatus = 'completed' | 'interrupted' | 'failed';
+
+const SCORED_TYPES: DuckDBType[] = [VARCHAR, TIMESTAMP, TIMESTAMP, VARCHAR, BIGINT, VARCHAR, DOUBLE, BOOLEAN, VARCHAR, VARCHAR];
+
+export function timestampOf(epochMs: number): DuckDBTimestampValue {
+  return new DuckDBTimestampValue(BigInt(Math.round(epochMs)) * 1000n);
+}
+
+export class Store {
+  private runId: string | null = null;
+  private readonly appenders = new Map<TableName, DuckDBAppender>();
+  private flushedSequence = 0;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  readonly counts = { scoredRows: 0, alertEvents: 0, outreach: 0, deadLetters: 0, complaints: 0 };
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    readonly path: string,
+    readonly mask: Masker,
+  ) {}
+
+  static async open(path: string, options: StoreOptions = {}): Promise<Store> {
+    // No network at run time: extensions are never fetched or auto-loaded.
+    const instance = await DuckDBInstance.create(path, {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+    const connection = await instance.connect();
+    await connection.run('SET autoinstall_known_extensions=false; SET autoload_known_extensions=false;');
+    await connection.run(SCHEMA_SQL);
+    await connection.run(`INSERT OR REPLACE INTO store_meta VALUES ('schema_version', '${STORE_SCHEMA_VERSION}')`);
+    return new Store(instance, connection, path, createMasker(options.maskKey ?? maskKeyFromEnv()));
+  }
+
+  get currentRunId(): string {
+    if (this.runId === null) throw new Error('no run: call beginRun() first');
+    return this.runId;
+  }
+
+  async beginRun(info: RunInfo): Promise<string> {
+    this.assertOpen();
+    const startedAt = info.startedAt ?? Date.now();
+    const runId = info.runId ?? `run-${new Date(startedAt).toISOString().replace(/[-:]|\.\d+/g, '')}`;
+    await this.connection.run(
+      'INSERT OR REPLACE INTO runs VALUES ($1, $2, NULL, $3, $4, $5, $6)',
+      [runId, timestampOf(startedAt), 'running', info.source, info.modelVersion, JSON.stringify(info.config ?? {})],
+    );
+    this.runId = runId;
+    // A rerun under the same id replaces that run's alerts (their ids are deterministic, so they would collide).
+    for (const table of ['scored_windows', 'alert_events', 'alerts', 'outreach', 'dead_letters', 'complaints', 'metrics']) {
+      await this.connection.run(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
+    }
+    this.flushedSequence = 0;
+    return runId;
+  }
+
+  /** Appends one scored window: one row per user, in data chunks of 2048 filled straight from the columns. */
+  async writeScoredWindow(w: ScoredWindow, ctx: ScoredWindowContext): Promise<number> {
+    const appender = await this.appender('scored_windows');
+    const runId = this.currentRunId;
+    const n = w.imsi.length;
+    const reasons = topReasons(w, ctx.topReasons ?? DEFAULT_TOP_REASONS);
+    const start = timestampOf(w.windowStart);
+    const end = timestampOf(w.windowEnd);
+    const { regions, threshold } = ctx;
+    for (let from = 0; from < n; from += CHUNK_ROWS) {
+      const rows = Math.min(CHUNK_ROWS, n - from);
+      const chunk = DuckDBDataChunk.create(SCORED_TYPES, rows);
+      fill(chunk, 0, rows, () => runId);
+      fill(chunk, 1, rows, () => start);
+      fill(chunk, 2, rows, () => end);
+      fill(chunk, 3, rows, (i) => this.mask(w.imsi[from + i]));
+      fill(chunk, 4, rows, (i) => {
+        const eci = w.cell[from + i];
+        return Number.isFinite(eci) ? BigInt(eci) : null;
+      });
+      fill(chunk, 5, rows, (i) => regions[w.regionIndex[from + i]] ?? null);
+      fill(chunk, 6, rows, (i) => w.probability[from + i]);
+      fill(chunk, 7, rows, (i) => w.probability[from + i] >= threshold);
+      fill(chunk, 8, rows, (i) => reasons.get(from + i) ?? null);
+      fill(chunk, 9, rows, () => w.modelVersion);
+      appender.appendDataChunk(chunk);
+    }
+    this.counts.scoredRows += n;
+    return n;
+  }
+
+  async writeAlertEvents(events: readonly AlertEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const a = await this.appender('alert_events');
+    const runId = this.currentRunId;
+    for (const e of events) {
+      const r = e.alert;
+      a.appendVarchar(runId);
+      a.appendBigInt(BigInt(e.sequence));
+      a.appendVarchar(r.alert_id);
+      a.appendVarchar(r.status);
+      a.appendVarchar(r.severity);
+      a.appendVarchar(r.region);
+      a.appendVarchar(JSON.stringify(e.regions));
+      a.appendVarchar(JSON.stringify(r.cells));
+      a.appendTimestamp(timestampOf(r.opened_at));
+      a.appendTimestamp(timestampOf(r.updated_at));
+      if (e.resolved_at === null) a.appendNull();
+      else a.appendTimestamp(timestampOf(e.resolved_at));
+      a.appendInteger(r.users_at_risk);
+      a.appendDouble(r.expected_complaints);
+      a.appendInteger(r.vip_at_risk);
+      a.appendVarchar(r.suspected_cause);
+      a.appendVarchar(JSON.stringify(r.evidence));
+      a.appendVarchar(r.model_version);
+      if (e.merged_into === null) a.appendNull();
+      else a.appendVarchar(e.merged_into);
+      a.appendVarchar(JSON.stringify(e));
+      a.endRow();
+    }
+    this.counts.alertEvents += events.length;
+  }
+
+  async writeOutreach(messages: readonly OutreachMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const a = await this.appender('outreach');
+    const runId = this.currentRunId;
+    for (const m of messages) {
+      a.appendVarchar(runId);
+      a.appendVarchar(m.alertId);
+      a.appendVarchar(m.kind);
+      a.appendInteger(m.rank);
+      a.appendVarchar(m.tier);
+      a.appendVarchar(m.userId);
+      a.appendVarchar(m.msisdn);
+      a.appendInteger(m.vipLevel);
+      a.appendDouble(m.probability);
+      a.appendVarchar(m.region);
+      a.appendVarchar(m.severity);
+      a.appendTimestamp(timestampOf(m.listedAt));
+      a.appendTimestamp(timestampOf(m.sendAt));
+      a.endRow();
+    }
+    this.counts.outreach += messages.length;
+  }
+
+  async writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    const a = await this.appender('dead_letters');
+    const runId = this.currentRunId;
+    for (const d of letters) {
+      a.appendVarchar(runId);
+      a.appendTimestamp(timestampOf(d.at));
+      a.appendVarchar(d.source);
+      a.appendVarchar(d.reason);
+      a.appendVarchar(d.payload);
+      a.endRow();
+    }
+    this.counts.deadLetters += letters.length;
+  }
+
+  /** Complaints of a replay (the truth its metrics are computed against); the MSISDN is masked. */
+  async writeComplaints(complaints: readonly Complaint[]): Promise<void> {
+    if (complaints.length === 0) return;
+    const a = await this.appender('complaints');
+    const runId = this.currentRunId;
+    for (const c of complaints) {
+      a.appendVarchar(runId);
+      a.appendVarchar(c.complaintId);
+      a.appendTimestamp(timestampOf(c.time));
+      a.appendVarchar(this.mask(c.msisdn));
+      a.appendVarchar(c.category);
+      if (c.region === undefined) a.appendNull();
+      else a.appendVarchar(c.region);
+      a.endRow();
+    }
+    this.counts.complaints += complaints.length;
+  }
+
+  async writeMetrics(metrics: Readonly<Record<string, number>>): Promise<void> {
+    const a = await this.appender('metrics');
+    const runId = this.currentRunId;
+    for (const [name, value] of Object.entries(metrics)) {
+      a.appendVarchar(runId);
+      a.appendVarchar(name);
+      if (Number.isFinite(value)) a.appendDouble(value);
+      else a.appendNull();
+      a.endRow();
+    }
+  }
+
+  /** Makes everything appended so far durable and brings `alerts` (latest state per alert) up to date. */
+  async flush(): Promise<void> {
+    this.assertOpen();
+    for (const a of this.appenders.values()) a.flushSync();
+    if (this.runId === null) return;
+    const cols = ALERT_STATE_COLUMNS.join(', ');
+    // Set-based upsert of the newest event per alert since the last flush: no per-alert statements.
+    await this.connection.run(
+      `INSERT OR REPLACE INTO alerts (run_id, alert_id, last_sequence, ${cols})
+       SELECT run_id, alert_id, sequence, ${cols} FROM alert_events
+       WHERE run_id = $1 AND sequence > $2
+       QUALIFY row_number() OVER (PARTITION BY alert_id ORDER BY sequence DESC) = 1`,
+      [this.runId, BigInt(this.flushedSequence)],
+    );
+    const max = await this.connection.runAndReadAll('SELECT coalesce(max(sequence), 0) AS s FROM alert_events WHERE run_id = $1', [this.runId]);
+    this.flushedSequence = Number(max.getRowObjectsJS()[0].s);
+  }
+
+  /** Flushes, marks the run ended, and closes the file. Safe to call more than once (e.g. from a signal handler). */
+  close(status: RunStatus = 'completed'): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      try {
+        await this.flush();
+        if (this.runId !== null) {
+          await this.connection.run('UPDATE runs SET ended_at = $1, status = $2 WHERE run_id = $3', [timestampOf(Date.now()), status, this.runId]);
+        }
+        for (const a of this.appenders.values()) a.closeSync();
+        this.appenders.clear();
+        await this.connection.run('CHECKPOINT');
+      } finally {
+        this.closed = true;
+        this.connection.closeSync();
+        this.instance.closeSync();
+      }
+    })();
+    return this.closing;
+  }
+
+  /** Read-only query helper (tests, reports): rows as plain JSON-safe objects. */
+  async query(sql: string, values?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
+    this.assertOpen();
+    const reader = await this.connection.runAndReadAll(sql, values);
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  }
+
+  private async appender(table: TableName): Promise<DuckDBAppender> {
+    this.assertOpen();
+    let a = this.appenders.get(table);
+    if (!a) {
+      a = await this.connection.createAppender(table);
+      this.appenders.set(table, a);
+    }
+    return a;
+  }
+
+  private assertOpen(): void {
+    if (this.closed || this.closing) throw new Error(`store ${this.path} is closed`);
+  }
+}
+
+/**
+ * On SIGINT/SIGTERM: close the store (flushing everything, run status `interrupted`), then call `then`
+ * (default: exit 130). Returns a function that removes the handlers.
+ */
+export function closeOnSignals(store: Store, then: (signal: NodeJS.Signals) => void = () => process.exit(130)): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    store.close('interrupted').then(
+      () => then(signal),
+      (err: unknown) => {
+        process.stderr.write(`hotspot: closing the store failed: ${String(err)}\n`);
+        then(signal);
+      },
+    );
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+function fill(chunk: DuckDBDataChunk, column: number, rows: number, value: (i: number) => DuckDBValue): void {
+  const vector = chunk.getColumnVector(column) as DuckDBVector<DuckDBValue>;
+  for (let i = 0; i < rows; i++) vector.setItem(i, value(i));
+  vector.flush();
+}
+
+/** Row → 'feature:+0.421;feature:+0.130' for explained rows: the top positive contributions. */
+export function topReasons(w: ScoredWindow, k: number): Map<number, string> {
+  const out = new Map<number, string>();
+  const nf = w.featureNames.length;
+  const width = nf + 1;
+  const best = new Int32Array(k);
+  for (let j = 0; j < w.explainedRows.length; j++) {
+    const base = j * width;
+    let have = 0;
+    for (let f = 0; f < nf; f++) {
+      const v = w.contributions[base + f];
+      if (!(v > 0)) continue;
+      // insertion into a k-long sorted list: k is 3, so this beats sorting nf values
+      let pos = have < k ? have++ : k;
+      while (pos > 0 && w.contributions[base + best[pos - 1]] < v) {
+        if (pos < k) best[pos] = best[pos - 1];
+        pos--;
+      }
+      if (pos < k) best[pos] = f;
+    }
+    if (have === 0) continue;
+    const parts: string[] = [];
+    for (let i = 0; i < have; i++) parts.push(`${w.featureNames[best[i]]}:+${w.contributions[base + best[i]].toFixed(3)}`);
+    out.set(w.explainedRows[j], parts.join(';'));
+  }
+  return out;
+}
