@@ -1,0 +1,197 @@
+// Streaming record writers: CSV/JSONL by chunk, Parquet one row group per PARQUET_ROW_GROUP_ROWS rows,
+// Arrow IPC (stream for .arrows/.ipc, file for .arrow/.feather). Memory stays bounded by one batch (text,
+// Arrow) or one row group (Parquet).
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { RecordBatchFileWriter, RecordBatchStreamWriter, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
+import { S1_SCHEMA } from '../../schema/record.js';
+import { RecordFileError, asRecordFileError, formatOfPath, isArrowStreamPath, type RecordFormat } from './format.js';
+import { ByteBuffer, CSV_HEADER, encodeCsvRows, encodeJsonlRows } from './text-encoder.js';
+import { isS1Schema, normalizeBatch } from './normalize-batch.js';
+import { emptyS1Batch } from './csv-decoder.js';
+import { parquetWasm } from './parquet-wasm.js';
+
+export interface RecordWriter {
+  write(batch: RecordBatch): Promise<void>;
+  close(): Promise<{ rows: number }>;
+}
+
+/** Rows per Parquet row group: large enough for good compression and fast scans, small enough to buffer. */
+export const PARQUET_ROW_GROUP_ROWS = 131_072;
+
+/** Batches of other schemas (foreign types, dictionary ids) are mapped onto S1_SCHEMA before writing. */
+function asS1(batch: RecordBatch): RecordBatch {
+  return isS1Schema(batch.schema) ? batch : normalizeBatch(batch);
+}
+
+class FileSink {
+  private readonly out: WriteStream;
+  private error: Error | null = null;
+  constructor(readonly path: string) {
+    this.out = createWriteStream(path);
+    this.out.on('error', (e) => (this.error ??= e));
+  }
+  async opened(): Promise<void> {
+    if (this.out.pending) {
+      await Promise.race([once(this.out, 'ready'), once(this.out, 'error').catch(() => undefined)]);
+    }
+    this.check();
+  }
+  check(): void {
+    if (this.error) throw asRecordFileError(this.path, this.error, 'cannot write');
+  }
+  async write(bytes: Uint8Array): Promise<void> {
+    this.check();
+    // Copy: the encoder reuses its buffer for the next batch.
+    if (!this.out.write(Buffer.from(bytes))) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
+    this.check();
+  }
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.out.end(() => resolve()));
+    this.check();
+  }
+}
+
+class TextRecordWriter implements RecordWriter {
+  private rows = 0;
+  private readonly buffer = new ByteBuffer();
+  constructor(
+    private readonly sink: FileSink,
+    private readonly encode: (b: RecordBatch, out: ByteBuffer) => void,
+  ) {}
+
+  async write(batch: RecordBatch): Promise<void> {
+    const b = asS1(batch);
+    // Encode in slices so a huge batch never needs a huge text buffer.
+    for (let off = 0; off < b.numRows; off += 16_384) {
+      this.buffer.reset();
+      this.encode(off === 0 && b.numRows <= 16_384 ? b : b.slice(off, off + 16_384), this.buffer);
+      await this.sink.write(this.buffer.bytes());
+    }
+    this.rows += b.numRows;
+  }
+
+  async close(): Promise<{ rows: number }> {
+    await this.sink.close();
+    return { rows: this.rows };
+  }
+}
+
+class ArrowRecordWriter implements RecordWriter {
+  private rows = 0;
+  private readonly writer: RecordBatchStreamWriter | RecordBatchFileWriter;
+  private readonly done: Promise<void>;
+  private readonly out: WriteStream;
+  private failure: Error | null = null;
+
+  constructor(private readonly path: string, stream: boolean) {
+    this.writer = stream ? new RecordBatchStreamWriter() : new RecordBatchFileWriter();
+    this.out = createWriteStream(path);
+    this.done = pipeline(Readable.from(this.writer as AsyncIterable<Uint8Array>), this.out).catch((e) => {
+      this.failure ??= e as Error;
+    });
+  }
+
+  async write(batch: RecordBatch): Promise<void> {
+    if (this.failure) throw asRecordFileError(this.path, this.failure, 'cannot write');
+    // Every batch carries S1_SCHEMA's fixed dictionary ids: a changed schema would silently end the stream.
+    this.writer.write(asS1(batch));
+    this.rows += batch.numRows;
+    if (this.out.writableNeedDrain) await Promise.race([once(this.out, 'drain'), this.done]);
+  }
+
+  async close(): Promise<{ rows: number }> {
+    if (this.rows === 0) this.writer.reset(undefined, S1_SCHEMA); // an empty file still has the schema
+    this.writer.finish();
+    await this.done;
+    if (this.failure) throw asRecordFileError(this.path, this.failure, 'cannot write');
+    return { rows: this.rows };
+  }
+}
+
+class ParquetRecordWriter implements RecordWriter {
+  private rows = 0;
+  private controller!: ReadableStreamDefaultController<unknown>;
+  private pulled: (() => void) | null = null;
+  private readonly done: Promise<void>;
+  private failure: Error | null = null;
+
+  constructor(private readonly path: string, sink: FileSink) {
+    const pw = parquetWasm();
+    const input = new ReadableStream<unknown>(
+      {
+        start: (c) => {
+          this.controller = c;
+        },
+        pull: () => {
+          this.pulled?.();
+          this.pulled = null;
+        },
+      },
+      { highWaterMark: 1 },
+    );
+    const props = new pw.WriterPropertiesBuilder()
+      .setCompression(pw.Compression.SNAPPY)
+      .setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS)
+      .build();
+    this.done = (async () => {
+      const output = await pw.transformParquetStream(input as ReadableStream, props);
+      for await (const chunk of output as unknown as AsyncIterable<Uint8Array>) await sink.write(chunk);
+      await sink.close();
+    })().catch((e) => {
+      this.failure ??= e as Error;
+    });
+  }
+
+  async write(batch: RecordBatch): Promise<void> {
+    if (this.failure) throw asRecordFileError(this.path, this.failure, 'cannot write Parquet');
+    const b = asS1(batch);
+    if (b.numRows === 0) return;
+    const pw = parquetWasm();
+    const table = pw.Table.fromIPCStream(tableToIPC(new Table(b), 'stream'));
+    for (const rb of table.recordBatches()) this.controller.enqueue(rb);
+    this.rows += b.numRows;
+    // Back-pressure: wait until the Parquet encoder has taken the batch.
+    if ((this.controller.desiredSize ?? 1) <= 0) {
+      await Promise.race([new Promise<void>((r) => (this.pulled = r)), this.done]);
+    }
+  }
+
+  async close(): Promise<{ rows: number }> {
+    if (this.rows === 0 && !this.failure) {
+      // parquet-wasm needs at least one batch to know the schema: write an empty one.
+      const pw = parquetWasm();
+      const empty = pw.Table.fromIPCStream(tableToIPC(new Table(emptyS1Batch()), 'stream'));
+      for (const rb of empty.recordBatches()) this.controller.enqueue(rb);
+    }
+    this.controller.close();
+    await this.done;
+    if (this.failure) throw asRecordFileError(this.path, this.failure, 'cannot write Parquet');
+    return { rows: this.rows };
+  }
+}
+
+/** Opens a streaming writer of S1 batches; the format defaults to the one of the extension. */
+export async function openRecordWriter(path: string, format?: RecordFormat): Promise<RecordWriter> {
+  const f = format ?? formatOfPath(path);
+  switch (f) {
+    case 'csv':
+    case 'jsonl': {
+      const sink = new FileSink(path);
+      await sink.opened();
+      if (f === 'csv') await sink.write(CSV_HEADER);
+      return new TextRecordWriter(sink, f === 'csv' ? encodeCsvRows : encodeJsonlRows);
+    }
+    case 'arrow':
+      return new ArrowRecordWriter(path, isArrowStreamPath(path));
+    case 'parquet': {
+      const sink = new FileSink(path);
+      await sink.opened();
+      return new ParquetRecordWriter(path, sink);
+    }
+    default:
+      throw new RecordFileError(path, `unknown record format '${String(f)}'`);
+  }
+}
