@@ -1,0 +1,521 @@
+// Kafka as a record source (node-rdkafka, consumer group). Messages are keyed by IMSI and carry one record as JSON
+// or a CSV line, or an Arrow IPC stream chunk of many records; the format is set per topic. Each delivered batch
+// comes from one topic-partition and covers a contiguous offset range, so the caller (the checkpointing engine)
+// knows exactly which offsets a batch's effects cover and commits only those, with `commit()`.
+// Memory stays flat when the engine falls behind: decoded batches wait in a bounded queue, and above its limit
+// the assigned partitions are paused so librdkafka stops fetching; they resume once the queue has drained to half.
+// Bad messages go to the dead-letter topic with their reason in headers, are counted, and consumption goes on.
+import Kafka from 'node-rdkafka';
+import type { LibrdKafkaError, Message, TopicPartition } from 'node-rdkafka';
+import type { RecordBatch } from 'apache-arrow';
+import { z } from 'zod';
+import { S1_COLUMN_NAMES } from '../../schema/record.js';
+import { S1BatchBuilder } from '../../schema/s1-batch-builder.js';
+import { reasonCategory, type DeadLetter, type DeadLetterSink } from '../dead-letters.js';
+import { decodeRecordObjects, type RecordObject } from './object-decoder.js';
+import { MESSAGE_FORMATS, csvFieldsToObject, decodeArrowChunk, splitCsvLine } from './message-decoders.js';
+
+export const DEFAULT_POLL_MESSAGES = 4096;
+export const DEFAULT_MAX_QUEUED_RECORDS = 200_000;
+export const DEFAULT_DEAD_LETTER_TOPIC = 'hotspot.dead-letters';
+/** Dead-letter headers: the reason, and where the message came from. */
+export const DLQ_REASON_HEADER = 'hotspot-reason';
+export const DLQ_TOPIC_HEADER = 'hotspot-source-topic';
+export const DLQ_PARTITION_HEADER = 'hotspot-source-partition';
+export const DLQ_OFFSET_HEADER = 'hotspot-source-offset';
+
+export const kafkaTopicSchema = z.object({
+  topic: z.string().min(1),
+  format: z.enum(MESSAGE_FORMATS),
+  /** Column names of CSV lines; defaults to the contract order of DESIGN.md §3. */
+  csvHeader: z.array(z.string().min(1)).optional(),
+});
+export type KafkaTopic = z.infer<typeof kafkaTopicSchema>;
+
+export const kafkaSourceOptionsSchema = z.object({
+  brokers: z.string().min(1),
+  groupId: z.string().min(1),
+  topics: z.array(kafkaTopicSchema).min(1),
+  /** Where bad messages go; `null` keeps them only in the local sink and counters. */
+  deadLetterTopic: z.string().min(1).nullable().default(DEFAULT_DEAD_LETTER_TOPIC),
+  /** Messages fetched per poll (and so the most records a JSON/CSV batch holds). */
+  pollMessages: z.number().int().positive().default(DEFAULT_POLL_MESSAGES),
+  /** Above this many decoded records waiting, partitions are paused. */
+  maxQueuedRecords: z.number().int().positive().default(DEFAULT_MAX_QUEUED_RECORDS),
+  /** `consumer` = KIP-848 (fast rebalances, needs a broker that speaks it); `classic` otherwise. */
+  groupProtocol: z.enum(['classic', 'consumer']).default('classic'),
+  /** Where a partition without a committed offset starts. */
+  startFrom: z.enum(['earliest', 'latest']).default('earliest'),
+  /** Extra librdkafka settings (security, timeouts); they override the defaults here. */
+  rdkafka: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+export type KafkaSourceOptions = z.input<typeof kafkaSourceOptionsSchema>;
+
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  /** The next offset to read, i.e. what a commit stores. */
+  offset: number;
+}
+
+export interface DeliveredBatch {
+  topic: string;
+  partition: number;
+  /** Offset range [firstOffset, nextOffset) of the messages this batch accounts for (dead letters included). */
+  firstOffset: number;
+  nextOffset: number;
+  /** Good records; zero rows when every message in the range was dead-lettered. */
+  batch: RecordBatch;
+  deadLettered: number;
+}
+
+export interface KafkaSourceStats {
+  messages: number;
+  records: number;
+  deadLettered: number;
+  deadLetteredByReason: Map<string, number>;
+  batches: number;
+  pauses: number;
+  resumes: number;
+  queuedRecords: number;
+  /** Deliveries dropped from the queue because their partition was revoked (another member re-reads them). */
+  droppedOnRevoke: number;
+  /** Dead letters that could not be handed to the producer (kept in the local sink only). */
+  deadLetterPublishFailures: number;
+  lastDeadLetterError: string;
+}
+
+export interface RebalanceListener {
+  assigned?(partitions: TopicPartition[]): void;
+  revoked?(partitions: TopicPartition[]): void;
+}
+
+export class KafkaSourceClosedError extends Error {}
+
+const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export class KafkaSource implements AsyncIterable<DeliveredBatch> {
+  readonly options: z.output<typeof kafkaSourceOptionsSchema>;
+  private readonly consumer: Kafka.KafkaConsumer;
+  private dlqProducer: Kafka.Producer | null = null;
+  private readonly formats = new Map<string, KafkaTopic>();
+  private readonly queue: DeliveredBatch[] = [];
+  private queuedRecords = 0;
+  private paused = false;
+  private running = false;
+  private closed = false;
+  private loop: Promise<void> | null = null;
+  private wakeConsumer: (() => void) | null = null;
+  private wakeLoop: (() => void) | null = null;
+  private fatal: Error | null = null;
+  private readonly counters = {
+    messages: 0,
+    records: 0,
+    deadLettered: 0,
+    batches: 0,
+    pauses: 0,
+    resumes: 0,
+    droppedOnRevoke: 0,
+    deadLetterPublishFailures: 0,
+  };
+  private lastDeadLetterError = '';
+  private readonly byReason = new Map<string, number>();
+
+  constructor(
+    opts: KafkaSourceOptions,
+    private readonly hooks: { deadLetters?: DeadLetterSink; rebalance?: RebalanceListener } = {},
+  ) {
+    this.options = kafkaSourceOptionsSchema.parse(opts);
+    for (const t of this.options.topics) this.formats.set(t.topic, t);
+    const o = this.options;
+    const cooperative = o.groupProtocol === 'consumer';
+    this.consumer = new Kafka.KafkaConsumer(
+      {
+        'bootstrap.servers': o.brokers,
+        'group.id': o.groupId,
+        // Offsets are committed only by commit(): the checkpoint decides what is done.
+        'enable.auto.commit': false,
+        'enable.auto.offset.store': false,
+        // Bounds librdkafka's own prefetch so pausing really bounds memory.
+        'queued.max.messages.kbytes': 16_384,
+        ...(cooperative ? { 'group.protocol': 'consumer' } : {}),
+        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
+        ...o.rdkafka,
+      },
+      { 'auto.offset.reset': o.startFrom },
+    );
+  }
+
+  /** Connects, subscribes and starts fetching in the background. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    if (this.options.deadLetterTopic) {
+      this.dlqProducer = new Kafka.Producer({
+        'bootstrap.servers': this.options.brokers,
+        'client.id': `${this.options.groupId}-dlq`,
+        ...pickSecurity(this.options.rdkafka),
+      });
+      await connect(this.dlqProducer);
+      this.dlqProducer.setPollInterval(100);
+    }
+    await connect(this.consumer);
+    this.consumer.setDefaultConsumeTimeout(100);
+    this.consumer.subscribe(this.options.topics.map((t) => t.topic));
+    this.running = true;
+    this.loop = this.fetchLoop();
+  }
+
+  /** The next batch in partition order; null once closed. Throws if the consumer failed for good. */
+  async next(): Promise<DeliveredBatch | null> {
+    for (;;) {
+      if (this.fatal) throw this.fatal;
+      const d = this.queue.shift();
+      if (d) {
+        this.queuedRecords -= d.batch.numRows;
+        this.maybeResume();
+        return d;
+      }
+      if (this.closed) return null;
+      await new Promise<void>((resolve) => (this.wakeConsumer = resolve));
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<DeliveredBatch> {
+    for (;;) {
+      const d = await this.next();
+      if (!d) return;
+      yield d;
+    }
+  }
+
+  /**
+   * Commits the given offsets (next offset to read per partition). Dead letters produced for messages below those
+   * offsets are flushed first, so a committed bad message is always on the dead-letter topic.
+   */
+  async commit(offsets: readonly PartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.flushDeadLetters();
+    await new Promise<void>((resolve, reject) => {
+      try {
+        this.consumer.commitSync(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
+        resolve();
+      } catch (err) {
+        reject(new Error(`kafka commit failed: ${(err as Error).message}`));
+      }
+    });
+  }
+
+  /** Committed offsets of the given partitions (-1001 = none), from the group coordinator. */
+  committed(partitions: TopicPartition[], timeoutMs = 5000): Promise<PartitionOffset[]> {
+    return new Promise((resolve, reject) =>
+      this.consumer.committed(partitions, timeoutMs, (err, tps) =>
+        err ? reject(err) : resolve(tps.map((t) => ({ topic: t.topic, partition: t.partition, offset: t.offset ?? -1001 }))),
+      ),
+    );
+  }
+
+  assignments(): TopicPartition[] {
+    return this.running ? this.consumer.assignments().map((a) => ({ topic: a.topic, partition: a.partition })) : [];
+  }
+
+  stats(): KafkaSourceStats {
+    return {
+      ...this.counters,
+      deadLetteredByReason: new Map(this.byReason),
+      queuedRecords: this.queuedRecords,
+      lastDeadLetterError: this.lastDeadLetterError,
+    };
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wakeLoop?.();
+    this.wakeConsumer?.();
+    await this.loop;
+    if (this.running) {
+      this.running = false;
+      await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+    }
+    if (this.dlqProducer) {
+      await this.flushDeadLetters().catch(() => undefined);
+      await new Promise<void>((resolve) => this.dlqProducer!.disconnect(() => resolve()));
+      this.dlqProducer = null;
+    }
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private async fetchLoop(): Promise<void> {
+    while (!this.closed) {
+      if (this.queuedRecords >= this.options.maxQueuedRecords) {
+        this.pause();
+        await new Promise<void>((resolve) => (this.wakeLoop = resolve));
+        this.wakeLoop = null;
+        continue;
+      }
+      let messages: Message[];
+      try {
+        messages = await new Promise<Message[]>((resolve, reject) =>
+          this.consumer.consume(this.options.pollMessages, (err, ms) => (err ? reject(err) : resolve(ms))),
+        );
+      } catch (err) {
+        const e = err as LibrdKafkaError;
+        // Transient broker errors are retried by librdkafka; only a fatal error stops the source.
+        if ((e as { isFatal?: boolean }).isFatal) {
+          this.fatal = new Error(`kafka consumer failed: ${e.message}`);
+          this.wakeConsumer?.();
+          return;
+        }
+        continue;
+      }
+      if (messages.length === 0 || this.closed) continue;
+      this.decodeAndQueue(messages);
+    }
+  }
+
+  private decodeAndQueue(messages: Message[]): void {
+    this.counters.messages += messages.length;
+    // Group by partition, keeping each partition's order; a poll returns runs of the same partition.
+    const groups = new Map<string, Message[]>();
+    for (const m of messages) {
+      const k = keyOf(m.topic, m.partition);
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = []));
+      g.push(m);
+    }
+    for (const group of groups.values()) {
+      const topic = this.formats.get(group[0].topic);
+      if (!topic) continue; // not subscribed (cannot happen), nothing to decode with
+      if (topic.format === 'arrow') for (const m of group) this.decodeArrowMessage(m);
+      else this.decodeRecordMessages(topic, group);
+    }
+    const wake = this.wakeConsumer;
+    this.wakeConsumer = null;
+    wake?.();
+  }
+
+  private decodeRecordMessages(topic: KafkaTopic, group: Message[]): void {
+    const objects: RecordObject[] = [];
+    const origin: Message[] = [];
+    const letters: Array<{ m: Message; reason: string }> = [];
+    const header = topic.csvHeader ?? S1_COLUMN_NAMES;
+    for (const m of group) {
+      const text = m.value ? m.value.toString('utf8') : '';
+      if (text.length === 0) {
+        letters.push({ m, reason: 'empty message: no value' });
+        continue;
+      }
+      if (topic.format === 'json') {
+        let v: unknown;
+        try {
+          v = JSON.parse(text);
+        } catch (err) {
+          letters.push({ m, reason: `malformed json: ${(err as Error).message}` });
+          continue;
+        }
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+          letters.push({ m, reason: 'malformed json: expected one record object' });
+          continue;
+        }
+        objects.push(v as RecordObject);
+      } else {
+        const fields = splitCsvLine(text);
+        if (typeof fields === 'string') {
+          letters.push({ m, reason: fields });
+          continue;
+        }
+        const o = csvFieldsToObject(header, fields);
+        if (typeof o === 'string') {
+          letters.push({ m, reason: o });
+          continue;
+        }
+        objects.push(o);
+      }
+      origin.push(m);
+    }
+    const source = `kafka:${group[0].topic}/${group[0].partition}`;
+    const decoded = decodeRecordObjects(
+      objects,
+      source,
+      (row) => (origin[row].value ?? Buffer.alloc(0)).toString('utf8'),
+      (row) => origin[row].offset,
+    );
+    for (const l of decoded.deadLetters) letters.push({ m: origin[rowOf(origin, l.row)], reason: l.reason });
+    for (const { m, reason } of letters) this.deadLetter(m, reason);
+    const batch = decoded.batch ?? emptyBatch();
+    this.enqueue(group, batch, letters.length);
+  }
+
+  private decodeArrowMessage(m: Message): void {
+    if (!m.value || m.value.length === 0) {
+      this.deadLetter(m, 'empty message: no value');
+      this.enqueue([m], emptyBatch(), 1);
+      return;
+    }
+    let batches: RecordBatch[];
+    try {
+      batches = decodeArrowChunk(m.value).batches;
+    } catch (err) {
+      this.deadLetter(m, (err as Error).message);
+      this.enqueue([m], emptyBatch(), 1);
+      return;
+    }
+    if (batches.length === 0) batches = [emptyBatch()];
+    // A chunk of several batches: only the last one carries the message's offset forward, so a commit after the
+    // first cannot skip the rest.
+    for (let i = 0; i < batches.length; i++) {
+      this.enqueueRange(m.topic, m.partition, m.offset, i === batches.length - 1 ? m.offset + 1 : m.offset, batches[i], 0);
+    }
+  }
+
+  private enqueue(group: Message[], batch: RecordBatch, deadLettered: number): void {
+    const first = group[0];
+    const last = group[group.length - 1];
+    this.enqueueRange(first.topic, first.partition, first.offset, last.offset + 1, batch, deadLettered);
+  }
+
+  private enqueueRange(topic: string, partition: number, firstOffset: number, nextOffset: number, batch: RecordBatch, dead: number): void {
+    this.queue.push({ topic, partition, firstOffset, nextOffset, batch, deadLettered: dead });
+    this.queuedRecords += batch.numRows;
+    this.counters.records += batch.numRows;
+    this.counters.batches++;
+  }
+
+  private deadLetter(m: Message, reason: string): void {
+    this.counters.deadLettered++;
+    const cat = reasonCategory(reason);
+    this.byReason.set(cat, (this.byReason.get(cat) ?? 0) + 1);
+    const letter: DeadLetter = {
+      source: `kafka:${m.topic}/${m.partition}`,
+      row: m.offset,
+      reason,
+      raw: m.value ? (this.formats.get(m.topic)?.format === 'arrow' ? `<arrow ${m.value.length} bytes>` : m.value.toString('utf8')) : '',
+    };
+    this.hooks.deadLetters?.add(letter);
+    const p = this.dlqProducer;
+    if (!p || !this.options.deadLetterTopic) return;
+    const headers: Kafka.MessageHeader[] = [
+      { [DLQ_REASON_HEADER]: reason },
+      { [DLQ_TOPIC_HEADER]: m.topic },
+      { [DLQ_PARTITION_HEADER]: String(m.partition) },
+      { [DLQ_OFFSET_HEADER]: String(m.offset) },
+    ];
+    try {
+      produceWithRetry(p, this.options.deadLetterTopic, m.value ?? null, m.key ?? null, headers);
+    } catch (err) {
+      // The letter is still in the local sink and the counters; the failure is counted, not thrown into the loop.
+      this.counters.deadLetterPublishFailures++;
+      this.lastDeadLetterError = (err as Error).message;
+    }
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.counters.pauses++;
+    this.consumer.pause(this.consumer.assignments());
+  }
+
+  private maybeResume(): void {
+    if (this.queuedRecords > this.options.maxQueuedRecords / 2) return;
+    if (this.paused && this.running && !this.closed) {
+      this.paused = false;
+      this.counters.resumes++;
+      this.consumer.resume(this.consumer.assignments());
+    }
+    this.wakeLoop?.();
+  }
+
+  private onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {
+    const cooperative = this.consumer.rebalanceProtocol() === 'COOPERATIVE';
+    try {
+      if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+        if (cooperative) this.consumer.incrementalAssign(assignment);
+        else this.consumer.assign(assignment);
+        // A paused source stays paused on newly assigned partitions too.
+        if (this.paused) this.consumer.pause(assignment);
+        this.hooks.rebalance?.assigned?.(assignment);
+      } else if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+        this.dropRevoked(assignment);
+        this.hooks.rebalance?.revoked?.(assignment);
+        if (cooperative) this.consumer.incrementalUnassign(assignment);
+        else this.consumer.unassign();
+      }
+    } catch (e) {
+      // A rebalance racing a close: nothing left to assign.
+      if (!this.closed) this.fatal = new Error(`kafka rebalance failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Queued deliveries of revoked partitions are dropped: the new owner reads them again from the committed offset. */
+  private dropRevoked(revoked: TopicPartition[]): void {
+    const gone = new Set(revoked.map((t) => keyOf(t.topic, t.partition)));
+    let kept = 0;
+    for (const d of this.queue) {
+      if (gone.has(keyOf(d.topic, d.partition))) {
+        this.queuedRecords -= d.batch.numRows;
+        this.counters.droppedOnRevoke++;
+      } else {
+        this.queue[kept++] = d;
+      }
+    }
+    this.queue.length = kept;
+  }
+
+  private flushDeadLetters(): Promise<void> {
+    const p = this.dlqProducer;
+    if (!p) return Promise.resolve();
+    return new Promise((resolve, reject) => p.flush(10_000, (err) => (err ? reject(err) : resolve())));
+  }
+}
+
+/** Row numbers in letters are offsets; map back to the origin message. */
+function rowOf(origin: Message[], offset: number): number {
+  for (let i = 0; i < origin.length; i++) if (origin[i].offset === offset) return i;
+  return 0;
+}
+
+let empty: RecordBatch | null = null;
+function emptyBatch(): RecordBatch {
+  empty ??= new S1BatchBuilder(1).finish();
+  return empty;
+}
+
+function connect(client: Kafka.KafkaConsumer | Kafka.Producer): Promise<void> {
+  return new Promise((resolve, reject) =>
+    client.connect({ timeout: 10_000 }, (err) => (err ? reject(new Error(`kafka connect failed: ${err.message}`)) : resolve())),
+  );
+}
+
+/** The producer's local queue can fill under a burst of bad messages: poll and retry rather than lose a letter. */
+export function produceWithRetry(
+  p: Kafka.Producer,
+  topic: string,
+  value: Buffer | null,
+  key: Buffer | string | null,
+  headers?: Kafka.MessageHeader[],
+  attempts = 50,
+): void {
+  for (let i = 0; ; i++) {
+    try {
+      p.produce(topic, null, value, key, Date.now(), undefined, headers);
+      return;
+    } catch (err) {
+      const code = (err as LibrdKafkaError).code;
+      if (code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL || i >= attempts) throw err;
+      p.poll();
+    }
+  }
+}
+
+/** Security settings the dead-letter producer shares with the consumer. */
+function pickSecurity(rdkafka: Record<string, string | number | boolean>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(rdkafka)) if (k.startsWith('security.') || k.startsWith('sasl.') || k.startsWith('ssl.')) out[k] = v;
+  return out;
+}
