@@ -64,7 +64,14 @@ export class Utf8ColumnBuilder {
     this.fillTo(row);
     const n = endExclusive - start;
     this.reserve(n);
-    this.bytes.set(src.subarray(start, endExclusive), this.end);
+    // Short ids (IMSI, xdr_id) are copied byte by byte: a subarray per value costs more than the copy.
+    if (n <= 64) {
+      const dst = this.bytes;
+      const at = this.end - start;
+      for (let i = start; i < endExclusive; i++) dst[at + i] = src[i];
+    } else {
+      this.bytes.set(src.subarray(start, endExclusive), this.end);
+    }
     this.end += n;
     this.valid[row] = 1;
     this.offsets[row + 1] = this.end;
@@ -233,8 +240,15 @@ function storeToData(spec: ColumnSpec, s: ColumnStore, n: number): Data {
       });
     }
     case 'int64': {
+      // Write the two little-endian 32-bit halves instead of one BigInt per value (exact below 2^53).
       const out = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) out[i] = BigInt(s.values[i]);
+      const halves = new Int32Array(out.buffer, 0, n * 2);
+      const v = s.values;
+      for (let i = 0; i < n; i++) {
+        const hi = Math.floor(v[i] / 4294967296);
+        halves[2 * i] = (v[i] - hi * 4294967296) | 0;
+        halves[2 * i + 1] = hi | 0;
+      }
       const bitmap = packValidity(s.valid, n);
       return makeData({
         type: new Int64(),
