@@ -1,0 +1,333 @@
+// Replay metrics (DESIGN.md §6): did the alerts come before the complaint hotspots customer service would have
+// declared, and how many alerts matched nothing? The truth is complaints only, as DESIGN says; injected faults
+// (simulator scenarios) are optional extra truth for the suspected-cause accuracy.
+//
+// Definitions (all times epoch ms, event time):
+// - Hotspot: N complaints of one category in one region within T (defaults 5, 2 h). Declared at the Nth
+//   complaint. One hotspot per region+category episode: the episode lasts while complaints of that kind keep
+//   coming less than T apart; a new hotspot needs N fresh complaints after the episode ended.
+// - An alert *catches* a hotspot when the hotspot's region is among the alert's regions (as of declaration),
+//   it opened at or before the declaration, at most `maxLeadHours` before it (older alerts are about
+//   something else), and it had not resolved more than `graceHours` before the hotspot's first complaint
+//   (complaints lag the fault, so a just-resolved alert still explains them). Lead = declaration − the
+//   earliest catching alert's opened_at.
+// - An alert is *late* for a hotspot when it opened in (or grew into) the hotspot's region after the
+//   declaration but before the episode ended (+ grace): right, but no lead. Late alerts are not false alerts;
+//   the hotspot is not caught.
+// - False alert: an alert that catches no hotspot and is late for none. An alert merged into another is
+//   judged as part of the survivor (same incident), not on its own.
+// - false_alerts_per_1000_cell_hours = false_alerts / (cells × replay hours / 1000).
+import { z } from 'zod';
+import { auc, precisionRecallAt, prAuc } from '../model/metrics.js';
+import { COMPLAINT_CATEGORIES, type Complaint, type ComplaintCategory } from '../schema/side-files.js';
+import type { AlertEvent } from './alert.js';
+import type { FaultDomain } from './cause-domains.js';
+
+const HOUR_MS = 3_600_000;
+
+export const DEFAULT_HOTSPOT_MIN_COMPLAINTS = 5;
+export const DEFAULT_HOTSPOT_WINDOW_HOURS = 2;
+export const DEFAULT_MAX_LEAD_HOURS = 24;
+export const DEFAULT_GRACE_HOURS = 2;
+
+export const evaluationConfigSchema = z.object({
+  hotspotMinComplaints: z.number().int().min(1).default(DEFAULT_HOTSPOT_MIN_COMPLAINTS),
+  hotspotWindowHours: z.number().positive().default(DEFAULT_HOTSPOT_WINDOW_HOURS),
+  maxLeadHours: z.number().positive().default(DEFAULT_MAX_LEAD_HOURS),
+  graceHours: z.number().nonnegative().default(DEFAULT_GRACE_HOURS),
+  /** Categories that count as network complaints (default: all but `other`). */
+  categories: z.array(z.enum(COMPLAINT_CATEGORIES)).default(['no_signal', 'cannot_connect', 'slow_data', 'call_drop', 'voice']),
+});
+export type EvaluationConfig = z.infer<typeof evaluationConfigSchema>;
+export type EvaluationConfigInput = z.input<typeof evaluationConfigSchema>;
+
+export interface ComplaintHotspot {
+  region: string;
+  category: ComplaintCategory;
+  /** First of the N complaints that declared it. */
+  firstComplaintAt: number;
+  declaredAt: number;
+  /** Last complaint of the episode. */
+  endAt: number;
+  complaints: number;
+}
+
+/** An alert folded from its events: what evaluation needs. */
+export interface AlertSpan {
+  alertId: string;
+  openedAt: number;
+  /** null while still open at the end of the replay. */
+  resolvedAt: number | null;
+  /** Regions over time: (time the region joined, region). */
+  regionsSince: Array<{ at: number; region: string }>;
+  /** Suspected cause over time: (time, cause). */
+  causes: Array<{ at: number; cause: FaultDomain }>;
+}
+
+/** A fault the simulator injected (optional truth for cause accuracy and fault-aware false alerts). */
+export interface InjectedFault {
+  domain: FaultDomain;
+  regions: string[];
+  startAt: number;
+  endAt: number;
+}
+
+export interface HotspotOutcome extends ComplaintHotspot {
+  caughtBy: string | null;
+  leadMinutes: number | null;
+  lateAlert: string | null;
+  /** Suspected cause of the catching alert at declaration, and the injected fault's domain if one matched. */
+  suspectedCause: FaultDomain | null;
+  injectedDomain: FaultDomain | null;
+}
+
+export interface HotspotMetrics {
+  hotspots: number;
+  caught: number;
+  late: number;
+  missed: number;
+  recall: number;
+  median_lead_minutes: number | null;
+  lead_minutes: number[];
+  alerts: number;
+  false_alerts: number;
+  false_alerts_per_1000_cell_hours: number;
+  cell_hours: number;
+  /** Complaints without a region (cannot be placed; counted, not used). */
+  unlocated_complaints: number;
+  /** Share of caught hotspots with a matching injected fault whose suspected cause equals the fault's domain. */
+  cause_accuracy: number | null;
+  /** Alerts matching neither a hotspot nor an injected fault (only when faults are given). */
+  false_alerts_vs_faults: number | null;
+  outcomes: HotspotOutcome[];
+  false_alert_ids: string[];
+}
+
+export function parseEvaluationConfig(input: unknown = {}): EvaluationConfig {
+  const parsed = evaluationConfigSchema.safeParse(input ?? {});
+  if (!parsed.success) throw new Error(`invalid evaluation config: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Ground-truth hotspots from complaints. Complaints without a region are counted in `unlocated`. */
+export function complaintHotspots(complaints: readonly Complaint[], config: EvaluationConfigInput = {}): { hotspots: ComplaintHotspot[]; unlocated: number } {
+  const cfg = parseEvaluationConfig(config);
+  const windowMs = cfg.hotspotWindowHours * HOUR_MS;
+  const n = cfg.hotspotMinComplaints;
+  const wanted = new Set<string>(cfg.categories);
+  const byKey = new Map<string, number[]>();
+  let unlocated = 0;
+  for (const c of complaints) {
+    if (!wanted.has(c.category)) continue;
+    if (!c.region) {
+      unlocated++;
+      continue;
+    }
+    const key = `${c.region}\u0000${c.category}`;
+    const times = byKey.get(key) ?? [];
+    times.push(c.time);
+    byKey.set(key, times);
+  }
+  const hotspots: ComplaintHotspot[] = [];
+  for (const [key, times] of byKey) {
+    const [region, category] = key.split('\u0000') as [string, ComplaintCategory];
+    times.sort((a, b) => a - b);
+    let start = 0; // first complaint not yet part of an ended episode
+    let episode: ComplaintHotspot | null = null;
+    for (let j = 0; j < times.length; j++) {
+      const t = times[j];
+      if (episode) {
+        if (t - episode.endAt <= windowMs) {
+          episode.endAt = t;
+          episode.complaints++;
+          continue;
+        }
+        hotspots.push(episode);
+        episode = null;
+        start = j;
+      }
+      while (t - times[start] > windowMs) start++;
+      if (j - start + 1 >= n) {
+        episode = { region, category, firstComplaintAt: times[j - n + 1], declaredAt: t, endAt: t, complaints: n };
+      }
+    }
+    if (episode) hotspots.push(episode);
+  }
+  hotspots.sort((a, b) => a.declaredAt - b.declaredAt || a.region.localeCompare(b.region) || a.category.localeCompare(b.category));
+  return { hotspots, unlocated };
+}
+
+/** Folds alert events (in sequence order) into one span per incident; merged-away alerts join their survivor. */
+export function alertSpans(events: readonly AlertEvent[]): AlertSpan[] {
+  const spans = new Map<string, AlertSpan>();
+  const mergedInto = new Map<string, string>();
+  const sorted = [...events].sort((a, b) => a.sequence - b.sequence);
+  for (const e of sorted) {
+    const a = e.alert;
+    let span = spans.get(a.alert_id);
+    if (!span) {
+      span = { alertId: a.alert_id, openedAt: a.opened_at, resolvedAt: null, regionsSince: [], causes: [] };
+      spans.set(a.alert_id, span);
+    }
+    const at = a.updated_at;
+    for (const r of e.regions.length > 0 ? e.regions : [a.region]) {
+      if (!span.regionsSince.some((x) => x.region === r)) span.regionsSince.push({ at, region: r });
+    }
+    if (span.causes.at(-1)?.cause !== a.suspected_cause) span.causes.push({ at, cause: a.suspected_cause });
+    if (a.status === 'resolved') {
+      span.resolvedAt = e.resolved_at ?? at;
+      if (e.merged_into) mergedInto.set(a.alert_id, e.merged_into);
+    }
+  }
+  // Fold merged alerts into their (final) survivor: the incident was known since the earliest of them.
+  const root = (id: string): string => {
+    let r = id;
+    for (let guard = 0; mergedInto.has(r) && guard < 1000; guard++) r = mergedInto.get(r)!;
+    return r;
+  };
+  for (const [from] of mergedInto) {
+    const target = spans.get(root(from));
+    const source = spans.get(from);
+    if (!target || !source || target === source) continue;
+    const mergeAt = source.resolvedAt ?? target.openedAt;
+    target.openedAt = Math.min(target.openedAt, source.openedAt);
+    for (const r of source.regionsSince) {
+      const existing = target.regionsSince.find((x) => x.region === r.region);
+      if (!existing) target.regionsSince.push({ ...r });
+      else existing.at = Math.min(existing.at, r.at);
+    }
+    target.causes = [...source.causes.filter((c) => c.at < mergeAt), ...target.causes].sort((a, b) => a.at - b.at);
+    spans.delete(from);
+  }
+  return [...spans.values()].sort((a, b) => a.openedAt - b.openedAt || a.alertId.localeCompare(b.alertId));
+}
+
+function inRegionBy(span: AlertSpan, region: string, by: number): boolean {
+  return span.regionsSince.some((r) => r.region === region && r.at <= by);
+}
+
+function causeAt(span: AlertSpan, at: number): FaultDomain | null {
+  let cause: FaultDomain | null = span.causes[0]?.cause ?? null;
+  for (const c of span.causes) if (c.at <= at) cause = c.cause;
+  return cause;
+}
+
+export interface EvaluateInput {
+  events: readonly AlertEvent[];
+  complaints: readonly Complaint[];
+  /** Number of cells in the topology and the replay's time range, for the per-cell-hour rate. */
+  cells: number;
+  startAt: number;
+  endAt: number;
+  faults?: readonly InjectedFault[];
+  config?: EvaluationConfigInput;
+}
+
+export function evaluateHotspots(input: EvaluateInput): HotspotMetrics {
+  const cfg = parseEvaluationConfig(input.config ?? {});
+  const maxLeadMs = cfg.maxLeadHours * HOUR_MS;
+  const graceMs = cfg.graceHours * HOUR_MS;
+  const { hotspots, unlocated } = complaintHotspots(input.complaints, cfg);
+  const spans = alertSpans(input.events);
+  const useful = new Set<string>();
+  const outcomes: HotspotOutcome[] = hotspots.map((h) => {
+    const catching = spans.filter(
+      (s) =>
+        s.openedAt <= h.declaredAt &&
+        s.openedAt >= h.declaredAt - maxLeadMs &&
+        (s.resolvedAt ?? Infinity) >= h.firstComplaintAt - graceMs &&
+        inRegionBy(s, h.region, h.declaredAt),
+    );
+    for (const s of catching) useful.add(s.alertId);
+    const late = spans.filter((s) =>
+      s.regionsSince.some((r) => r.region === h.region && r.at > h.declaredAt && r.at <= h.endAt + graceMs),
+    );
+    for (const s of late) useful.add(s.alertId);
+    const first = catching[0] ?? null; // spans are sorted by openedAt
+    const fault = first ? matchFault(input.faults, h, maxLeadMs) : null;
+    return {
+      ...h,
+      caughtBy: first?.alertId ?? null,
+      leadMinutes: first ? (h.declaredAt - first.openedAt) / 60_000 : null,
+      lateAlert: first ? null : (late[0]?.alertId ?? null),
+      suspectedCause: first ? causeAt(first, h.declaredAt) : null,
+      injectedDomain: fault?.domain ?? null,
+    };
+  });
+  const caught = outcomes.filter((o) => o.caughtBy !== null);
+  const leads = caught.map((o) => o.leadMinutes!).sort((a, b) => a - b);
+  const falseIds = spans.filter((s) => !useful.has(s.alertId)).map((s) => s.alertId);
+  const cellHours = (input.cells * Math.max(0, input.endAt - input.startAt)) / HOUR_MS;
+  const withFault = caught.filter((o) => o.injectedDomain !== null);
+  let falseVsFaults: number | null = null;
+  if (input.faults) {
+    falseVsFaults = spans.filter(
+      (s) => !useful.has(s.alertId) && !input.faults!.some((f) => overlapsFault(s, f, graceMs)),
+    ).length;
+  }
+  return {
+    hotspots: hotspots.length,
+    caught: caught.length,
+    late: outcomes.filter((o) => o.caughtBy === null && o.lateAlert !== null).length,
+    missed: outcomes.filter((o) => o.caughtBy === null).length,
+    recall: hotspots.length > 0 ? caught.length / hotspots.length : Number.NaN,
+    median_lead_minutes: median(leads),
+    lead_minutes: leads,
+    alerts: spans.length,
+    false_alerts: falseIds.length,
+    false_alerts_per_1000_cell_hours: cellHours > 0 ? (falseIds.length * 1000) / cellHours : Number.NaN,
+    cell_hours: cellHours,
+    unlocated_complaints: unlocated,
+    cause_accuracy: withFault.length > 0 ? withFault.filter((o) => o.suspectedCause === o.injectedDomain).length / withFault.length : null,
+    false_alerts_vs_faults: falseVsFaults,
+    outcomes,
+    false_alert_ids: falseIds,
+  };
+}
+
+function matchFault(faults: readonly InjectedFault[] | undefined, h: ComplaintHotspot, maxLeadMs: number): InjectedFault | null {
+  if (!faults) return null;
+  // The fault that was running in the hotspot's region when its complaints began (complaints lag: allow the
+  // fault to have ended up to maxLead before). Latest start wins when several overlap.
+  let best: InjectedFault | null = null;
+  for (const f of faults) {
+    if (!f.regions.includes(h.region)) continue;
+    if (f.startAt <= h.declaredAt && f.endAt + maxLeadMs >= h.firstComplaintAt && (!best || f.startAt > best.startAt)) best = f;
+  }
+  return best;
+}
+
+function overlapsFault(s: AlertSpan, f: InjectedFault, graceMs: number): boolean {
+  const end = s.resolvedAt ?? Infinity;
+  return s.openedAt <= f.endAt + graceMs && end >= f.startAt && s.regionsSince.some((r) => f.regions.includes(r.region));
+}
+
+export function median(sorted: readonly number[]): number | null {
+  if (sorted.length === 0) return null;
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}
+
+export interface UserLevelMetrics {
+  auc: number;
+  pr_auc: number;
+  precision: number;
+  recall: number;
+  threshold: number;
+  samples: number;
+  positives: number;
+}
+
+/** User-window metrics at the operating threshold (label: the user complained within the horizon). */
+export function userLevelMetrics(probability: ArrayLike<number>, label: ArrayLike<number>, threshold: number): UserLevelMetrics {
+  const pr = precisionRecallAt(probability, label, threshold);
+  return {
+    auc: auc(probability, label),
+    pr_auc: prAuc(probability, label),
+    precision: pr.precision,
+    recall: pr.recall,
+    threshold,
+    samples: probability.length,
+    positives: pr.positives,
+  };
+}
