@@ -1,0 +1,157 @@
+// The engine: one code path for live and replay. Record batches go in (any source, in event-time order up to the
+// allowed lateness); closed windows are scored, turned into alert events and care lists, and handed to the sinks.
+//
+//   const engine = new Engine({ spec, topology, subscribers, complaints, model, ... , sinks: [store, console] });
+//   for await (const batch of source) await engine.push(batch);
+//   await engine.finish();
+import type { RecordBatch } from 'apache-arrow';
+import { FeatureEngine, type FeatureSpec, type FeatureWindow } from '../features/index.js';
+import type { AlertEvent } from '../hotspots/alert.js';
+import { HotspotDetector } from '../hotspots/detector.js';
+import type { DetectorConfigInput } from '../hotspots/detector-config.js';
+import type { ScoredWindow } from '../hotspots/scored-window.js';
+import type { GbdtModel } from '../model/tree.js';
+import { OutreachPlanner, type OutreachConfigInput } from '../outreach/care-list.js';
+import type { OutreachMessage } from '../outreach/outreach-message.js';
+import type { Complaint, Subscriber, Topology } from '../schema/side-files.js';
+import { DeadLetterMemory, type DeadLetter } from '../sources/dead-letters.js';
+import { WindowScorer } from './window-scorer.js';
+
+/** Where the engine's results go: the store, the console, gRPC, Kafka. Every method is optional. */
+export interface EngineSink {
+  readonly name: string;
+  onScoredWindow?(w: ScoredWindow, regions: readonly string[], threshold: number): Promise<void> | void;
+  onAlertEvents?(events: readonly AlertEvent[]): Promise<void> | void;
+  onOutreach?(messages: readonly OutreachMessage[]): Promise<void> | void;
+  onDeadLetters?(letters: readonly DeadLetter[]): Promise<void> | void;
+  onProgress?(progress: EngineProgress): void;
+}
+
+export interface EngineOptions {
+  spec: FeatureSpec;
+  topology: Topology;
+  subscribers: readonly Subscriber[];
+  /** Complaints known so far (outreach never messages users who already complained). */
+  complaints?: readonly Complaint[];
+  model: GbdtModel;
+  threshold: number;
+  modelVersion: string;
+  detector?: DetectorConfigInput;
+  outreach?: OutreachConfigInput;
+  allowedLatenessMs?: number;
+  /** Shared with the sources so that decode and feature dead letters reach the same sinks. */
+  deadLetters?: DeadLetterMemory;
+  sinks: EngineSink[];
+}
+
+export interface EngineProgress {
+  records: number;
+  windows: number;
+  userWindows: number;
+  atRisk: number;
+  alertEvents: number;
+  openAlerts: number;
+  outreachMessages: number;
+  deadLetters: number;
+  /** Event time of the newest closed window's end, epoch ms. */
+  eventTime: number;
+}
+
+export class Engine {
+  readonly features: FeatureEngine;
+  readonly scorer: WindowScorer;
+  readonly detector: HotspotDetector;
+  readonly outreach: OutreachPlanner;
+  readonly deadLetters: DeadLetterMemory;
+  readonly alertEvents: AlertEvent[] = [];
+  private readonly progress: EngineProgress = {
+    records: 0,
+    windows: 0,
+    userWindows: 0,
+    atRisk: 0,
+    alertEvents: 0,
+    openAlerts: 0,
+    outreachMessages: 0,
+    deadLetters: 0,
+    eventTime: 0,
+  };
+
+  constructor(private readonly options: EngineOptions) {
+    this.deadLetters = options.deadLetters ?? new DeadLetterMemory();
+    this.features = new FeatureEngine(options.spec, options.topology, {
+      allowedLatenessMs: options.allowedLatenessMs,
+      deadLetters: this.deadLetters,
+      source: 'features',
+    });
+    this.scorer = new WindowScorer(options.model, { threshold: options.threshold, modelVersion: options.modelVersion });
+    this.detector = new HotspotDetector(options.topology, options.subscribers, {
+      ...options.detector,
+      threshold: options.threshold,
+    });
+    this.outreach = new OutreachPlanner(options.subscribers, options.topology.regions, {
+      complainerThreshold: options.threshold,
+      ...options.outreach,
+    });
+    if (options.complaints) this.outreach.addComplaints(options.complaints);
+  }
+
+  get stats(): Readonly<EngineProgress> {
+    return this.progress;
+  }
+
+  async push(batch: RecordBatch): Promise<void> {
+    this.progress.records += batch.numRows;
+    const windows = this.features.push(batch);
+    for (const w of windows) await this.onWindow(w);
+    await this.drainDeadLetters();
+  }
+
+  /** End of input: closes every open window and resolves what is still open. */
+  async finish(): Promise<void> {
+    for (const w of this.features.flush()) await this.onWindow(w);
+    const events = this.detector.finish();
+    await this.onAlertEvents(events);
+    await this.drainDeadLetters();
+    this.report();
+  }
+
+  private async onWindow(fw: FeatureWindow): Promise<void> {
+    const scored = this.scorer.score(fw);
+    const p = this.progress;
+    p.windows++;
+    p.userWindows += scored.imsi.length;
+    p.atRisk += scored.explainedRows.length;
+    p.eventTime = Math.max(p.eventTime, scored.windowEnd);
+    const regions = this.options.topology.regions;
+    for (const sink of this.options.sinks) await sink.onScoredWindow?.(scored, regions, this.options.threshold);
+    await this.onAlertEvents(this.detector.onWindow(scored));
+    this.report();
+  }
+
+  private async onAlertEvents(events: AlertEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    this.alertEvents.push(...events);
+    this.progress.alertEvents += events.length;
+    this.progress.openAlerts = this.detector.activeAlerts().length;
+    for (const sink of this.options.sinks) await sink.onAlertEvents?.(events);
+    const messages: OutreachMessage[] = [];
+    for (const event of events) {
+      const plan = this.outreach.onAlertEvent(event, this.detector.affectedUsers(event.alert.alert_id));
+      messages.push(...plan.messages);
+    }
+    if (messages.length === 0) return;
+    this.progress.outreachMessages += messages.length;
+    for (const sink of this.options.sinks) await sink.onOutreach?.(messages);
+  }
+
+  private async drainDeadLetters(): Promise<void> {
+    const letters = this.deadLetters.drain();
+    this.progress.deadLetters = this.deadLetters.count;
+    if (letters.length === 0) return;
+    for (const sink of this.options.sinks) await sink.onDeadLetters?.(letters);
+  }
+
+  private report(): void {
+    for (const sink of this.options.sinks) sink.onProgress?.(this.progress);
+  }
+}
