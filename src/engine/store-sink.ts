@@ -4,7 +4,7 @@ import type { ScoredWindow } from '../hotspots/scored-window.js';
 import type { OutreachMessage } from '../outreach/outreach-message.js';
 import type { DeadLetter } from '../sources/dead-letters.js';
 import type { Store } from '../store/store.js';
-import type { EngineProgress, EngineSink } from './engine.js';
+import type { EngineSink } from './engine.js';
 
 export class StoreSink implements EngineSink {
   readonly name = 'store';
@@ -31,6 +31,4 @@ export class StoreSink implements EngineSink {
       letters.map((l) => ({ at: this.eventTime, source: `${l.source}#${l.row}`, reason: l.reason, payload: l.raw })),
     );
   }
-
-  onProgress(_p: EngineProgress): void {}
 }

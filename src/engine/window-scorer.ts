@@ -60,6 +60,7 @@ export class WindowScorer {
       windowStart: w.windowStart,
       windowEnd: w.windowEnd,
       imsi: w.imsi,
+      msisdn: w.msisdn,
       cell: w.cell,
       regionIndex: w.regionIndex,
       probability,

@@ -7,6 +7,8 @@ export interface ScoredWindow {
   windowEnd: number;
   /** User key: the 15-digit IMSI as a number (exact in float64). */
   imsi: Float64Array;
+  /** Last MSISDN seen per user (labels join complaints by MSISDN); only replay and outreach may read it. */
+  msisdn?: string[];
   /** The user's dominant cell (ECI) in the window; NaN when unknown. */
   cell: Float64Array;
   /** Region index into Topology.regions of the dominant cell; -1 when unknown. */
