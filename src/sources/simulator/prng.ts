@@ -1,0 +1,140 @@
+// Deterministic randomness for the simulator. xoshiro128** over four int32 fields: fast in V8 (Math.imul,
+// no BigInt, no allocation) and good enough statistically for synthetic data. Stateless hashes give
+// per-(user, hour) decisions that do not depend on the order in which events were drawn.
+
+/** splitmix32: expands a seed into well-mixed 32-bit words (used to seed xoshiro and for hashing). */
+export function mix32(x: number): number {
+  x = (x + 0x9e3779b9) | 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x21f0aaad);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x735a2d97);
+  x ^= x >>> 15;
+  return x >>> 0;
+}
+
+/** Hash of two integers → uint32. */
+export function hash2(a: number, b: number): number {
+  return mix32(mix32(a | 0) ^ (b | 0));
+}
+
+/** Hash of three integers → uniform in [0, 1). */
+export function hashUnit(a: number, b: number, c: number): number {
+  return mix32(hash2(a, b) ^ (c | 0)) / 4294967296;
+}
+
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number, stream = 0) {
+    // Distinct streams of the same seed are independent (city layout, subscribers, records, complaints).
+    const s = hash2(seed, stream);
+    this.a = mix32(s) | 0;
+    this.b = mix32(s + 1) | 0;
+    this.c = mix32(s + 2) | 0;
+    this.d = mix32(s + 3) | 0;
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+
+  /** Next uint32. */
+  next(): number {
+    const b = this.b;
+    const r = Math.imul(rotl(Math.imul(b, 5), 7), 9);
+    const t = b << 9;
+    this.c ^= this.a;
+    this.d ^= b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return r >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  float(): number {
+    return this.next() / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.float() * n);
+  }
+
+  /** Uniform in [lo, hi). */
+  range(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.float();
+  }
+
+  /** Standard normal (Box–Muller; one value per call keeps the state sequence simple). */
+  normal(): number {
+    const u = 1 - this.float();
+    const v = this.float();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Log-normal with the given median and log-space sigma. */
+  logNormal(median: number, sigma: number): number {
+    return median * Math.exp(sigma * this.normal());
+  }
+
+  /** Exponential with the given mean. */
+  exp(mean: number): number {
+    return -mean * Math.log(1 - this.float());
+  }
+
+  /** Poisson count; inversion is exact and fast for the small means the simulator draws per tick. */
+  poisson(mean: number): number {
+    if (mean <= 0) return 0;
+    if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
+    const limit = Math.exp(-mean);
+    let k = 0;
+    let p = this.float();
+    while (p > limit) {
+      k++;
+      p *= this.float();
+    }
+    return k;
+  }
+
+  /** Index drawn from cumulative weights (last entry = total). */
+  pickCumulative(cumulative: ArrayLike<number>): number {
+    const n = cumulative.length;
+    const x = this.float() * cumulative[n - 1];
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** Fisher–Yates sample of k distinct items from [0, n). */
+  sample(n: number, k: number): number[] {
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const m = Math.min(k, n);
+    for (let i = 0; i < m; i++) {
+      const j = i + this.int(n - i);
+      const t = idx[i];
+      idx[i] = idx[j];
+      idx[j] = t;
+    }
+    return idx.slice(0, m);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** Cumulative sums of weights, for Rng.pickCumulative. */
+export function cumulative(weights: readonly number[]): Float64Array {
+  const out = new Float64Array(weights.length);
+  let s = 0;
+  for (let i = 0; i < weights.length; i++) out[i] = s += weights[i];
+  return out;
+}
