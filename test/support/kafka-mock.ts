@@ -125,15 +125,19 @@ export async function produceAll(
   if (failure) throw failure;
 }
 
-/** Reads every message of a topic from the beginning (no group), until `count` arrived. */
+/** Reads every message of a topic from the beginning, by assignment (no group join), until `count` arrived. */
 export async function readTopic(bootstrap: string, topic: string, count: number, timeoutMs = 15_000): Promise<Kafka.Message[]> {
   const c = new Kafka.KafkaConsumer(
-    { 'bootstrap.servers': bootstrap, 'group.id': `reader-${topic}-${process.pid}-${Date.now()}`, 'enable.auto.commit': false },
+    { 'bootstrap.servers': bootstrap, 'group.id': `reader-${process.pid}`, 'enable.auto.commit': false },
     { 'auto.offset.reset': 'earliest' },
   );
   await new Promise<void>((resolve, reject) => c.connect({}, (err) => (err ? reject(err) : resolve())));
+  const meta = await new Promise<Kafka.Metadata>((resolve, reject) =>
+    c.getMetadata({ topic, timeout: 5000 }, (err, m) => (err ? reject(err) : resolve(m))),
+  );
+  const partitions = meta.topics.find((t) => t.name === topic)?.partitions ?? [];
+  c.assign(partitions.map((p) => ({ topic, partition: p.id, offset: 0 })));
   c.setDefaultConsumeTimeout(100);
-  c.subscribe([topic]);
   const out: Kafka.Message[] = [];
   const deadline = Date.now() + timeoutMs;
   while (out.length < count && Date.now() < deadline) {

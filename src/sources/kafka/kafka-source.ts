@@ -190,19 +190,22 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
 
   /**
    * Commits the given offsets (next offset to read per partition). Dead letters produced for messages below those
-   * offsets are flushed first, so a committed bad message is always on the dead-letter topic.
+   * offsets are flushed first, so a committed bad message is always on the dead-letter topic. Offsets of partitions
+   * this member no longer owns (revoked by a rebalance) are not committed: the new owner re-reads from the last
+   * committed offset, and the caller learns which were skipped.
    */
-  async commit(offsets: readonly PartitionOffset[]): Promise<void> {
-    if (offsets.length === 0) return;
+  async commit(offsets: readonly PartitionOffset[]): Promise<{ committed: PartitionOffset[]; skipped: PartitionOffset[] }> {
+    const owned = new Set(this.assignments().map((t) => keyOf(t.topic, t.partition)));
+    const committed = offsets.filter((o) => owned.has(keyOf(o.topic, o.partition)));
+    const skipped = offsets.filter((o) => !owned.has(keyOf(o.topic, o.partition)));
+    if (committed.length === 0) return { committed, skipped };
     await this.flushDeadLetters();
-    await new Promise<void>((resolve, reject) => {
-      try {
-        this.consumer.commitSync(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
-        resolve();
-      } catch (err) {
-        reject(new Error(`kafka commit failed: ${(err as Error).message}`));
-      }
-    });
+    try {
+      this.consumer.commitSync(committed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
+    } catch (err) {
+      throw new Error(`kafka commit failed: ${(err as Error).message}`);
+    }
+    return { committed, skipped };
   }
 
   /** Committed offsets of the given partitions (-1001 = none), from the group coordinator. */

@@ -169,7 +169,12 @@ describe('KafkaSource (kcat mock cluster)', { timeout: 60_000 }, () => {
         return { key: String(r.imsi), value: JSON.stringify(r) };
       }),
     );
-    const src = source([{ topic, format: 'json' }], { deadLetterTopic: null, maxQueuedRecords: 500, pollMessages: 200 });
+    const src = source([{ topic, format: 'json' }], {
+      deadLetterTopic: null,
+      maxQueuedRecords: 500,
+      pollMessages: 200,
+      rdkafka: { 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500, 'fetch.wait.max.ms': 10 },
+    });
     await src.start();
     // A slow engine: take one batch, then let the source run ahead while we do not read.
     const ds: DeliveredBatch[] = [(await src.next())!];
