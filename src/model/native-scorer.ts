@@ -49,6 +49,18 @@ export interface FlatForest {
   nodeCatWords: Int32Array;
   catWords: Uint32Array;
   leafValue: Float64Array;
+  /**
+   * Fast-path tables for simple trees (plain comparisons, constant leaves): leaves are absorbing nodes (both
+   * children point to themselves), so every row takes exactly `depth` branch-free steps. Per node 4 ints:
+   * feature, nanRight (1 when NaN goes right), left, right; threshold and leaf value per node.
+   */
+  lockstep: {
+    treeRoot: Int32Array;
+    treeDepth: Int32Array;
+    nodes: Int32Array;
+    threshold: Float64Array;
+    value: Float64Array;
+  };
   /** Linear leaves (global leaf index → range in linearFeature/linearCoeff), or null without linear trees. */
   linear: null | { leafConst: Float64Array; start: Int32Array; end: Int32Array; feature: Int32Array; coeff: Float64Array };
 }
@@ -95,6 +107,7 @@ export function flattenForest(model: GbdtModel): FlatForest {
     nodeCatWords: new Int32Array(totalNodes),
     catWords: new Uint32Array(totalCatWords),
     leafValue: new Float64Array(totalLeaves),
+    lockstep: { treeRoot: new Int32Array(0), treeDepth: new Int32Array(0), nodes: new Int32Array(0), threshold: new Float64Array(0), value: new Float64Array(0) },
     linear: anyLinear
       ? {
           leafConst: new Float64Array(totalLeaves),
@@ -159,7 +172,66 @@ export function flattenForest(model: GbdtModel): FlatForest {
     leafBase += tree.numLeaves;
     catBase += tree.catThreshold.length;
   });
+  forest.lockstep = buildLockstep(model, forest);
   return forest;
+}
+
+function buildLockstep(model: GbdtModel, forest: FlatForest): FlatForest['lockstep'] {
+  let total = 0;
+  model.trees.forEach((tree, t) => {
+    if (forest.treeSimple[t]) total += 2 * tree.numLeaves - 1;
+  });
+  const lock = {
+    treeRoot: new Int32Array(model.trees.length).fill(-1),
+    treeDepth: new Int32Array(model.trees.length),
+    nodes: new Int32Array(4 * total),
+    threshold: new Float64Array(total),
+    value: new Float64Array(total),
+  };
+  let base = 0;
+  model.trees.forEach((tree, t) => {
+    if (!forest.treeSimple[t]) return;
+    const numNodes = tree.numLeaves - 1;
+    // internal node n → base + n; leaf l → base + numNodes + l
+    const at = (child: number) => (child >= 0 ? base + child : base + numNodes + ~child);
+    for (let n = 0; n < numNodes; n++) {
+      const g = base + n;
+      lock.nodes[4 * g] = tree.splitFeature[n];
+      lock.nodes[4 * g + 1] = nodeKindOf(tree.decisionType[n], tree.threshold[n]) === NodeKind.LessEqual ? 1 : 0;
+      lock.nodes[4 * g + 2] = at(tree.leftChild[n]);
+      lock.nodes[4 * g + 3] = at(tree.rightChild[n]);
+      lock.threshold[g] = tree.threshold[n];
+    }
+    for (let l = 0; l < tree.numLeaves; l++) {
+      const g = base + numNodes + l;
+      lock.nodes[4 * g + 2] = g;
+      lock.nodes[4 * g + 3] = g;
+      lock.value[g] = tree.leafValue[l];
+    }
+    lock.treeRoot[t] = base;
+    lock.treeDepth[t] = numNodes === 0 ? 0 : depthOf(tree.leftChild, tree.rightChild);
+    base += 2 * tree.numLeaves - 1;
+  });
+  return lock;
+}
+
+/** Maximum root-to-leaf edge count. */
+export function depthOf(left: Int32Array, right: Int32Array): number {
+  let max = 0;
+  const nodes: number[] = [0];
+  const depths: number[] = [0];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()! + 1;
+    for (const child of [left[node], right[node]]) {
+      if (child < 0) max = Math.max(max, depth);
+      else {
+        nodes.push(child);
+        depths.push(depth);
+      }
+    }
+  }
+  return max;
 }
 
 /** LightGBM's decision for any node kind; `v` is the raw feature value (NaN = missing). */
@@ -297,12 +369,65 @@ export class NativeScorer {
     applyTransform(this.transform, result, numRows, this.numClass);
   }
 
+  /**
+   * One simple tree over rows [start, end), four rows in lockstep: a fixed number of branch-free steps per row
+   * (children[2 + goRight]) lets the CPU overlap the four dependent load chains instead of mispredicting a
+   * branch at every node. goRight = v > t, or NaN on a node that sends NaN right.
+   */
+  private scoreSimpleTree(t: number, rows: Float64Array, start: number, end: number, result: Float64Array): void {
+    const { nodes, threshold, value, treeRoot, treeDepth } = this.forest.lockstep;
+    const root = treeRoot[t];
+    const depth = treeDepth[t];
+    const nf = this.numFeatures;
+    const nc = this.numClass;
+    const cls = this.forest.treeClass[t];
+    let r = start;
+    for (; r + 4 <= end; r += 4) {
+      const b0 = r * nf;
+      const b1 = b0 + nf;
+      const b2 = b1 + nf;
+      const b3 = b2 + nf;
+      let n0 = root;
+      let n1 = root;
+      let n2 = root;
+      let n3 = root;
+      for (let d = 0; d < depth; d++) {
+        const q0 = n0 << 2;
+        const q1 = n1 << 2;
+        const q2 = n2 << 2;
+        const q3 = n3 << 2;
+        const v0 = rows[b0 + nodes[q0]];
+        const v1 = rows[b1 + nodes[q1]];
+        const v2 = rows[b2 + nodes[q2]];
+        const v3 = rows[b3 + nodes[q3]];
+        n0 = nodes[q0 + 2 + (+(v0 > threshold[n0]) | (nodes[q0 + 1] & +(v0 !== v0)))];
+        n1 = nodes[q1 + 2 + (+(v1 > threshold[n1]) | (nodes[q1 + 1] & +(v1 !== v1)))];
+        n2 = nodes[q2 + 2 + (+(v2 > threshold[n2]) | (nodes[q2 + 1] & +(v2 !== v2)))];
+        n3 = nodes[q3 + 2 + (+(v3 > threshold[n3]) | (nodes[q3 + 1] & +(v3 !== v3)))];
+      }
+      result[r * nc + cls] += value[n0];
+      result[(r + 1) * nc + cls] += value[n1];
+      result[(r + 2) * nc + cls] += value[n2];
+      result[(r + 3) * nc + cls] += value[n3];
+    }
+    for (; r < end; r++) {
+      const b = r * nf;
+      let n = root;
+      for (let d = 0; d < depth; d++) {
+        const q = n << 2;
+        const v = rows[b + nodes[q]];
+        n = nodes[q + 2 + (+(v > threshold[n]) | (nodes[q + 1] & +(v !== v)))];
+      }
+      result[r * nc + cls] += value[n];
+    }
+  }
+
   /** Adds every tree's output for rows [start, end) into result (row r at result[r*numClass]). */
   private scoreBlock(rows: Float64Array, start: number, end: number, result: Float64Array): void {
     const f = this.forest;
     const nf = this.numFeatures;
     const nc = this.numClass;
-    const { treeRoot, treeClass, treeSimple, nodeFeature, nodeThreshold, nodeKind, children, leafValue } = f;
+    const { treeRoot, treeClass, treeSimple } = f;
     for (let t = 0; t < f.numTrees; t++) {
       const root = treeRoot[t];
       const cls = treeClass[t];
@@ -312,18 +437,7 @@ export class NativeScorer {
         continue;
       }
       if (treeSimple[t] === 1) {
-        // Hot loop: plain comparisons only.
-        for (let r = start; r < end; r++) {
-          const base = r * nf;
-          let node = root;
-          do {
-            const v = rows[base + nodeFeature[node]];
-            const th = nodeThreshold[node];
-            const goRight = nodeKind[node] === NodeKind.LessEqual ? !(v <= th) : v > th;
-            node = children[2 * node + (goRight ? 1 : 0)];
-          } while (node >= 0);
-          result[r * nc + cls] += leafValue[~node];
-        }
+        this.scoreSimpleTree(t, rows, start, end, result);
       } else {
         for (let r = start; r < end; r++) {
           const base = r * nf;

@@ -1,0 +1,189 @@
+// Scoring benchmark: native scorer vs onnxruntime-node (one thread each) on the same rows, and TreeSHAP.
+//
+// Model generator (repeatable, seeded): 300 trees × 63 leaves over 60 features, binary objective. Each tree is
+// grown leaf-wise like LightGBM: 4,000 synthetic training rows (features ~ N(0,1), 1% NaN) start in one leaf;
+// 62 times a leaf is picked with probability proportional to its row count, split on a random feature at the
+// midpoint between two neighbouring values of the rows it holds (so covers and depths are realistic), with
+// missing type NaN (default left or right at random) for one split in ten and missing type None otherwise.
+// Leaf values ~ N(0, 0.05); leaf and internal counts are the routed training rows (TreeSHAP needs them).
+// Scoring rows are fresh draws from the same distribution.
+//
+// usage: node dist/bench/scoring.js [--rows N] [--shap-rows N] [--seed S]
+import { parseArgs } from 'node:util';
+import { NativeScorer } from '../src/model/native-scorer.js';
+import { OnnxScorer } from '../src/model/onnx-scorer.js';
+import { exportOnnx } from '../src/model/onnx-export.js';
+import { predictContrib } from '../src/model/tree-shap.js';
+import { formatModelText, parseModelText } from '../src/model/lightgbm-text.js';
+import type { GbdtModel, Tree } from '../src/model/tree.js';
+
+const NUM_TREES = 300;
+const NUM_LEAVES = 63;
+const NUM_FEATURES = 60;
+const TRAIN_ROWS = 4000;
+const NAN_RATE = 0.01;
+
+/** mulberry32: small, fast, seedable. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  const u = 1 - random();
+  const v = random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+export function syntheticRows(numRows: number, random: () => number): Float64Array {
+  const rows = new Float64Array(numRows * NUM_FEATURES);
+  for (let i = 0; i < rows.length; i++) rows[i] = random() < NAN_RATE ? NaN : gaussian(random);
+  return rows;
+}
+
+function growTree(train: Float64Array, random: () => number): Tree {
+  const numNodes = NUM_LEAVES - 1;
+  const splitFeature = new Int32Array(numNodes);
+  const threshold = new Float64Array(numNodes);
+  const decisionType = new Uint8Array(numNodes);
+  const leftChild = new Int32Array(numNodes);
+  const rightChild = new Int32Array(numNodes);
+  const internalCount = new Int32Array(numNodes);
+  const leafRows: number[][] = [Array.from({ length: TRAIN_ROWS }, (_, i) => i)];
+  const leafParent: number[] = [-1];
+  for (let node = 0; node < numNodes; node++) {
+    // pick a leaf with probability ∝ rows (only leaves with ≥ 2 rows can split)
+    let total = 0;
+    for (const r of leafRows) if (r.length >= 2) total += r.length;
+    let pick = random() * total;
+    let leaf = 0;
+    for (; leaf < leafRows.length; leaf++) {
+      if (leafRows[leaf].length < 2) continue;
+      pick -= leafRows[leaf].length;
+      if (pick <= 0) break;
+    }
+    leaf = Math.min(leaf, leafRows.length - 1);
+    const rows = leafRows[leaf];
+    const feature = Math.floor(random() * NUM_FEATURES);
+    const values = rows.map((r) => train[r * NUM_FEATURES + feature]).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+    const k = Math.max(1, Math.min(values.length - 1, Math.floor(values.length * (0.2 + 0.6 * random()))));
+    const t = values.length >= 2 ? (values[k - 1] + values[k]) / 2 : 0;
+    const nanType = random() < 0.1;
+    const defaultLeft = random() < 0.5;
+    const dt = (nanType ? 8 : 0) | (defaultLeft || !nanType ? 2 : 0);
+    const goesLeft = (v: number) => (Number.isNaN(v) ? (nanType ? defaultLeft : 0 <= t) : v <= t);
+    const left: number[] = [];
+    const right: number[] = [];
+    for (const r of rows) (goesLeft(train[r * NUM_FEATURES + feature]) ? left : right).push(r);
+    splitFeature[node] = feature;
+    threshold[node] = t;
+    decisionType[node] = dt;
+    internalCount[node] = rows.length;
+    const parent = leafParent[leaf];
+    if (parent >= 0) {
+      if (leftChild[parent] === ~leaf) leftChild[parent] = node;
+      else rightChild[parent] = node;
+    }
+    const newLeaf = leafRows.length;
+    leftChild[node] = ~leaf;
+    rightChild[node] = ~newLeaf;
+    leafRows[leaf] = left;
+    leafRows.push(right);
+    leafParent[leaf] = node;
+    leafParent.push(node);
+  }
+  const leafValue = Float64Array.from({ length: NUM_LEAVES }, () => 0.05 * gaussian(random));
+  return {
+    numLeaves: NUM_LEAVES, numCat: 0, splitFeature, splitGain: Float64Array.from({ length: numNodes }, () => 10 * random()),
+    threshold, decisionType, leftChild, rightChild, leafValue,
+    leafWeight: Float64Array.from(leafRows, (r) => r.length * 0.25), leafCount: Int32Array.from(leafRows, (r) => r.length),
+    internalValue: new Float64Array(numNodes), internalWeight: Float64Array.from(internalCount, (c) => c * 0.25), internalCount,
+    catBoundaries: Int32Array.of(0), catThreshold: new Uint32Array(0), isLinear: false, shrinkage: 0.05,
+  };
+}
+
+export function syntheticModel(seed: number): GbdtModel {
+  const random = rng(seed);
+  const train = syntheticRows(TRAIN_ROWS, random);
+  const trees = Array.from({ length: NUM_TREES }, () => growTree(train, random));
+  return {
+    version: 'v4', numClass: 1, numTreePerIteration: 1, labelIndex: 0, maxFeatureIdx: NUM_FEATURES - 1,
+    objective: 'binary sigmoid:1', averageOutput: false,
+    featureNames: Array.from({ length: NUM_FEATURES }, (_, f) => `f${f}`),
+    featureInfos: Array.from({ length: NUM_FEATURES }, () => '[-5:5]'), trees, parameters: '',
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { rows: { type: 'string' }, 'shap-rows': { type: 'string' }, seed: { type: 'string' } } });
+  const numRows = Number(values.rows ?? 100_000);
+  const shapRows = Number(values['shap-rows'] ?? 2_000);
+  const seed = Number(values.seed ?? 42);
+  // Round-trip through the text format so the benchmark scores exactly what a model file would hold.
+  const model = parseModelText(formatModelText(syntheticModel(seed)));
+  const depths = model.trees.map((t) => maxDepth(t));
+  const rows = syntheticRows(numRows, rng(seed + 1));
+  console.log(`model: ${model.trees.length} trees × ${NUM_LEAVES} leaves, ${NUM_FEATURES} features, depth mean ${(depths.reduce((a, b) => a + b, 0) / depths.length).toFixed(1)} max ${Math.max(...depths)}; ${numRows} rows`);
+
+  const native = new NativeScorer(model);
+  const out = new Float64Array(numRows);
+  native.predict(rows, Math.min(numRows, 10_000), out); // warm-up
+  const nativeTimes: number[] = [];
+  for (let rep = 0; rep < 5; rep++) {
+    const t0 = performance.now();
+    native.predict(rows, numRows, out);
+    nativeTimes.push(performance.now() - t0);
+  }
+  const nativeRate = numRows / (median(nativeTimes) / 1000);
+
+  const onnx = await OnnxScorer.create(exportOnnx(model), { intraOpNumThreads: 1 });
+  let onnxOut = await onnx.predict(rows, Math.min(numRows, 10_000)); // warm-up
+  const onnxTimes: number[] = [];
+  for (let rep = 0; rep < 5; rep++) {
+    const t0 = performance.now();
+    onnxOut = await onnx.predict(rows, numRows);
+    onnxTimes.push(performance.now() - t0);
+  }
+  const onnxRate = numRows / (median(onnxTimes) / 1000);
+  let maxDiff = 0;
+  for (let i = 0; i < numRows; i++) maxDiff = Math.max(maxDiff, Math.abs(onnxOut[i] - out[i]));
+  await onnx.release();
+
+  predictContrib(model, rows, Math.min(200, numRows)); // warm-up
+  const shapTimes: number[] = [];
+  for (let rep = 0; rep < 3; rep++) {
+    const t0 = performance.now();
+    predictContrib(model, rows, Math.min(shapRows, numRows));
+    shapTimes.push(performance.now() - t0);
+  }
+  const shapRate = Math.min(shapRows, numRows) / (median(shapTimes) / 1000);
+
+  console.log(`native scorer:        ${Math.round(nativeRate).toLocaleString('en-US')} rows/s (median of 5, one thread)`);
+  console.log(`onnxruntime-node:     ${Math.round(onnxRate).toLocaleString('en-US')} rows/s (median of 5, intraOpNumThreads=1)`);
+  console.log(`native / onnxruntime: ${(nativeRate / onnxRate).toFixed(2)}×   max |difference| ${maxDiff.toExponential(2)}`);
+  console.log(`TreeSHAP:             ${Math.round(shapRate).toLocaleString('en-US')} rows/s (${Math.min(shapRows, numRows)} rows, median of 3)`);
+}
+
+function maxDepth(tree: Tree): number {
+  const walk = (node: number, depth: number): number =>
+    node < 0 ? depth : Math.max(walk(tree.leftChild[node], depth + 1), walk(tree.rightChild[node], depth + 1));
+  return tree.numLeaves > 1 ? walk(0, 0) : 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
