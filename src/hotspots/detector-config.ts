@@ -17,7 +17,10 @@ export const DEFAULT_ALERT_MIN_USERS_AT_RISK = 5;
 export const DEFAULT_ALERT_MIN_EXPECTED_COMPLAINTS = 2;
 export const DEFAULT_ALERT_OPEN_P_VALUE = 1e-4;
 export const DEFAULT_EXPECTED_RATIO = 4;
+export const DEFAULT_ALERT_SUSTAIN_P_VALUE = 0.01;
 export const DEFAULT_RESOLVE_AFTER_WINDOWS = 3;
+/** Windows learnt before any alert may open: the first hour of a cold start only calibrates. */
+export const DEFAULT_WARMUP_WINDOWS = 4;
 export const DEFAULT_NEIGHBOUR_KM = 2;
 export const DEFAULT_UPDATE_MIN_CHANGE = 0.2;
 export const DEFAULT_UPDATE_MIN_USERS = 3;
@@ -70,16 +73,22 @@ export const detectorConfigSchema = z.object({
       /** Floors: an alert opens only with at least this impact... */
       minUsersAtRisk: z.number().int().min(1).default(DEFAULT_ALERT_MIN_USERS_AT_RISK),
       minExpectedComplaints: z.number().nonnegative().default(DEFAULT_ALERT_MIN_EXPECTED_COMPLAINTS),
-      /** ...and significance: Poisson tail of its cells together, or expected complaints ≥ ratio × baseline. */
+      /**
+       * ...and significance: a Poisson tail of its cells' users at risk together below openPValue, or expected
+       * complaints ≥ expectedRatio × their baseline with an excess of at least minExpectedComplaints.
+       */
       openPValue: z.number().gt(0).max(1).default(DEFAULT_ALERT_OPEN_P_VALUE),
       expectedRatio: z.number().gt(1).default(DEFAULT_EXPECTED_RATIO),
-      /** Consecutive windows with no cell above its sustain level before the alert resolves. */
+      /** An active alert stays active while its cells together keep a Poisson tail below this. */
+      sustainPValue: z.number().gt(0).max(1).default(DEFAULT_ALERT_SUSTAIN_P_VALUE),
+      /** Consecutive windows back at baseline (not sustained) before the alert resolves. */
       resolveAfterWindows: z.number().int().min(1).default(DEFAULT_RESOLVE_AFTER_WINDOWS),
       /** Emit `updated` when users at risk moved by this fraction (and at least updateMinUsers). */
       updateMinChange: z.number().nonnegative().default(DEFAULT_UPDATE_MIN_CHANGE),
       updateMinUsers: z.number().int().nonnegative().default(DEFAULT_UPDATE_MIN_USERS),
     })
     .prefault({}),
+  warmupWindows: z.number().int().nonnegative().default(DEFAULT_WARMUP_WINDOWS),
   /** Cells are neighbours when on the same eNB, the same TAC, or within this distance. */
   neighbourKm: z.number().nonnegative().default(DEFAULT_NEIGHBOUR_KM),
   /** How far one incident of a domain reaches: radio faults are local, an HSS fault is network-wide. */

@@ -111,6 +111,9 @@ export class HotspotDetector {
   private lastWindowStart = -Infinity;
   private lastWindowEnd = 0;
   private domainMap: FeatureDomainMap | null = null;
+  /** Rows of each alert slot's at-risk users this window, and per-feature column totals (lazily). */
+  private alertRows: number[][] = [];
+  private readonly columnTotals = new Map<number, { sum: number; n: number }>();
   // Per-window scratch, reused: one allocation per topology, not per window.
   private rowCell = new Int32Array(0);
   private readonly cellUsers: Int32Array;
@@ -168,6 +171,7 @@ export class HotspotDetector {
       return [];
     }
     this.stats.windows++;
+    this.columnTotals.clear();
     this.lastWindowStart = w.windowStart;
     this.lastWindowEnd = w.windowEnd;
     const hour = this.hourOfDay(w.windowStart);
@@ -200,8 +204,12 @@ export class HotspotDetector {
     for (const alert of this.alerts) {
       const next = new Set<number>();
       for (const c of alert.cells) if (this.cellLevel[c] >= LEVEL_WARM) next.add(c);
-      for (const cluster of touchedBy.get(alert) ?? []) for (const c of cluster) next.add(c);
-      if (next.size > 0) {
+      const grown = touchedBy.get(alert) ?? [];
+      for (const cluster of grown) for (const c of cluster) next.add(c);
+      // Hysteresis: easier to stay than to open, but the remaining cells must still be jointly above baseline,
+      // or a large alert would be kept alive by the chance of any one of its cells being a little busy.
+      const sustained = grown.length > 0 || (next.size > 0 && this.totals(next, w.windowStart).pValue < this.config.alert.sustainPValue);
+      if (sustained) {
         alert.cells = next;
         alert.quietWindows = 0;
       } else {
@@ -215,13 +223,16 @@ export class HotspotDetector {
 
     // New incidents: only clusters above the floors and significant together.
     newClusters.sort((a, b) => this.minEci(a) - this.minEci(b));
-    for (const cluster of newClusters) {
+    const warm = this.stats.windows > this.config.warmupWindows;
+    for (const cluster of warm ? newClusters : []) {
       if (cluster.some((c) => this.cellAlert[c] >= 0)) continue;
       const t = this.totals(cluster, w.windowStart);
-      const aboveFloor = t.atRisk >= this.config.alert.minUsersAtRisk || t.expected >= this.config.alert.minExpectedComplaints;
+      const { minUsersAtRisk, minExpectedComplaints, openPValue, expectedRatio } = this.config.alert;
+      const excess = t.expected - t.baselineExpected;
+      const aboveFloor = t.atRisk >= minUsersAtRisk || excess >= minExpectedComplaints;
       const significant =
-        t.pValue < this.config.alert.openPValue ||
-        (t.atRisk > 0 && t.expected >= this.config.alert.expectedRatio * Math.max(t.baselineExpected, this.config.baseline.minLambda));
+        t.pValue < openPValue ||
+        (t.atRisk > 0 && excess >= minExpectedComplaints && t.expected >= expectedRatio * Math.max(t.baselineExpected, this.config.baseline.minLambda));
       if (!aboveFloor || !significant) continue;
       const alert = this.open(cluster, w);
       this.alerts.push(alert);
@@ -245,7 +256,7 @@ export class HotspotDetector {
       this.refresh(alert, w, cellShap);
       if (isNew) {
         events.push(this.emit(alert, 'open', null, null));
-      } else if (this.changedEnough(alert)) {
+      } else if (alert.quietWindows === 0 && this.changedEnough(alert)) {
         alert.updatedAt = w.windowEnd;
         events.push(this.emit(alert, 'updated', null, null));
       }
@@ -539,6 +550,7 @@ export class HotspotDetector {
   }
 
   private collectAffected(w: ScoredWindow): void {
+    this.alertRows = this.alerts.map(() => []);
     if (this.alerts.length === 0) return;
     const threshold = this.config.threshold;
     for (let r = 0; r < w.imsi.length; r++) {
@@ -547,6 +559,7 @@ export class HotspotDetector {
       const slot = this.cellAlert[c];
       const p = w.probability[r];
       if (slot < 0 || !(p >= threshold)) continue;
+      this.alertRows[slot].push(r);
       const affected = this.alerts[slot].affected;
       const imsi = w.imsi[r];
       const known = affected.get(imsi);
@@ -645,27 +658,33 @@ export class HotspotDetector {
 
   /** Mean of each feature over the alert's at-risk users vs over every other user scored this window. */
   private featureMeans(w: ScoredWindow, alert: ActiveAlert, features: number[]): Array<{ inside: number; outside: number }> {
-    const slot = this.alerts.indexOf(alert);
-    const threshold = this.config.threshold;
+    const rows = this.alertRows[this.alerts.indexOf(alert)] ?? [];
     return features.map((f) => {
       const col = w.features[f];
+      // Column totals once per window and feature (shared by all alerts); the inside rows are few.
+      let total = this.columnTotals.get(f);
+      if (!total) {
+        total = { sum: 0, n: 0 };
+        for (let r = 0; r < col.length; r++) {
+          const v = col[r];
+          if (Number.isFinite(v)) {
+            total.sum += v;
+            total.n++;
+          }
+        }
+        this.columnTotals.set(f, total);
+      }
       let inSum = 0;
       let inN = 0;
-      let outSum = 0;
-      let outN = 0;
-      for (let r = 0; r < col.length; r++) {
+      for (const r of rows) {
         const v = col[r];
-        if (!Number.isFinite(v)) continue;
-        const c = this.rowCell[r];
-        if (c >= 0 && this.cellAlert[c] === slot && w.probability[r] >= threshold) {
+        if (Number.isFinite(v)) {
           inSum += v;
           inN++;
-        } else {
-          outSum += v;
-          outN++;
         }
       }
-      return { inside: inN > 0 ? inSum / inN : 0, outside: outN > 0 ? outSum / outN : 0 };
+      const outN = total.n - inN;
+      return { inside: inN > 0 ? inSum / inN : 0, outside: outN > 0 ? (total.sum - inSum) / outN : 0 };
     });
   }
 
