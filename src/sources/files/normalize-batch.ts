@@ -216,6 +216,19 @@ const isDigitsRange = (bytes: Uint8Array, s: number, e: number, n: number): bool
   return true;
 };
 
+// Monomorphic range checks (one per array type) so the loops stay fast whatever column they are given.
+function int32InRange(v: Int32Array, valid: Uint8Array | null, n: number, lo: number, hi: number): boolean {
+  for (let r = 0; r < n; r++) if ((v[r] < lo || v[r] > hi) && (valid === null || valid[r] === 1)) return false;
+  return true;
+}
+function float64InRange(v: Float64Array, valid: Uint8Array | null, n: number, lo: number, hi: number): boolean {
+  for (let r = 0; r < n; r++) if (!(v[r] >= lo && v[r] <= hi) && (valid === null || valid[r] === 1)) return false;
+  return true;
+}
+function allInRange(v: Int32Array | Float64Array, valid: Uint8Array | null, n: number, lo: number, hi: number): boolean {
+  return v instanceof Int32Array ? int32InRange(v, valid, n, lo, hi) : float64InRange(v, valid, n, lo, hi);
+}
+
 /** Number of distinct rules the fast path runs: kept in step with RowStage.check (any doubt → general path). */
 function fastPathBatch(batch: RecordBatch, sourceIndex: Int32Array): RecordBatch | null {
   const n = batch.numRows;
@@ -270,15 +283,10 @@ function fastPathBatch(batch: RecordBatch, sourceIndex: Int32Array): RecordBatch
       if (!DataType.isInt(t) || !t.isSigned || t.bitWidth !== (isInt32 ? 32 : 64)) return null;
       const range = INT_RANGES[spec.name];
       if (isInt32) {
-        const v = data.values as Int32Array;
-        if (range) {
-          for (let r = 0; r < n; r++) if ((!valid || valid[r]) && (v[r] < range[0] || v[r] > range[1])) return null;
-        }
+        if (range && !allInRange(data.values as Int32Array, valid, n, range[0], range[1])) return null;
       } else {
         const v = numericValues(data)!;
-        if (range) {
-          for (let r = 0; r < n; r++) if ((!valid || valid[r]) && !(v[r] >= range[0] && v[r] <= range[1])) return null;
-        }
+        if (range && !allInRange(v, valid, n, range[0], range[1])) return null;
         if (c === COL.start_time) start = v;
         if (c === COL.end_time) {
           end = v;

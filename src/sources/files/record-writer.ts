@@ -26,6 +26,21 @@ function asS1(batch: RecordBatch): RecordBatch {
   return isS1Schema(batch.schema) ? batch : normalizeBatch(batch);
 }
 
+/** Resolves on 'drain' (or 'close'/'error', whose cause surfaces elsewhere), removing its listeners. */
+function drained(out: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
+}
+
 class FileSink {
   private readonly out: WriteStream;
   private error: Error | null = null;
@@ -45,7 +60,7 @@ class FileSink {
   async write(bytes: Uint8Array): Promise<void> {
     this.check();
     // Copy: the encoder reuses its buffer for the next batch.
-    if (!this.out.write(Buffer.from(bytes))) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
+    if (!this.out.write(Buffer.from(bytes))) await drained(this.out);
     this.check();
   }
   async close(): Promise<void> {
@@ -99,7 +114,7 @@ class ArrowRecordWriter implements RecordWriter {
     // Every batch carries S1_SCHEMA's fixed dictionary ids: a changed schema would silently end the stream.
     this.writer.write(asS1(batch));
     this.rows += batch.numRows;
-    if (this.out.writableNeedDrain) await Promise.race([once(this.out, 'drain'), this.done]);
+    if (this.out.writableNeedDrain) await drained(this.out);
   }
 
   async close(): Promise<{ rows: number }> {
