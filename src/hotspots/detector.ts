@@ -37,6 +37,7 @@ const LEVEL_NORMAL = 0;
 const LEVEL_WARM = 1; // above baseline enough to keep a cell in an existing alert
 const LEVEL_HOT = 2; // significant on its own: may start an alert
 const SNAPSHOT_VERSION = 1;
+const ATTRIBUTION_KEEP_SHARE = 0.5;
 
 /** Counters a caller can report; nothing the detector drops goes uncounted. */
 export interface DetectorStats {
@@ -58,6 +59,8 @@ interface ActiveAlert {
   updatedAt: number;
   /** Cell indices (into topology.cells) currently in the alert. */
   cells: Set<number>;
+  /** Every cell the alert has held: a fault flaring up again there is the same incident. */
+  footprint: Set<number>;
   quietWindows: number;
   severity: Severity;
   cause: FaultDomain;
@@ -67,6 +70,8 @@ interface ActiveAlert {
   baselineAtRisk: number;
   pValue: number;
   causeScores: Record<FaultDomain, number>;
+  /** Explained users behind the current attribution. */
+  attributedUsers: number;
   evidence: EvidenceItem[];
   contributions: FeatureContribution[];
   modelVersion: string;
@@ -83,7 +88,7 @@ export interface DetectorSnapshot {
   lastWindowEnd: number;
   stats: DetectorStats;
   baseline: BaselineState;
-  alerts: Array<Omit<ActiveAlert, 'cells' | 'affected'> & { cells: number[]; affected: AffectedUser[] }>;
+  alerts: Array<Omit<ActiveAlert, 'cells' | 'footprint' | 'affected'> & { cells: number[]; footprint: number[]; affected: AffectedUser[] }>;
 }
 
 export class HotspotDetector {
@@ -211,6 +216,7 @@ export class HotspotDetector {
       const sustained = grown.length > 0 || (next.size > 0 && this.totals(next, w.windowStart).pValue < this.config.alert.sustainPValue);
       if (sustained) {
         alert.cells = next;
+        for (const c of next) alert.footprint.add(c);
         alert.quietWindows = 0;
       } else {
         alert.quietWindows++; // keeps its last cells for the record while quiet
@@ -231,8 +237,9 @@ export class HotspotDetector {
       const excess = t.expected - t.baselineExpected;
       const aboveFloor = t.atRisk >= minUsersAtRisk || excess >= minExpectedComplaints;
       const significant =
-        t.pValue < openPValue ||
-        (t.atRisk > 0 && excess >= minExpectedComplaints && t.expected >= expectedRatio * Math.max(t.baselineExpected, this.config.baseline.minLambda));
+        (t.pValue < openPValue ||
+          (t.atRisk > 0 && excess >= minExpectedComplaints && t.expected >= expectedRatio * Math.max(t.baselineExpected, this.config.baseline.minLambda))) &&
+        this.scopeSignificant(cluster, this.dominantDomain(cellShap, cluster));
       if (!aboveFloor || !significant) continue;
       const alert = this.open(cluster, w);
       this.alerts.push(alert);
@@ -294,7 +301,7 @@ export class HotspotDetector {
       lastWindowEnd: this.lastWindowEnd,
       stats: this.stats,
       baseline: this.baseline.snapshot(),
-      alerts: this.alerts.map((a) => ({ ...a, cells: [...a.cells], affected: [...a.affected.values()] })),
+      alerts: this.alerts.map((a) => ({ ...a, cells: [...a.cells], footprint: [...a.footprint], affected: [...a.affected.values()] })),
     });
   }
 
@@ -308,7 +315,7 @@ export class HotspotDetector {
     Object.assign(this.stats, s.stats);
     this.alerts.length = 0;
     for (const a of structuredClone(s.alerts)) {
-      this.alerts.push({ ...a, cells: new Set(a.cells), affected: new Map(a.affected.map((u) => [u.imsi, u])) });
+      this.alerts.push({ ...a, cells: new Set(a.cells), footprint: new Set(a.footprint), affected: new Map(a.affected.map((u) => [u.imsi, u])) });
     }
   }
 
@@ -442,6 +449,25 @@ export class HotspotDetector {
     return this.config.domainScope[name] ?? DEFAULT_DOMAIN_SCOPE[name];
   }
 
+  /**
+   * A region- or network-scoped cluster gathers hot cells from far apart, so its own tail is biased (each cell
+   * was picked for being hot). Such a fault must also lift its whole scope: the region(s), or the network.
+   */
+  private scopeSignificant(cluster: number[], domain: number): boolean {
+    const scope = this.scope(domain);
+    if (scope === 'neighbour') return true;
+    const regions = new Set(cluster.map((c) => this.cellRegion[c]));
+    let atRisk = 0;
+    let lambda = 0;
+    for (let c = 0; c < this.nCells; c++) {
+      if (scope === 'network' || regions.has(this.cellRegion[c])) {
+        atRisk += this.cellAtRisk[c];
+        lambda += this.cellLambda[c];
+      }
+    }
+    return poissonUpperTail(atRisk, lambda) < this.config.alert.openPValue;
+  }
+
   private neighbours(a: number, b: number): boolean {
     if (this.cellEnb[a] === this.cellEnb[b] || this.cellTac[a] === this.cellTac[b]) return true;
     return distanceKm(this.cellLat[a], this.cellLon[a], this.cellLat[b], this.cellLon[b]) <= this.config.neighbourKm;
@@ -483,7 +509,7 @@ export class HotspotDetector {
   private touches(alert: ActiveAlert, cluster: number[], clusterDomain: number): boolean {
     const alertDomain = FAULT_DOMAINS.indexOf(alert.cause);
     for (const c of cluster) {
-      if (alert.cells.has(c)) return true;
+      if (alert.cells.has(c) || alert.footprint.has(c)) return true;
       for (const a of alert.cells) if (this.related(c, clusterDomain, a, alertDomain)) return true;
     }
     return false;
@@ -491,6 +517,7 @@ export class HotspotDetector {
 
   private absorb(survivor: ActiveAlert, absorbed: ActiveAlert, w: ScoredWindow): AlertEvent[] {
     for (const c of absorbed.cells) survivor.cells.add(c);
+    for (const c of absorbed.footprint) survivor.footprint.add(c);
     for (const [imsi, u] of absorbed.affected) {
       const mine = survivor.affected.get(imsi);
       if (!mine || mine.probability < u.probability) survivor.affected.set(imsi, mine ? { ...mine, probability: u.probability } : u);
@@ -532,6 +559,7 @@ export class HotspotDetector {
       openedAt: w.windowEnd, // the window closes, is scored, and only then can the alert exist
       updatedAt: w.windowEnd,
       cells: new Set(cluster),
+      footprint: new Set(cluster),
       quietWindows: 0,
       severity: 'blue',
       cause: 'radio',
@@ -541,6 +569,7 @@ export class HotspotDetector {
       baselineAtRisk: 0,
       pValue: 1,
       causeScores: zeroScores,
+      attributedUsers: 0,
       evidence: [],
       contributions: [],
       modelVersion: w.modelVersion,
@@ -614,7 +643,10 @@ export class HotspotDetector {
       for (let f = 0; f < nf; f++) sums[f] += s[f];
       explained += s[nf];
     }
-    if (explained === 0) return; // nothing explained this window: keep the previous attribution
+    // A remnant of a shrinking incident (or noise inside it) would make the cause flap: the attribution is
+    // refreshed only from at least half as many explained users as the one it replaces.
+    if (explained === 0 || explained < ATTRIBUTION_KEEP_SHARE * alert.attributedUsers) return;
+    alert.attributedUsers = explained;
     const ranked = [...sums.keys()].filter((f) => sums[f] > 0).sort((a, b) => sums[b] - sums[a] || a - b);
     const top = ranked.slice(0, this.config.maxContributions);
     const means = this.featureMeans(w, alert, top);

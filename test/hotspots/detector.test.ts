@@ -58,6 +58,16 @@ describe('HotspotDetector lifecycle', () => {
     expect(events.at(-1)!.alert.status).toBe('resolved');
   });
 
+  it('a fault flaring up again in its cells while the alert is still active is the same incident', () => {
+    const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
+    const full = [0, 1, 2].flatMap((k) => faultUsers(eci(1002, k), 30, 'radio', (k + 1) * 1e14));
+    const remnant = faultUsers(eci(1002, 2), 5, 'transport', 9e14); // a different-looking remnant in one cell
+    const events = run(d, [full, remnant, [], full, [], [], []]);
+    expect(events.filter((e) => e.alert.status === 'open')).toHaveLength(1);
+    expect(new Set(events.map((e) => e.alert.alert_id)).size).toBe(1);
+    expect(events.every((e) => e.alert.suspected_cause === 'radio')).toBe(true);
+  });
+
   it('keeps separate incidents apart: different regions, far apart', () => {
     const d = new HotspotDetector(topo, []);
     const rows = [...faultUsers(eci(1000, 0), 30, 'radio', 1e14), ...faultUsers(eci(1103, 2), 30, 'radio', 2e14)];
@@ -104,7 +114,7 @@ describe('suspected cause and evidence', () => {
     ['dns', 'ratio_dns_fail'],
   ] as const)('%s fault → suspected_cause %s with its feature as first evidence', (kind, feature) => {
     const d = new HotspotDetector(topo, []);
-    const open = run(d, [faultUsers(eci(1001, 1), 25, kind, 1e14)]).find((e) => e.alert.status === 'open')!;
+    const open = run(d, [faultUsers(eci(1001, 1), 40, kind, 1e14)]).find((e) => e.alert.status === 'open')!;
     expect(open.alert.suspected_cause).toBe(kind);
     expect(open.alert.evidence[0].feature).toBe(feature);
     expect(open.alert.evidence[0].value).toBeGreaterThan(open.alert.evidence[0].baseline);
