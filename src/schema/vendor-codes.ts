@@ -63,7 +63,9 @@ export class VendorCodeMap {
     const parsed = VendorCodeFileSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`vendor code map: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      // zod reports a bad record key as "Invalid key in record"; say what a key must be instead.
+      const message = issue.code === 'invalid_key' ? 'vendor codes are integers written as JSON keys, e.g. "1"' : issue.message;
+      throw new Error(`vendor code map: ${issue.path.join('.') || '(root)'}: ${message}`);
     }
     const f = parsed.data;
     const d = DEFAULT_VENDOR_CODE_FILE;

@@ -1,0 +1,70 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VENDOR_CODES, VendorCodeMap } from '../../src/schema/vendor-codes.js';
+import { PROCEDURE_TYPES, S1AP_CAUSE_GROUPS } from '../../src/schema/record.js';
+import { decodeCsvLines } from '../../src/sources/files/index.js';
+import { DeadLetterMemory } from '../../src/sources/dead-letters.js';
+import { enumColumn, int32Column } from '../../src/schema/columns.js';
+
+describe('default vendor codes', () => {
+  it('maps interface 1/2, procedure types 1..13, cause groups 0..4, status identity', () => {
+    expect(DEFAULT_VENDOR_CODES.lookup('interface', 1)).toBe(0);
+    expect(DEFAULT_VENDOR_CODES.lookup('interface', 2)).toBe(1);
+    expect(DEFAULT_VENDOR_CODES.lookup('interface', 3)).toBe(-1);
+    PROCEDURE_TYPES.forEach((_, i) => expect(DEFAULT_VENDOR_CODES.lookup('procedure_type', i + 1)).toBe(i));
+    S1AP_CAUSE_GROUPS.forEach((_, i) => expect(DEFAULT_VENDOR_CODES.lookup('s1ap_cause_group', i)).toBe(i));
+    expect(DEFAULT_VENDOR_CODES.statusIsIdentity).toBe(true);
+  });
+});
+
+describe('a vendor code map file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hotspot-vendor-'));
+  const write = (name: string, body: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, body);
+    return p;
+  };
+
+  it('maps a vendor encoding and dead-letters codes it does not know', async () => {
+    const path = write(
+      'huawei.json',
+      JSON.stringify({
+        name: 'vendor-x',
+        procedure_type: { '100': 'attach', '105': 'service_request' },
+        procedure_status: { '0': 'success', '1': 'failure', '255': 'timeout' },
+      }),
+    );
+    const map = await VendorCodeMap.load(path);
+    const deadLetters = new DeadLetterMemory();
+    const r = decodeCsvLines(
+      [
+        'v1,1,460001234567890,1700000000000,105,255', // interface keeps the default section
+        'v2,1,460001234567891,1700000000000,1,0', // 1 is not in vendor-x's procedure_type table
+        'v3,1,460001234567892,1700000000000,100,3', // status 3 is not in vendor-x's table
+      ],
+      'xdr_id,interface,imsi,start_time,procedure_type,procedure_status',
+      { vendorCodes: map, deadLetters },
+    );
+    expect(r.accepted).toBe(1);
+    expect(enumColumn(r.batch, 'procedure_type')[0]).toBe(PROCEDURE_TYPES.indexOf('service_request'));
+    expect(int32Column(r.batch, 'procedure_status').values[0]).toBe(2);
+    expect(deadLetters.letters.map((l) => l.reason)).toEqual([
+      "unmapped procedure_type: vendor code 1 is not in vendor code map 'vendor-x'",
+      "unmapped procedure_status: vendor code 3 is not in vendor code map 'vendor-x'",
+    ]);
+  });
+
+  it('refuses a map with names outside the vocabulary, or broken JSON, with the file and field', async () => {
+    const bad = write('bad.json', JSON.stringify({ procedure_type: { '1': 'teleport' } }));
+    await expect(VendorCodeMap.load(bad)).rejects.toThrow(new RegExp(`${bad}: vendor code map: procedure_type.1: `));
+    const keys = write('keys.json', JSON.stringify({ interface: { one: 's1mme' } }));
+    await expect(VendorCodeMap.load(keys)).rejects.toThrow(/interface.one: vendor codes are integers/);
+    const broken = write('broken.json', '{ "name": ');
+    await expect(VendorCodeMap.load(broken)).rejects.toThrow(/not valid JSON/);
+    const extra = write('extra.json', JSON.stringify({ app_typ: {} }));
+    await expect(VendorCodeMap.load(extra)).rejects.toThrow(/app_typ/);
+    await expect(VendorCodeMap.load(join(dir, 'missing.json'))).rejects.toThrow(/cannot read \(ENOENT\)/);
+  });
+});
