@@ -1,7 +1,7 @@
 // The network simulator: a synthetic city (topology, subscribers, faults) that yields S1 records as Arrow
 // batches in event-time order, plus complaints and the ground truth. Used by `hotspot simulate` and as the
 // live source of `hotspot run`.
-export { createCity, locate, diurnal, CityConfigSchema, type City, type CityConfig, type CityConfigInput } from './city.js';
+export { createCity, locate, diurnal, SLOT_MS, CityConfigSchema, type City, type CityConfig, type CityConfigInput } from './city.js';
 export { simulateRecords, BUSY_HOUR_RATES, TICK_MS, type SimulateOptions } from './records.js';
 export {
   simulateComplaints,

@@ -282,6 +282,7 @@ class RecordGenerator {
   private xdrCounter = 0;
   private readonly xdrPrefix: number;
   private normalIdx = 0;
+  private tickStart = 0;
   /** IMSI(15) + MSISDN(11) + IMEI(15) ASCII per user: formatted once, copied per record. */
   private readonly idBytes: Uint8Array;
   /** xdr_id scratch: 8 hex digits of a per-run prefix, then 8 of the record counter. */
@@ -309,6 +310,7 @@ class RecordGenerator {
     const ev = this.pending;
     const field = this.field;
     const tm = (t0 + t1) / 2;
+    this.tickStart = t0;
     field.update(tm);
     const slot = Math.floor(t0 / SLOT_MS);
     const moved = slot !== this.slot && this.slot >= 0;
@@ -536,7 +538,8 @@ class RecordGenerator {
     const r0 = rng.float();
     const mt = r0 < 0.3;
     if (mt) {
-      const p = ev.addMme(t - 300 - rng.int(500), 200 + rng.int(300), u, P.PAGING, c);
+      // Paging precedes a mobile-terminated request (not before the tick: earlier records are already out).
+      const p = ev.addMme(Math.max(this.tickStart, t - 300 - rng.int(500)), 200 + rng.int(300), u, P.PAGING, c);
       ev.keyword[p] = 0;
     }
     const sr = ev.addMme(t, 25 + rng.int(60), u, P.SERVICE_REQUEST, c);
