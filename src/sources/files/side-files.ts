@@ -114,10 +114,14 @@ const numberText = (min: number, max: number) =>
     .refine((s) => s.trim() !== '' && Number.isFinite(Number(s)), 'not a number')
     .transform(Number)
     .pipe(z.number().min(min, `below ${min}`).max(max, `above ${max}`));
-const timeText = z
-  .string()
-  .transform((s) => parseTimeText(s))
-  .pipe(z.number().refine((t) => !Number.isNaN(t), 'neither epoch ms nor ISO-8601'));
+const timeText = z.string().transform((s, ctx) => {
+  const t = parseTimeText(s);
+  if (Number.isNaN(t)) {
+    ctx.addIssue({ code: 'custom', message: 'neither epoch ms nor ISO-8601' });
+    return z.NEVER;
+  }
+  return t;
+});
 
 const CellRow = z.object({
   eci: intText(0, 2 ** 28 - 1),
