@@ -8,7 +8,7 @@ import { CARE_ROLE, ROLE_METADATA_KEY, startGrpcServer, type RunningGrpcServer }
 import type { OutreachRow, RecordIngest } from '../../src/api/queries.js';
 import { utf8Column, stringAt } from '../../src/schema/columns.js';
 import { DeadLetterMemory } from '../../src/sources/dead-letters.js';
-import { decodeRecordObjects } from '../../src/sources/kafka/object-decoder.js';
+import { decodeJsonRecords } from '../../src/sources/files/index.js';
 import { alertEvent, expectStatus, hotspotClient, mmeRecord, s1uRecord, unaryCall, type LooseClient } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -73,7 +73,7 @@ describe('gRPC server over loopback', () => {
 
   it('Ingest accepts records and Arrow IPC, dead-letters bad records with reasons and counts them', async () => {
     const arrowRecords = [s1uRecord(100), s1uRecord(101), mmeRecord(102)];
-    const arrowBatch = decodeRecordObjects(arrowRecords, 'fixture').batch!;
+    const arrowBatch = decodeJsonRecords(arrowRecords).batch;
     const ipc = tableToIPC(new Table(arrowBatch), 'stream');
     const summary = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const call = client.Ingest((err: grpc.ServiceError | null, res: Record<string, unknown>) =>

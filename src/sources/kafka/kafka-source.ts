@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { S1_COLUMN_NAMES } from '../../schema/record.js';
 import { S1BatchBuilder } from '../../schema/s1-batch-builder.js';
 import { reasonCategory, type DeadLetter, type DeadLetterSink } from '../dead-letters.js';
-import { decodeRecordObjects, type RecordObject } from './object-decoder.js';
-import { MESSAGE_FORMATS, csvFieldsToObject, decodeArrowChunk, splitCsvLine } from './message-decoders.js';
+import type { XdrIdSet } from '../files/index.js';
+import { MESSAGE_FORMATS, decodeArrowMessage, decodeCsvMessages, decodeJsonMessages } from './message-decoders.js';
 
 export const DEFAULT_POLL_MESSAGES = 4096;
 export const DEFAULT_MAX_QUEUED_RECORDS = 200_000;
@@ -23,6 +23,8 @@ export const DLQ_REASON_HEADER = 'hotspot-reason';
 export const DLQ_TOPIC_HEADER = 'hotspot-source-topic';
 export const DLQ_PARTITION_HEADER = 'hotspot-source-partition';
 export const DLQ_OFFSET_HEADER = 'hotspot-source-offset';
+/** Set when one row of an Arrow chunk was rejected: its 1-based row; the letter's value is that row as JSON. */
+export const DLQ_ROW_HEADER = 'hotspot-source-row';
 
 export const kafkaTopicSchema = z.object({
   topic: z.string().min(1),
@@ -123,7 +125,15 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
 
   constructor(
     opts: KafkaSourceOptions,
-    private readonly hooks: { deadLetters?: DeadLetterSink; rebalance?: RebalanceListener } = {},
+    private readonly hooks: {
+      deadLetters?: DeadLetterSink;
+      rebalance?: RebalanceListener;
+      /**
+       * Duplicate xdr_id detection across messages. Off by default: a partition re-read after a rebalance or a
+       * restart is not a duplicate, so a set used here must be checkpointed with the offsets it has seen.
+       */
+      xdrIds?: XdrIdSet | null;
+    } = {},
   ) {
     this.options = kafkaSourceOptionsSchema.parse(opts);
     for (const t of this.options.topics) this.formats.set(t.topic, t);
@@ -303,76 +313,27 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
   }
 
   private decodeRecordMessages(topic: KafkaTopic, group: Message[]): void {
-    const objects: RecordObject[] = [];
-    const origin: Message[] = [];
-    const letters: Array<{ m: Message; reason: string }> = [];
-    const header = topic.csvHeader ?? S1_COLUMN_NAMES;
-    for (const m of group) {
-      const text = m.value ? m.value.toString('utf8') : '';
-      if (text.length === 0) {
-        letters.push({ m, reason: 'empty message: no value' });
-        continue;
-      }
-      if (topic.format === 'json') {
-        let v: unknown;
-        try {
-          v = JSON.parse(text);
-        } catch (err) {
-          letters.push({ m, reason: `malformed json: ${(err as Error).message}` });
-          continue;
-        }
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-          letters.push({ m, reason: 'malformed json: expected one record object' });
-          continue;
-        }
-        objects.push(v as RecordObject);
-      } else {
-        const fields = splitCsvLine(text);
-        if (typeof fields === 'string') {
-          letters.push({ m, reason: fields });
-          continue;
-        }
-        const o = csvFieldsToObject(header, fields);
-        if (typeof o === 'string') {
-          letters.push({ m, reason: o });
-          continue;
-        }
-        objects.push(o);
-      }
-      origin.push(m);
-    }
     const source = `kafka:${group[0].topic}/${group[0].partition}`;
-    const decoded = decodeRecordObjects(
-      objects,
-      source,
-      (row) => (origin[row].value ?? Buffer.alloc(0)).toString('utf8'),
-      (row) => origin[row].offset,
-    );
-    for (const l of decoded.deadLetters) letters.push({ m: origin[rowOf(origin, l.row)], reason: l.reason });
-    for (const { m, reason } of letters) this.deadLetter(m, reason);
-    const batch = decoded.batch ?? emptyBatch();
-    this.enqueue(group, batch, letters.length);
+    const values = group.map((m) => m.value);
+    const opts = { source, xdrIds: this.hooks.xdrIds ?? null };
+    const r =
+      topic.format === 'json'
+        ? decodeJsonMessages(values, opts)
+        : decodeCsvMessages(values, topic.csvHeader ?? S1_COLUMN_NAMES, opts);
+    for (const l of r.letters) this.deadLetter(group[l.message], l.reason, 0, l.raw);
+    this.enqueue(group, r.batches[0] ?? emptyBatch(), r.letters.length);
   }
 
   private decodeArrowMessage(m: Message): void {
-    if (!m.value || m.value.length === 0) {
-      this.deadLetter(m, 'empty message: no value');
-      this.enqueue([m], emptyBatch(), 1);
-      return;
-    }
-    let batches: RecordBatch[];
-    try {
-      batches = decodeArrowChunk(m.value).batches;
-    } catch (err) {
-      this.deadLetter(m, (err as Error).message);
-      this.enqueue([m], emptyBatch(), 1);
-      return;
-    }
-    if (batches.length === 0) batches = [emptyBatch()];
+    const r = decodeArrowMessage(m.value, { source: `kafka:${m.topic}/${m.partition}`, xdrIds: this.hooks.xdrIds ?? null });
+    for (const l of r.letters) this.deadLetter(m, l.reason, l.row, l.raw);
+    const batches = r.batches.filter((b) => b.numRows > 0);
+    if (batches.length === 0) batches.push(emptyBatch());
     // A chunk of several batches: only the last one carries the message's offset forward, so a commit after the
     // first cannot skip the rest.
     for (let i = 0; i < batches.length; i++) {
-      this.enqueueRange(m.topic, m.partition, m.offset, i === batches.length - 1 ? m.offset + 1 : m.offset, batches[i], 0);
+      const last = i === batches.length - 1;
+      this.enqueueRange(m.topic, m.partition, m.offset, last ? m.offset + 1 : m.offset, batches[i], last ? r.letters.length : 0);
     }
   }
 
@@ -389,15 +350,20 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     this.counters.batches++;
   }
 
-  private deadLetter(m: Message, reason: string): void {
+  /**
+   * `row` > 0 names one row of an Arrow chunk: its letter carries the row as text (JSON) rather than the whole chunk,
+   * and the chunk's good rows go on. Other letters carry the original message value byte for byte.
+   */
+  private deadLetter(m: Message, reason: string, row: number, rowRaw: string): void {
     this.counters.deadLettered++;
     const cat = reasonCategory(reason);
     this.byReason.set(cat, (this.byReason.get(cat) ?? 0) + 1);
+    const isArrow = this.formats.get(m.topic)?.format === 'arrow';
     const letter: DeadLetter = {
-      source: `kafka:${m.topic}/${m.partition}`,
-      row: m.offset,
+      source: `kafka:${m.topic}/${m.partition}@${m.offset}`,
+      row,
       reason,
-      raw: m.value ? (this.formats.get(m.topic)?.format === 'arrow' ? `<arrow ${m.value.length} bytes>` : m.value.toString('utf8')) : '',
+      raw: row > 0 ? rowRaw : m.value ? (isArrow ? `<arrow ${m.value.length} bytes>` : m.value.toString('utf8')) : '',
     };
     this.hooks.deadLetters?.add(letter);
     const p = this.dlqProducer;
@@ -408,8 +374,10 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
       { [DLQ_PARTITION_HEADER]: String(m.partition) },
       { [DLQ_OFFSET_HEADER]: String(m.offset) },
     ];
+    if (row > 0) headers.push({ [DLQ_ROW_HEADER]: String(row) });
+    const value = row > 0 ? Buffer.from(rowRaw, 'utf8') : (m.value ?? null);
     try {
-      produceWithRetry(p, this.options.deadLetterTopic, m.value ?? null, m.key ?? null, headers);
+      produceWithRetry(p, this.options.deadLetterTopic, value, m.key ?? null, headers);
     } catch (err) {
       // The letter is still in the local sink and the counters; the failure is counted, not thrown into the loop.
       this.counters.deadLetterPublishFailures++;
@@ -475,12 +443,6 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     if (!p) return Promise.resolve();
     return new Promise((resolve, reject) => p.flush(10_000, (err) => (err ? reject(err) : resolve())));
   }
-}
-
-/** Row numbers in letters are offsets; map back to the origin message. */
-function rowOf(origin: Message[], offset: number): number {
-  for (let i = 0; i < origin.length; i++) if (origin[i].offset === offset) return i;
-  return 0;
 }
 
 let empty: RecordBatch | null = null;

@@ -1,16 +1,17 @@
 // KafkaSource against librdkafka's mock cluster hosted by kcat in its own process (DESIGN.md §8).
-import { Table, tableToIPC } from 'apache-arrow';
+import { Table, tableFromJSON, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringAt, utf8Column, int64Column } from '../../../src/schema/columns.js';
 import { DeadLetterMemory } from '../../../src/sources/dead-letters.js';
 import {
   DLQ_OFFSET_HEADER,
   DLQ_REASON_HEADER,
+  DLQ_ROW_HEADER,
   DLQ_TOPIC_HEADER,
   KafkaSource,
   type DeliveredBatch,
 } from '../../../src/sources/kafka/kafka-source.js';
-import { decodeRecordObjects } from '../../../src/sources/kafka/object-decoder.js';
+import { decodeJsonRecords } from '../../../src/sources/files/index.js';
 import { S1_COLUMN_NAMES } from '../../../src/schema/record.js';
 import { mmeRecord, s1uRecord } from '../../api/helpers.js';
 import { produceAll, readTopic, startKcatMock, type KafkaMock } from '../../support/kafka-mock.js';
@@ -115,45 +116,60 @@ describe('KafkaSource (kcat mock cluster)', { timeout: 60_000 }, () => {
       { key: 'bad-3', value: '"unterminated,quote' },
     ]);
     const arrowRecords = Array.from({ length: 500 }, (_, i) => s1uRecord(5000 + i));
-    const chunk = (rs: Record<string, unknown>[]) => Buffer.from(tableToIPC(new Table(decodeRecordObjects(rs, 't').batch!), 'stream'));
+    const chunk = (rs: Record<string, unknown>[]) => Buffer.from(tableToIPC(new Table(decodeJsonRecords(rs).batch), 'stream'));
+    // A chunk from a foreign writer (inferred types, only the required columns) with one bad row.
+    const foreignRows = [
+      { xdr_id: 'f1', interface: 's1u', imsi: '460009000000001', start_time: 1_700_000_000_000 },
+      { xdr_id: 'f2', interface: 's1u', imsi: '46000', start_time: 1_700_000_000_001 },
+      { xdr_id: 'f3', interface: 's1mme', imsi: '460009000000003', start_time: 1_700_000_000_002 },
+    ];
+    const foreign = Buffer.from(tableToIPC(tableFromJSON(foreignRows), 'stream'));
     await produceAll(mock.bootstrap, arrowTopic, [
       { key: 'chunk-1', value: chunk(arrowRecords.slice(0, 250)) },
       { key: 'junk', value: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]) },
       { key: 'chunk-2', value: chunk(arrowRecords.slice(250)) },
+      { key: 'foreign', value: foreign },
     ]);
 
     const letters = new DeadLetterMemory();
     const src = source([{ topic: csvTopic, format: 'csv' }, { topic: arrowTopic, format: 'arrow' }], { deadLetterTopic: dlq }, letters);
     await src.start();
-    const ds = await collect(src, 540, 4);
+    const ds = await collect(src, 542, 5);
     const csvDs = ds.filter((d) => d.topic === csvTopic);
     const arrowDs = ds.filter((d) => d.topic === arrowTopic);
     expect(imsisOf(csvDs).sort()).toEqual(csvGood.map((r) => String(r.imsi)).sort());
-    expect(imsisOf(arrowDs).sort()).toEqual(arrowRecords.map((r) => String(r.imsi)).sort());
+    expect(imsisOf(arrowDs).sort()).toEqual(
+      [...arrowRecords.map((r) => String(r.imsi)), '460009000000001', '460009000000003'].sort(),
+    );
     expectContiguous(csvDs);
     expectContiguous(arrowDs);
 
     const stats = src.stats();
-    expect(stats.deadLettered).toBe(4);
-    expect(Object.fromEntries(stats.deadLetteredByReason)).toEqual({ 'invalid imsi': 1, 'malformed csv': 2, 'malformed arrow': 1 });
-    expect(letters.count).toBe(4);
+    expect(stats.deadLettered).toBe(5);
+    expect(Object.fromEntries(stats.deadLetteredByReason)).toEqual({ 'invalid imsi': 2, 'wrong field count': 1, 'malformed csv': 1, 'malformed arrow': 1 });
+    expect(letters.count).toBe(5);
     // commit() flushes dead letters first, so committed bad messages are on the dead-letter topic.
     await src.commit(ds.map((d) => ({ topic: d.topic, partition: d.partition, offset: d.nextOffset })));
     await src.close();
 
-    const onDlq = await readTopic(mock.bootstrap, dlq, 4);
-    expect(onDlq).toHaveLength(4);
+    const onDlq = await readTopic(mock.bootstrap, dlq, 5);
+    expect(onDlq).toHaveLength(5);
     const header = (m: (typeof onDlq)[number], k: string) => {
       const h = m.headers?.find((x) => k in x);
       return h ? String(h[k]) : undefined;
     };
     const byKey = new Map(onDlq.map((m) => [String(m.key), m]));
     expect(header(byKey.get('bad-1')!, DLQ_REASON_HEADER)).toMatch(/^invalid imsi: '12345' is not 15 digits/);
-    expect(header(byKey.get('bad-2')!, DLQ_REASON_HEADER)).toMatch(/^malformed csv: 3 fields, header has 37/);
-    expect(header(byKey.get('bad-3')!, DLQ_REASON_HEADER)).toMatch(/^malformed csv: unterminated quoted field/);
+    expect(header(byKey.get('bad-2')!, DLQ_REASON_HEADER)).toMatch(/^wrong field count: expected 37 fields, got 3/);
+    expect(header(byKey.get('bad-3')!, DLQ_REASON_HEADER)).toMatch(/^malformed csv: unbalanced or misplaced quote/);
     expect(header(byKey.get('junk')!, DLQ_REASON_HEADER)).toMatch(/^malformed arrow/);
     expect(header(byKey.get('junk')!, DLQ_TOPIC_HEADER)).toBe(arrowTopic);
     expect(Number(header(byKey.get('junk')!, DLQ_OFFSET_HEADER))).toBeGreaterThanOrEqual(0);
+    // One bad row of an Arrow chunk: the letter names the row and carries it as JSON; the chunk's other rows went on.
+    const rowLetter = byKey.get('foreign')!;
+    expect(header(rowLetter, DLQ_ROW_HEADER)).toBe('2');
+    expect(header(rowLetter, DLQ_REASON_HEADER)).toMatch(/^invalid imsi/);
+    expect(rowLetter.value!.toString()).toContain('46000');
     // The original payload is kept byte for byte.
     expect(byKey.get('bad-2')!.value!.toString()).toBe('only,three,fields');
   });
