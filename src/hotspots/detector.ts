@@ -457,9 +457,12 @@ export class HotspotDetector {
     const scope = this.scope(domain);
     if (scope === 'neighbour') return true;
     const regions = new Set(cluster.map((c) => this.cellRegion[c]));
+    const own = new Set(cluster);
     let atRisk = 0;
     let lambda = 0;
     for (let c = 0; c < this.nCells; c++) {
+      // Other incidents' cells (hot elsewhere, or in an active alert) must not lend this one their excess.
+      if (!own.has(c) && (this.cellLevel[c] === LEVEL_HOT || this.cellAlert[c] >= 0)) continue;
       if (scope === 'network' || regions.has(this.cellRegion[c])) {
         atRisk += this.cellAtRisk[c];
         lambda += this.cellLambda[c];

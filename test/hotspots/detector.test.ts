@@ -100,6 +100,17 @@ describe('HotspotDetector lifecycle', () => {
     expect(opens[0].alert.suspected_cause).toBe('core');
   });
 
+  it('a network-scoped cluster must lift the network by itself, not with another incident\'s excess', () => {
+    const d = new HotspotDetector(topo, []);
+    const rows = [
+      ...faultUsers(eci(1000, 0), 60, 'radio', 1e14),
+      ...faultUsers(eci(1101, 0), 8, 'core', 2e14), // two scattered busy cells that look like core
+      ...faultUsers(eci(1103, 1), 8, 'core', 3e14),
+    ];
+    const opens = run(d, [rows]).filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['radio']);
+  });
+
   it('needs the floor: a significant but tiny cluster does not open', () => {
     const d = new HotspotDetector(topo, [], { alert: { minUsersAtRisk: 50, minExpectedComplaints: 1000 } });
     expect(run(d, [faultUsers(eci(1000, 0), 30, 'radio', 1e14)])).toEqual([]);
