@@ -164,12 +164,15 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       return {
         entries: page.map((r) => ({
           rank: r.rank,
-          imsi: masked ? maskMsisdn(r.imsi) : r.imsi,
+          user_id: r.userId,
           msisdn: masked ? maskMsisdn(r.msisdn) : r.msisdn,
           vip_level: r.vipLevel,
           probability: r.probability,
-          cell: r.cell,
-          reasons: r.reasons,
+          region: r.region,
+          kind: r.kind,
+          tier: r.tier,
+          listed_at: r.listedAt,
+          send_at: r.sendAt,
         })),
         next_page_token: start + page.length < rows.length ? encodeOffsetToken(start + page.length) : '',
         masked,

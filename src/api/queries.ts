@@ -2,6 +2,7 @@
 // them; tests implement them with plain arrays. None of them knows about gRPC.
 import type { RecordBatch } from 'apache-arrow';
 import type { DeadLetterSink } from '../sources/dead-letters.js';
+import type { OutreachMessage } from '../outreach/outreach-message.js';
 import type { Severity } from './alert-event.js';
 
 /** Receives decoded S1 batches from gRPC Ingest. A returned promise is awaited before the next message is read. */
@@ -11,20 +12,9 @@ export interface RecordIngest {
   readonly deadLetters: DeadLetterSink;
 }
 
-/** One row of a care list (src/outreach), unmasked: the server masks MSISDNs for callers without the care role. */
-export interface OutreachRow {
-  rank: number;
-  imsi: string;
-  msisdn: string;
-  vipLevel: number;
-  probability: number;
-  cell: number;
-  reasons: string[];
-}
-
 export interface OutreachQuery {
-  /** The care list of an alert in rank order; undefined when the alert has no list. */
-  forAlert(alertId: string): readonly OutreachRow[] | undefined;
+  /** The care list of an alert in sending order (all kinds); undefined when the alert has no list. */
+  forAlert(alertId: string): readonly OutreachMessage[] | undefined;
 }
 
 export interface RegionRiskRow {

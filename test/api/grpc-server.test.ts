@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryAlertFeed } from '../../src/api/alert-feed.js';
 import { CARE_ROLE, ROLE_METADATA_KEY, startGrpcServer, type RunningGrpcServer } from '../../src/api/grpc-server.js';
-import type { OutreachRow, RecordIngest } from '../../src/api/queries.js';
+import type { RecordIngest } from '../../src/api/queries.js';
+import type { OutreachMessage } from '../../src/outreach/outreach-message.js';
 import { utf8Column, stringAt } from '../../src/schema/columns.js';
 import { DeadLetterMemory } from '../../src/sources/dead-letters.js';
 import { decodeJsonRecords } from '../../src/sources/files/index.js';
@@ -29,14 +30,19 @@ class CollectingIngest implements RecordIngest {
   }
 }
 
-const outreachRows: OutreachRow[] = Array.from({ length: 5 }, (_, i) => ({
+const outreachRows: OutreachMessage[] = Array.from({ length: 5 }, (_, i) => ({
+  alertId: 'a1',
+  kind: 'proactive',
   rank: i + 1,
-  imsi: String(460001000000100 + i),
+  tier: i === 0 ? 'vip' : 'predicted_complainer',
   msisdn: String(8613800000100 + i),
+  userId: `u_${i.toString(16).padStart(16, '0')}`,
   vipLevel: i === 0 ? 2 : 0,
   probability: 0.9 - i * 0.1,
-  cell: 6_553_600,
-  reasons: ['attach_failure_rate'],
+  region: 'north',
+  severity: 'orange',
+  listedAt: 1_700_000_000_000,
+  sendAt: 1_700_000_060_000,
 }));
 
 describe('gRPC server over loopback', () => {
@@ -162,6 +168,7 @@ describe('gRPC server over loopback', () => {
     const masked = await unaryCall<Record<string, any>>(client, 'ListOutreach', { alert_id: 'a1', page_size: 2 });
     expect(masked.masked).toBe(true);
     expect(masked.entries.map((e: { msisdn: string }) => e.msisdn)).toEqual(['*********0100', '*********0101']);
+    expect(masked.entries[0]).toMatchObject({ rank: 1, user_id: outreachRows[0].userId, tier: 'vip', send_at: '1700000060000' });
     expect(masked.next_page_token).not.toBe('');
     const md = new grpc.Metadata();
     md.set(ROLE_METADATA_KEY, CARE_ROLE);
