@@ -68,3 +68,37 @@ describe('a vendor code map file', () => {
     await expect(VendorCodeMap.load(join(dir, 'missing.json'))).rejects.toThrow(/cannot read \(ENOENT\)/);
   });
 });
+
+describe('vendor codes in columnar files', () => {
+  it('re-encodes procedure_status of an Arrow file through the map', async () => {
+    const { openRecordWriter, readRecords } = await import('../../src/sources/files/index.js');
+    const { S1BatchBuilder } = await import('../../src/schema/s1-batch-builder.js');
+    const b = new S1BatchBuilder(2);
+    b.length = 2;
+    for (let r = 0; r < 2; r++) {
+      b.utf8('xdr_id').set(r, `s${r}`);
+      b.enumCodes('interface')[r] = 0;
+      b.utf8('imsi').set(r, `46000123456789${r}`);
+      b.int64('start_time')[r] = 1_700_000_000_000;
+      b.int32('procedure_status')[r] = r === 0 ? 255 : 0;
+      b.valid('procedure_status')[r] = 1;
+    }
+    const path = join(mkdtempSync(join(tmpdir(), 'hotspot-vendor-arrow-')), 'v.arrows');
+    const w = await openRecordWriter(path);
+    // 255 is out of hotspot's range, so write through a batch built directly (the writer does not validate).
+    await w.write(b.finish());
+    await w.close();
+    const map = VendorCodeMap.fromJson({ name: 'v', procedure_status: { '0': 'success', '255': 'timeout' } });
+    const deadLetters = new DeadLetterMemory();
+    const statuses: number[] = [];
+    for await (const batch of readRecords(path, { vendorCodes: map, deadLetters })) {
+      statuses.push(...int32Column(batch, 'procedure_status').values);
+    }
+    expect(statuses).toEqual([2, 0]);
+    expect(deadLetters.count).toBe(0);
+    // Read with the default map, status 255 is out of range and dead-lettered.
+    const plain = new DeadLetterMemory();
+    for await (const _ of readRecords(path, { deadLetters: plain })) void _;
+    expect(plain.letters.map((l) => l.reason)).toEqual(['invalid procedure_status: 255 is out of range [0, 3]']);
+  });
+});

@@ -354,7 +354,8 @@ export class ColumnarNormalizer {
     }
     const n = batch.numRows;
     if (n === 0) return;
-    const fast = fastPathBatch(batch, sourceIndex);
+    // A vendor status table re-encodes procedure_status row by row: only the general path applies it.
+    const fast = this.collector.stage.vendor.statusIsIdentity ? fastPathBatch(batch, sourceIndex) : null;
     let dedupFrom = 0;
     if (fast) {
       // Register ids; on the first duplicate fall back to the general path from there on.

@@ -114,6 +114,9 @@ class ArrowRecordWriter implements RecordWriter {
     // Every batch carries S1_SCHEMA's fixed dictionary ids: a changed schema would silently end the stream.
     this.writer.write(asS1(batch));
     this.rows += batch.numRows;
+    // The writer queues bytes in memory; one macrotask lets the pipe move them into the file stream, whose
+    // back-pressure then bounds memory to about one batch however fast the producer is.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.out.writableNeedDrain) await drained(this.out);
   }
 
