@@ -77,20 +77,28 @@ function chooseAttendees(net: CityNetwork, subs: SubscriberTable, faults: Fault[
     if (f.type !== 'congestion') continue;
     const mask = new Uint8Array(net.cellCount);
     for (const c of f.cells) mask[c] = 1;
+    // The usual population: who would be in the event cells at the start without the event.
+    const probe: City = { net, subs, faults, attendee: new Int16Array(subs.count) } as unknown as City;
     let usual = 0;
-    for (let u = 0; u < subs.count; u++) if (mask[subs.homeCell[u]] || (subs.workCell[u] >= 0 && mask[subs.workCell[u]])) usual++;
-    const wanted = Math.round((f.surge - 1) * Math.max(usual, 3));
-    // Candidates: people living in the event's region or the nearest regions.
+    for (let u = 0; u < subs.count; u++) if (mask[locate(probe, u, f.start)]) usual++;
+    // About half of a cell's traffic comes from users passing through (handovers, neighbours), so
+    // reaching `surge` × the usual load takes twice as many extra campers as the resident count suggests.
+    const wanted = Math.round(2 * (f.surge - 1) * Math.max(usual, 3));
+    // Attendees come from anywhere in the city, more from nearby regions.
     const r0 = f.regions[0];
-    const order = net.regionNames.map((_, r) => r);
-    const d = (r: number) => (net.regionLat[r] - net.regionLat[r0]) ** 2 + (net.regionLon[r] - net.regionLon[r0]) ** 2;
-    order.sort((a, b) => d(a) - d(b));
-    const near = new Uint8Array(net.regionNames.length);
-    for (const r of order.slice(0, Math.max(3, Math.ceil(order.length / 4)))) near[r] = 1;
-    const candidates: number[] = [];
-    for (let u = 0; u < subs.count; u++) if (attendee[u] === 0 && near[net.cellRegion[subs.homeCell[u]]] && !mask[subs.homeCell[u]]) candidates.push(u);
-    const p = Math.min(1, wanted / Math.max(1, candidates.length));
-    for (const u of candidates) if (rng.float() < p) attendee[u] = f.id + 1;
+    const near = (u: number) => {
+      const r = net.cellRegion[subs.homeCell[u]];
+      return Math.hypot(net.regionLat[r] - net.regionLat[r0], net.regionLon[r] - net.regionLon[r0]) < 0.12;
+    };
+    const weight = new Float32Array(subs.count);
+    let total = 0;
+    for (let u = 0; u < subs.count; u++) {
+      if (attendee[u] !== 0 || mask[subs.homeCell[u]]) continue;
+      weight[u] = near(u) ? 3 : 1;
+      total += weight[u];
+    }
+    const scale = Math.min(1 / 3, wanted / Math.max(1, total));
+    for (let u = 0; u < subs.count; u++) if (weight[u] > 0 && rng.float() < weight[u] * scale) attendee[u] = f.id + 1;
   }
   return attendee;
 }
@@ -126,7 +134,9 @@ export function locate(city: City, u: number, t: number): number {
   const ev = city.attendee[u];
   if (ev > 0) {
     const f = city.faults[ev - 1];
-    if (t >= f.start - SLOT_MS && t < f.end) return f.cells[hash2(u, f.id) % f.cells.length];
+    // The crowd gathers over the onset ramp and leaves at the end.
+    const arrival = f.start + (f.onset === 'creeping' ? hashUnit(u, f.id, 5) * f.rampMs : 0);
+    if (t >= arrival && t < f.end) return f.cells[hash2(u, f.id) % f.cells.length];
   }
   const m = minuteOfDay(t);
   const slot = Math.floor(t / SLOT_MS);

@@ -336,7 +336,7 @@ class RecordGenerator {
     const attachRate = BUSY_HOUR_RATES.attach * dtH;
     const detachRate = BUSY_HOUR_RATES.detach * dtH;
     const faults = field.any;
-    if (faults) this.faultTransitions(t0, t1);
+    this.faultTransitions(t0, t1);
     const subsRanges = field.subscription;
 
     for (let u = 0; u < subs.count; u++) {
@@ -581,7 +581,6 @@ class RecordGenerator {
       }
       return;
     }
-    const r = net.cellRegion[c];
     const heavy = subs.userClass[u] === USER_CLASS.heavy;
     const span = Math.min(150_000, rng.logNormal(12_000, 0.8));
     let cur = c;
@@ -605,7 +604,7 @@ class RecordGenerator {
         ev.status[h] = STATUS.FAILURE;
         ev.s1apCause[h] = RADIO.RELOC_PREP_EXPIRY;
         ev.dur[h] = 1000 + rng.int(1000);
-      } else if (y < BASE.hoFail + 0.1 * f.congestion[target] + 0.12 * interf + weak * 0.02) {
+      } else if (y < BASE.hoFail + 0.1 * f.congestion[target] + 0.15 * interf + weak * 0.02) {
         ev.status[h] = STATUS.FAILURE;
         ev.s1apCause[h] = f.congestion[target] > 0 ? RADIO.NO_RADIO_RESOURCES_IN_TARGET : RADIO.RADIO_INTERFACE_FAILURE;
       } else {
@@ -618,6 +617,8 @@ class RecordGenerator {
         }
       }
     }
+    // The rest of the episode runs where the user now is (its region's PGW and resolvers).
+    const r = net.cellRegion[cur];
     // Dedicated bearers: VoLTE calls (qci 1 on ims), video (qci 2), data (qci 8).
     if (rng.float() < BUSY_HOUR_RATES.erabSetupPerEpisode) {
       const b = ev.addMme(t + 100 + rng.float() * span * 0.5, 20 + rng.int(60), u, P.ERAB_SETUP, cur);
