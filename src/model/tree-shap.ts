@@ -9,8 +9,8 @@
 //   on which the row follows the path) and cold set C, the Shapley sum collapses to
 //     cold i: phi_i += -v · Π_C z · G(H)          hot i: phi_i += v · (1 - z_i) · Π_C z · G(H \ {i})
 //   with G(A) = Σ_s s!(d-1-s)!/d! · [x^s] Π_{j∈A} (z_j + x). The polynomial is carried down the tree (one
-//   multiply per node) and divided by (z_i + x) at the leaves: multiply-adds only, no divisions, and every cold
-//   feature of a leaf gets the same term. Agreement with LightGBM's files is tested to 1e-9 relative.
+//   multiply per node) and divided by (z_i + x) at the leaves: multiply-adds only, no divisions; and since every
+//   cold feature of a leaf gets the same term, cold terms are summed per subtree and credited once. Agreement with LightGBM's files is tested to 1e-9 relative.
 import type { GbdtModel } from './tree.js';
 import { decideLeft, flattenForest, type FlatForest } from './native-scorer.js';
 
@@ -277,28 +277,29 @@ class HotColdShap {
     this.poly[0] = 1; // the empty product at the root
   }
 
-  /** Node at `level`; d unique features on the path, h of them hot; pc = Π_C z. */
-  recurse(node: number, level: number, d: number, h: number, pc: number): void {
+  /**
+   * Node at `level`; d unique features on the path, h of them hot; pc = Π_C z. Returns the sum of the leaves'
+   * cold terms below: every cold feature of a leaf gets the same term, so instead of adding it feature by
+   * feature at each leaf, the sum is credited once to a feature where it turns cold (it stays cold below).
+   */
+  recurse(node: number, level: number, d: number, h: number, pc: number): number {
     const poly = this.poly;
     const W = this.width;
     const A = level * W;
     const shap = this.shap;
     const forest = shap.forest;
     if (node < 0) {
-      if (d === 0) return;
+      if (d === 0) return 0;
       const v = forest.leafValue[~node];
       const c = this.weights;
       const cb = d * W;
       const phi = this.phi;
       const pb = this.phiBase;
+      let coldTerm = 0;
       if (h < d) {
         let g = 0;
         for (let s = 0; s <= h; s++) g += c[cb + s] * poly[A + s];
-        const coldTerm = -v * pc * g;
-        for (let k = 0; k < d; k++) {
-          const f = this.pathFeature[k];
-          if (this.hotOf[f] === 0) phi[pb + f] += coldTerm;
-        }
+        coldTerm = -v * pc * g;
       }
       if (h > 0) {
         for (let k = 0; k < d; k++) {
@@ -315,12 +316,15 @@ class HotColdShap {
           phi[pb + f] += v * (1 - z) * pc * g;
         }
       }
-      return;
+      return coldTerm;
     }
     const f = forest.nodeFeature[node];
     const left = forest.children[2 * node];
     const right = forest.children[2 * node + 1];
-    const goLeft = decideLeft(forest, node, this.rows[this.rowBase + f]);
+    const v = this.rows[this.rowBase + f];
+    const kind = forest.nodeKind[node];
+    // plain comparisons inline (NodeKind.LessEqual / LessEqualNanLeft), the rest through decideLeft
+    const goLeft = kind === 0 ? v <= forest.nodeThreshold[node] : kind === 1 ? !(v > forest.nodeThreshold[node]) : decideLeft(forest, node, v);
     const hot = goLeft ? left : right;
     const cold = goLeft ? right : left;
     const w = shap.nodeCount[node];
@@ -336,14 +340,15 @@ class HotColdShap {
       poly[B] = hotZ * poly[A];
       this.hotOf[f] = 1;
       this.zOf[f] = hotZ;
-      this.recurse(hot, level + 1, d + 1, h + 1, pc);
+      const hotSum = this.recurse(hot, level + 1, d + 1, h + 1, pc);
       // cold child: C gains f with z = coldZ
       for (let s = 0; s <= h; s++) poly[B + s] = poly[A + s];
       this.hotOf[f] = 0;
       this.zOf[f] = coldZ;
-      this.recurse(cold, level + 1, d + 1, h, pc * coldZ);
+      const coldSum = this.recurse(cold, level + 1, d + 1, h, pc * coldZ);
+      this.phi[this.phiBase + f] += coldSum;
       this.onPath[f] = 0;
-      return;
+      return hotSum + coldSum;
     }
     const z = this.zOf[f];
     if (this.hotOf[f] === 1) {
@@ -357,25 +362,27 @@ class HotColdShap {
       for (let s = h - 1; s >= 1; s--) poly[B + s] = zh * poly[q + s] + poly[q + s - 1];
       poly[B] = zh * poly[q];
       this.zOf[f] = zh;
-      this.recurse(hot, level + 1, d, h, pc);
+      const hotSum = this.recurse(hot, level + 1, d, h, pc);
       // cold child: f leaves H for C
       poly[B + h - 1] = poly[A + h];
       for (let s = h - 1; s >= 1; s--) poly[B + s - 1] = poly[A + s] - z * poly[B + s];
       this.hotOf[f] = 0;
       this.zOf[f] = z * coldZ;
-      this.recurse(cold, level + 1, d, h - 1, pc * z * coldZ);
+      const coldSum = this.recurse(cold, level + 1, d, h - 1, pc * z * coldZ);
+      this.phi[this.phiBase + f] += coldSum;
       this.hotOf[f] = 1;
       this.zOf[f] = z;
-      return;
+      return hotSum + coldSum;
     }
     // f is already cold: both children keep it cold, only its zero fraction (inside pc) shrinks.
     for (let s = 0; s <= h; s++) poly[B + s] = poly[A + s];
     this.zOf[f] = z * hotZ;
-    this.recurse(hot, level + 1, d, h, pc * hotZ);
+    const hotSum = this.recurse(hot, level + 1, d, h, pc * hotZ);
     for (let s = 0; s <= h; s++) poly[B + s] = poly[A + s];
     this.zOf[f] = z * coldZ;
-    this.recurse(cold, level + 1, d, h, pc * coldZ);
+    const coldSum = this.recurse(cold, level + 1, d, h, pc * coldZ);
     this.zOf[f] = z;
+    return hotSum + coldSum;
   }
 }
 
