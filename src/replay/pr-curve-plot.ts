@@ -53,7 +53,9 @@ export function renderPrCurvePlot(input: PrCurvePlotInput): string {
     const n = legend.length;
     legend.push(`<circle cx="11" cy="${n * 18}" r="4.5" fill="#fff" stroke="${AXIS_COLOUR}" stroke-width="2"/><text x="28" y="${n * 18 + 4}">operating point (threshold t)</text>`);
     legend.push(`<line x1="0" x2="22" y1="${(n + 1) * 18}" y2="${(n + 1) * 18}" stroke="${AXIS_COLOUR}" stroke-dasharray="2 4"/><text x="28" y="${(n + 1) * 18 + 4}">no skill (positive rate)</text>`);
-    out.push(`<g class="legend" transform="translate(${M.left + 14} ${px(H - M.bottom - 26 - (n + 1) * 18)})">${legend.join('')}</g>`);
+    const widest = Math.max(...input.runs.map((r) => r.label.length)) + 16;
+    const bg = `<rect x="-8" y="-12" width="${px(Math.max(200, widest * 6.4 + 40))}" height="${(n + 2) * 18 + 4}" rx="4" fill="#fff" fill-opacity="0.88" stroke="${GRID_COLOUR}"/>`;
+    out.push(`<g class="legend" transform="translate(${M.left + 14} ${px(H - M.bottom - 26 - (n + 1) * 18)})">${bg}${legend.join('')}</g>`);
   }
   out.push(`<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="${AXIS_COLOUR}"/>`);
   out.push(`<text class="axis-title" x="${px((M.left + W - M.right) / 2)}" y="${H - 12}" text-anchor="middle">recall (share of complaining user-windows flagged)</text>`);

@@ -206,6 +206,8 @@ export function renderReplayReport(input: ReplayReportInput): string {
 
   const notes: string[] = [];
   const unlocated = input.complaints.filter((c) => !c.region).length;
+  const untimed = input.complaints.filter((c) => c.region && !Number.isFinite(c.time)).length;
+  if (untimed > 0) notes.push(`${untimed} complaint${untimed === 1 ? '' : 's'} without a valid time cannot be placed on the timeline (counted, not drawn).`);
   if (unlocated > 0) notes.push(`${unlocated} complaint${unlocated === 1 ? '' : 's'} without a region cannot be placed on the timeline (counted, not drawn).`);
   const unknown = rows.filter((r) => !input.regions.includes(r));
   if (unknown.length > 0) notes.push(`Regions not in the topology, drawn last: ${unknown.map(esc).join(', ')}.`);

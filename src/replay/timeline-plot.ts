@@ -157,7 +157,7 @@ export function renderTimelinePlot(input: TimelinePlotInput): string {
   const barsByRegion = new Map<string, TimelineBar[]>();
   for (const b of input.bars) barsByRegion.set(b.region, [...(barsByRegion.get(b.region) ?? []), b]);
   const complaintsByRegion = new Map<string, Complaint[]>();
-  for (const c of input.complaints) if (c.region) complaintsByRegion.set(c.region, [...(complaintsByRegion.get(c.region) ?? []), c]);
+  for (const c of input.complaints) if (c.region && Number.isFinite(c.time)) complaintsByRegion.set(c.region, [...(complaintsByRegion.get(c.region) ?? []), c]);
   const outcomesByRegion = new Map<string, HotspotOutcome[]>();
   for (const o of input.outcomes) outcomesByRegion.set(o.region, [...(outcomesByRegion.get(o.region) ?? []), o]);
 
