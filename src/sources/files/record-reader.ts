@@ -154,6 +154,12 @@ function checkTextHead(path: string, format: 'csv' | 'jsonl', head: Uint8Array):
     let i = 0;
     while (i < head.length && (head[i] === 32 || head[i] === 9 || head[i] === 10 || head[i] === 13 || head[i] === 0xef || head[i] === 0xbb || head[i] === 0xbf)) i++;
     if (head[i] === 91) throw new RecordFileError(path, 'a JSON array, not JSON Lines: write one JSON object per line');
+    // A pretty-printed object starts with a line holding only "{".
+    let j = i + 1;
+    while (j < head.length && (head[j] === 32 || head[j] === 9 || head[j] === 13)) j++;
+    if (head[i] === 123 && head[j] === 10) {
+      throw new RecordFileError(path, 'pretty-printed JSON, not JSON Lines: write one JSON object per line');
+    }
   }
 }
 

@@ -36,6 +36,7 @@ describe('files that cannot be read at all', () => {
     ['empty.csv', /empty file: no header row/],
     ['garbage.csv', /not CSV text: binary data at byte \d+/],
     ['json-array.json', /a JSON array, not JSON Lines/],
+    ['pretty.json', /pretty-printed JSON, not JSON Lines/],
     ['truncated.parquet', /truncated Parquet file: the footer is missing/],
     ['garbage.parquet', /not a Parquet file/],
     ['garbage.arrow', /not an Arrow IPC file or stream/],
