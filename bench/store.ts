@@ -52,7 +52,7 @@ async function insertRun(): Promise<{ rows: number; seconds: number }> {
   const w = windowAt(0);
   const reasons = topReasons(w, 3);
   const regions = topology.regions;
-  const stmt = await con.prepare('INSERT INTO scored_windows VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)');
+  const stmt = await con.prepare('INSERT INTO scored_windows VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)');
   const start = timestampOf(w.windowStart);
   const end = timestampOf(w.windowEnd);
   for (let r = 0; r < Math.min(insertRows, users); r++) mask(w.imsi[r]); // same warm masking cache as the appender
@@ -62,7 +62,7 @@ async function insertRun(): Promise<{ rows: number; seconds: number }> {
   for (let r = 0; r < Math.min(insertRows, users); r++) {
     stmt.bind([
       'bench', start, end, mask(w.imsi[r]), BigInt(w.cell[r]), regions[w.regionIndex[r]], w.probability[r],
-      w.probability[r] >= 0.5, reasons.get(r) ?? null, w.modelVersion,
+      w.probability[r] >= 0.5, reasons.get(r) ?? null,
     ]);
     await stmt.run();
     rows++;

@@ -26,8 +26,8 @@ CREATE TABLE IF NOT EXISTS scored_windows (
   region VARCHAR,
   probability DOUBLE,
   at_risk BOOLEAN,
-  top_reasons VARCHAR,       -- 'feature:+contribution;...' for explained users, else NULL
-  model_version VARCHAR
+  top_reasons VARCHAR        -- 'feature:+contribution;...' for explained users, else NULL
+  -- the model version is the run's (runs.model_version): one string less per row on the hot path
 );
 CREATE TABLE IF NOT EXISTS alert_events (
   run_id VARCHAR,

@@ -57,6 +57,12 @@ export interface ScoredWindowContext {
   /** The model's operating threshold: at_risk = probability ≥ threshold. */
   threshold: number;
   topReasons?: number;
+  /**
+   * Store only users at or above the threshold. Every string column costs a native call per row in the
+   * appender (about 50–200k rows/s with all users on a busy 2-core machine); live runs on an accelerated
+   * clock may prefer the at-risk users only. Default false: every scored user.
+   */
+  onlyAtRisk?: boolean;
 }
 
 /** A record that could not be used, with why. Sources produce these; the store keeps them. */
@@ -69,7 +75,7 @@ export interface DeadLetter {
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';
 
-const SCORED_TYPES: DuckDBType[] = [VARCHAR, TIMESTAMP, TIMESTAMP, VARCHAR, BIGINT, VARCHAR, DOUBLE, BOOLEAN, VARCHAR, VARCHAR];
+const SCORED_TYPES: DuckDBType[] = [VARCHAR, TIMESTAMP, TIMESTAMP, VARCHAR, BIGINT, VARCHAR, DOUBLE, BOOLEAN, VARCHAR];
 
 export function timestampOf(epochMs: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(epochMs)) * 1000n);
@@ -129,27 +135,34 @@ export class Store {
   async writeScoredWindow(w: ScoredWindow, ctx: ScoredWindowContext): Promise<number> {
     const appender = await this.appender('scored_windows');
     const runId = this.currentRunId;
-    const n = w.imsi.length;
     const reasons = topReasons(w, ctx.topReasons ?? DEFAULT_TOP_REASONS);
+    const { regions, threshold } = ctx;
+    // Row selection: all rows, or the at-risk ones (an index list, so the fills stay simple loops).
+    let selected: Int32Array | null = null;
+    if (ctx.onlyAtRisk) {
+      const picked: number[] = [];
+      for (let r = 0; r < w.probability.length; r++) if (w.probability[r] >= threshold) picked.push(r);
+      selected = Int32Array.from(picked);
+    }
+    const rowOf = selected ? (i: number) => selected[i] : (i: number) => i;
+    const n = selected ? selected.length : w.imsi.length;
     const start = timestampOf(w.windowStart);
     const end = timestampOf(w.windowEnd);
-    const { regions, threshold } = ctx;
     for (let from = 0; from < n; from += CHUNK_ROWS) {
       const rows = Math.min(CHUNK_ROWS, n - from);
       const chunk = DuckDBDataChunk.create(SCORED_TYPES, rows);
       fill(chunk, 0, rows, () => runId);
       fill(chunk, 1, rows, () => start);
       fill(chunk, 2, rows, () => end);
-      fill(chunk, 3, rows, (i) => this.mask(w.imsi[from + i]));
+      fill(chunk, 3, rows, (i) => this.mask(w.imsi[rowOf(from + i)]));
       fill(chunk, 4, rows, (i) => {
-        const eci = w.cell[from + i];
+        const eci = w.cell[rowOf(from + i)];
         return Number.isFinite(eci) ? BigInt(eci) : null;
       });
-      fill(chunk, 5, rows, (i) => regions[w.regionIndex[from + i]] ?? null);
-      fill(chunk, 6, rows, (i) => w.probability[from + i]);
-      fill(chunk, 7, rows, (i) => w.probability[from + i] >= threshold);
-      fill(chunk, 8, rows, (i) => reasons.get(from + i) ?? null);
-      fill(chunk, 9, rows, () => w.modelVersion);
+      fill(chunk, 5, rows, (i) => regions[w.regionIndex[rowOf(from + i)]] ?? null);
+      fill(chunk, 6, rows, (i) => w.probability[rowOf(from + i)]);
+      fill(chunk, 7, rows, (i) => w.probability[rowOf(from + i)] >= threshold);
+      fill(chunk, 8, rows, (i) => reasons.get(rowOf(from + i)) ?? null);
       appender.appendDataChunk(chunk);
     }
     this.counts.scoredRows += n;
@@ -295,9 +308,9 @@ export class Store {
     return this.closing;
   }
 
-  /** Read-only query helper (tests, reports): rows as plain JSON-safe objects. */
+  /** Query helper (tests, reports): flushes first so appended rows are visible; rows as JSON-safe objects. */
   async query(sql: string, values?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
-    this.assertOpen();
+    await this.flush();
     const reader = await this.connection.runAndReadAll(sql, values);
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }

@@ -85,6 +85,19 @@ describe('Store', () => {
   });
 });
 
+describe('Store with onlyAtRisk', () => {
+  it('keeps just the users at or above the threshold', async () => {
+    const store = await Store.open(join(dir, 'at-risk.duckdb'));
+    await store.beginRun({ runId: 'r', source: 'test', modelVersion: 'm1' });
+    const w = scoredWindow(topo, 0, faultUsers(1000 * 256, 7, 'dns', 460_001_000_000_000));
+    expect(await store.writeScoredWindow(w, { regions: topo.regions, threshold: 0.5, onlyAtRisk: true })).toBe(7);
+    expect(await store.query('SELECT count(*) AS n, min(probability) AS p, bool_and(at_risk) AS all_at_risk FROM scored_windows')).toEqual([
+      { n: '7', p: 0.9, all_at_risk: true },
+    ]);
+    await store.close();
+  });
+});
+
 describe('topReasons', () => {
   it('keeps the k largest positive contributions per explained row, largest first', () => {
     const w = scoredWindow(topo, 0, [{ imsi: 1, eci: 1000 * 256, p: 0.9, shap: [0.1, 0.7, -2, 0.3, 0.2] }], 0);
