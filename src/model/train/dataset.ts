@@ -6,11 +6,11 @@ import {
   buildCategoricalBinMapper,
   buildNumericalBinMapper,
   categoricalValueToBin,
-  numericalValueToBin,
   type BinMapper,
   type BinMapperOptions,
 } from './bin-mapper.js';
 import { Random } from './random.js';
+import { MISSING_NAN } from '../tree.js';
 
 export type BinMatrix = Uint8Array | Uint16Array;
 
@@ -27,6 +27,8 @@ export interface BinnedData {
   /** Number of inner (usable) features = row stride of `bins`. */
   numInner: number;
   bins: BinMatrix;
+  /** The same bins column by column (inner feature order): partitioning a leaf reads one feature. */
+  columns: BinMatrix[];
   label: Float64Array;
   weight: Float64Array | null;
 }
@@ -78,17 +80,51 @@ export function buildLayout(data: RawData, opts: DatasetOptions): FeatureLayout 
 export function binData(layout: FeatureLayout, data: RawData): BinnedData {
   const n = data.label.length;
   const F = layout.innerToReal.length;
-  const bins: BinMatrix = layout.maxNumBin > 256 ? new Uint16Array(n * F) : new Uint8Array(n * F);
+  const wide = layout.maxNumBin > 256;
+  const bins: BinMatrix = wide ? new Uint16Array(n * F) : new Uint8Array(n * F);
+  const columns: BinMatrix[] = Array.from({ length: F }, () => (wide ? new Uint16Array(n) : new Uint8Array(n)));
   for (let j = 0; j < F; j++) {
     const f = layout.innerToReal[j];
-    const m = layout.mappers[f]!;
-    const col = data.columns[f];
-    if (!col) throw new Error(`data has no column for feature ${f} (${data.featureNames[f] ?? '?'})`);
-    if (m.kind === 'numerical') {
-      for (let i = 0; i < n; i++) bins[i * F + j] = numericalValueToBin(m, col[i]);
-    } else {
-      for (let i = 0; i < n; i++) bins[i * F + j] = categoricalValueToBin(m, col[i]);
+    if (!data.columns[f]) throw new Error(`data has no column for feature ${f} (${data.featureNames[f] ?? '?'})`);
+  }
+  // Blocks of rows so the row-major writes of all features stay in cache.
+  const BLOCK = 2048;
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    for (let j = 0; j < F; j++) {
+      const f = layout.innerToReal[j];
+      const m = layout.mappers[f]!;
+      const col = data.columns[f];
+      const out = columns[j];
+      if (m.kind === 'numerical') {
+        const ub = m.upperBounds;
+        const nan = m.missingType === MISSING_NAN;
+        const last = nan ? m.numBin - 2 : m.numBin - 1;
+        for (let i = start; i < end; i++) {
+          let v = col[i];
+          let b: number;
+          if (v !== v) {
+            if (nan) {
+              out[i] = m.numBin - 1;
+              continue;
+            }
+            v = 0;
+          }
+          let lo = 0;
+          let hi = last;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (v <= ub[mid]) hi = mid;
+            else lo = mid + 1;
+          }
+          b = lo;
+          out[i] = b;
+        }
+      } else {
+        for (let i = start; i < end; i++) out[i] = categoricalValueToBin(m, col[i]);
+      }
+      for (let i = start; i < end; i++) bins[i * F + j] = out[i];
     }
   }
-  return { numRows: n, numInner: F, bins, label: data.label, weight: data.weight };
+  return { numRows: n, numInner: F, bins, columns, label: data.label, weight: data.weight };
 }

@@ -10,6 +10,15 @@ export interface ConfigTrainResult extends TrainResult {
   resolved: ResolvedParams;
   trainRows: number;
   validRows: number;
+  /** rows with label > 0 (the positives of a binary problem) */
+  trainPositives: number;
+  validPositives: number;
+}
+
+function positives(label: Float64Array | undefined): number {
+  let n = 0;
+  if (label) for (let i = 0; i < label.length; i++) if (label[i] > 0) n++;
+  return n;
 }
 
 export function trainFromConfig(confPath: string, overrides: Record<string, string> = {}, opts: Pick<TrainOptions, 'onIteration'> = {}): ConfigTrainResult {
@@ -25,5 +34,5 @@ export function trainFromConfig(confPath: string, overrides: Record<string, stri
     throw new Error(`valid data has ${valid.columns.length} features, training data ${train.columns.length}`);
   }
   const result = trainGbdt(train, p, { valid, categorical: train.categorical, onIteration: opts.onIteration });
-  return { ...result, resolved, trainRows: train.label.length, validRows: valid?.label.length ?? 0 };
+  return { ...result, resolved, trainRows: train.label.length, validRows: valid?.label.length ?? 0, trainPositives: positives(train.label), validPositives: positives(valid?.label) };
 }

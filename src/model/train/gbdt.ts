@@ -37,6 +37,8 @@ export interface TrainResult {
   validScores?: Float64Array;
   layout: FeatureLayout;
   stoppedEarly: boolean;
+  /** Wall milliseconds: bin mappers + binned matrices, then the boosting loop. */
+  timings: { binningMs: number; boostingMs: number };
 }
 
 const K_EPSILON = 1e-15;
@@ -46,6 +48,7 @@ export function trainGbdt(data: RawData, params: TrainParams, opts: TrainOptions
   if (n === 0) throw new Error('no training rows');
   if (data.columns.length === 0) throw new Error('no features');
   const categorical = opts.categorical ?? new Set<number>();
+  const tBin = performance.now();
   const layout = buildLayout(data, {
     maxBin: params.max_bin,
     minDataInBin: params.min_data_in_bin,
@@ -57,6 +60,7 @@ export function trainGbdt(data: RawData, params: TrainParams, opts: TrainOptions
   });
   const train = binData(layout, data);
   const valid = opts.valid ? binData(layout, opts.valid) : null;
+  const tBoost = performance.now();
   const objective = createObjective(params, data.label, data.weight);
   const K = objective.numTreePerIteration;
   const metrics = resolveMetrics(params);
@@ -209,19 +213,19 @@ export function trainGbdt(data: RawData, params: TrainParams, opts: TrainOptions
     parameters: parametersBlock(params),
   };
 
+  const timings = { binningMs: tBoost - tBin, boostingMs: performance.now() - tBoost };
   let finalValidScores: Float64Array | undefined;
   const validMetrics: Partial<Record<MetricName, number>> = {};
   if (valid && opts.valid) {
     finalValidScores = stoppedEarly ? scoreBinned(kept, layout, valid, K) : validScores!;
     for (const m of metrics) validMetrics[m] = evaluateMetric(m, finalValidScores, valid.label, valid.weight, K, params.sigmoid);
   }
-  return { model, bestIteration, iterations, history, validMetrics, validScores: finalValidScores, layout, stoppedEarly };
+  return { model, bestIteration, iterations, history, validMetrics, validScores: finalValidScores, layout, stoppedEarly, timings };
 }
 
 /** Adds a bin-space tree's leaf values to `scores` for the given rows (all rows when null). */
 function addTreeToScores(bt: BinTree, layout: FeatureLayout, data: BinnedData, scores: Float64Array, rows: Int32Array | null): void {
-  const F = data.numInner;
-  const bins = data.bins;
+  const cols = data.columns;
   const count = rows ? rows.length : data.numRows;
   const missingBin = new Int32Array(bt.numLeaves);
   for (let nd = 0; nd < bt.numLeaves - 1; nd++) {
@@ -232,9 +236,8 @@ function addTreeToScores(bt: BinTree, layout: FeatureLayout, data: BinnedData, s
   for (let i = 0; i < count; i++) {
     const r = rows ? rows[i] : i;
     let nd = 0;
-    const base = r * F;
     while (nd >= 0) {
-      const b = bins[base + bt.splitInner[nd]];
+      const b = cols[bt.splitInner[nd]][r];
       let left: boolean;
       if (bt.isCategorical[nd]) left = catSets[nd]!.has(b);
       else if (b === missingBin[nd]) left = bt.defaultLeft[nd] === 1;
@@ -254,14 +257,13 @@ function scoreBinned(trees: Tree[], layout: FeatureLayout, data: BinnedData, K: 
   layout.innerToReal.forEach((f, j) => realToInner.set(f, j));
   trees.forEach((t, ti) => {
     const k = ti % K;
-    const F = data.numInner;
     for (let i = 0; i < n; i++) {
       let nd = 0;
       if (t.numLeaves > 1) {
         while (nd >= 0) {
           const f = t.splitFeature[nd];
           const j = realToInner.get(f)!;
-          const b = data.bins[i * F + j];
+          const b = data.columns[j][i];
           const m = layout.mappers[f]!;
           nd = binGoesLeft(t, nd, m, b) ? t.leftChild[nd] : t.rightChild[nd];
         }

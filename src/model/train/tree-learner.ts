@@ -169,7 +169,7 @@ export class TreeLearner {
     return new Float64Array(this.layout.totalBins * 2);
   }
 
-  /** Sums (grad, hess) into bins for rows indices[begin, begin+count). */
+  /** Sums (grad, hess) into bins for rows indices[begin, begin+count) (all rows 0..count when contiguous). */
   private buildHistogram(hist: Float64Array, grad: Float64Array, hess: Float64Array, begin: number, count: number, contiguous: boolean): void {
     const bins = this.data.bins;
     const F = this.F;
@@ -178,35 +178,39 @@ export class TreeLearner {
     const offs = this.binOffsets;
     const idx = this.indices;
     const end = begin + count;
+    // Row-major: one row's bins share a cache line, consecutive updates hit different features (no
+    // store-to-load chains on one bin), and four features per step keep the loads in flight.
     if (nf === F) {
-      // Every feature: walk the row's bins in order, offsets are a running table.
-      if (contiguous) {
-        for (let r = begin; r < end; r++) {
-          const g = grad[r];
-          const h = hess[r];
-          let base = r * F;
-          for (let j = 0; j < F; j++, base++) {
-            const b = (offs[j] + bins[base]) << 1;
-            hist[b] += g;
-            hist[b + 1] += h;
-          }
+      const F4 = F - (F & 3);
+      for (let i = begin; i < end; i++) {
+        const r = contiguous ? i : idx[i];
+        const g = grad[r];
+        const h = hess[r];
+        const base = r * F;
+        let j = 0;
+        for (; j < F4; j += 4) {
+          const b0 = (offs[j] + bins[base + j]) << 1;
+          const b1 = (offs[j + 1] + bins[base + j + 1]) << 1;
+          const b2 = (offs[j + 2] + bins[base + j + 2]) << 1;
+          const b3 = (offs[j + 3] + bins[base + j + 3]) << 1;
+          hist[b0] += g;
+          hist[b0 + 1] += h;
+          hist[b1] += g;
+          hist[b1 + 1] += h;
+          hist[b2] += g;
+          hist[b2 + 1] += h;
+          hist[b3] += g;
+          hist[b3 + 1] += h;
         }
-      } else {
-        for (let i = begin; i < end; i++) {
-          const r = idx[i];
-          const g = grad[r];
-          const h = hess[r];
-          let base = r * F;
-          for (let j = 0; j < F; j++, base++) {
-            const b = (offs[j] + bins[base]) << 1;
-            hist[b] += g;
-            hist[b + 1] += h;
-          }
+        for (; j < F; j++) {
+          const b = (offs[j] + bins[base + j]) << 1;
+          hist[b] += g;
+          hist[b + 1] += h;
         }
       }
     } else {
       for (let i = begin; i < end; i++) {
-        const r = idx[i];
+        const r = contiguous ? i : idx[i];
         const g = grad[r];
         const h = hess[r];
         const base = r * F;
@@ -323,8 +327,7 @@ export class TreeLearner {
 
   /** Stable in-place partition of indices[begin, begin+cnt) by the split; returns the left count. */
   private partition(begin: number, cnt: number, j: number, info: SplitInfo, meta: FeatureMeta): number {
-    const bins = this.data.bins;
-    const F = this.F;
+    const col = this.data.columns[j];
     const idx = this.indices;
     const tmp = this.scratch;
     const goLeft = this.leftMask;
@@ -342,7 +345,7 @@ export class TreeLearner {
     const end = begin + cnt;
     for (let i = begin; i < end; i++) {
       const r = idx[i];
-      if (goLeft[bins[r * F + j]]) idx[begin + nl++] = r;
+      if (goLeft[col[r]]) idx[begin + nl++] = r;
       else tmp[nr++] = r;
     }
     idx.set(tmp.subarray(0, nr), begin + nl);
