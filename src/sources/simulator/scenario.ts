@@ -105,10 +105,11 @@ export const BUILTIN_SCENARIOS: Record<string, Scenario> = {
   },
   sample: {
     name: 'sample',
-    description: 'the committed fixture: an eNB outage and a backhaul fault within one hour',
+    description: 'the committed fixture (fixtures/sample): an eNB outage, a backhaul fault and a DNS failure within one hour',
     faults: [
-      { type: 'enb_outage', at: 0.15, duration_minutes: 30, size: 2 },
+      { type: 'enb_outage', at: 0.15, duration_minutes: 30, size: 3, onset: 'abrupt' },
       { type: 'transport', at: 0.3, duration_minutes: 35, onset: 'abrupt', intensity: 0.9 },
+      { type: 'dns', at: 0.5, duration_minutes: 25, size: 2, intensity: 0.8 },
     ],
   },
 };
