@@ -344,11 +344,13 @@ export function closeOnSignals(store: Store, then: (signal: NodeJS.Signals) => v
       },
     );
   };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
+  const onInt = () => handler('SIGINT');
+  const onTerm = () => handler('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
   return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
   };
 }
 

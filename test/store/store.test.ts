@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HotspotDetector } from '../../src/hotspots/detector.js';
 import { maskIdentifier } from '../../src/outreach/masking.js';
-import { Store, topReasons } from '../../src/store/store.js';
+import { closeOnSignals, Store, topReasons } from '../../src/store/store.js';
 import { faultUsers, gridTopology, scoredWindow } from '../hotspots/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hotspot-store-'));
@@ -95,6 +95,23 @@ describe('Store with onlyAtRisk', () => {
       { n: '7', p: 0.9, all_at_risk: true },
     ]);
     await store.close();
+  });
+});
+
+describe('closeOnSignals', () => {
+  it('on SIGINT flushes everything appended, marks the run interrupted, then hands over', async () => {
+    const path = join(dir, 'sigint.duckdb');
+    const store = await Store.open(path);
+    await store.beginRun({ runId: 'live', source: 'sim', modelVersion: 'm1' });
+    await store.writeScoredWindow(scoredWindow(topo, 0, [], 3), { regions: topo.regions, threshold: 0.5 });
+    const handedOver = new Promise<NodeJS.Signals>((resolve) => closeOnSignals(store, resolve));
+    process.emit('SIGINT');
+    expect(await handedOver).toBe('SIGINT');
+    const again = await Store.open(path);
+    expect(await again.query(`SELECT (SELECT count(*) FROM scored_windows) AS n, (SELECT status FROM runs) AS status`)).toEqual([
+      { n: String(topo.cells.length * 3), status: 'interrupted' },
+    ]);
+    await again.close();
   });
 });
 
