@@ -9,7 +9,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { int64Column, utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
 import { BatchColumns, oneHotKernel, ratioFeature, statFeatures, statKernel } from './kernels.js';
-import { ACC, CELL_SLOTS, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';
+import { ACC, BUILTIN_FEATURES, CELL_SLOTS, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';
 import { SlotTable, growFloat64, growInt32 } from './slot-table.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotParts } from './snapshot.js';
 
@@ -70,6 +70,10 @@ interface Pane {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** Records per kernel block: their accumulator rows (~1.7 KB each for s1-v1) fit in L2. */
+const KERNEL_BLOCK = 512;
+/** Rows per block when a window closes (accumulator rows of one block stay in cache). */
+const CLOSE_BLOCK = 64;
 
 export class FeatureEngine {
   readonly spec: FeatureSpec;
@@ -106,6 +110,7 @@ export class FeatureEngine {
   private poolRows = 0;
   /** pool offset → (eci → count) for rows that saw more than CELL_SLOTS distinct cells. */
   private cellSpill = new Map<number, Map<number, number>>();
+  private readonly cellScratch = new Float64Array(2);
 
   private panes: Pane[];
   private maxEventTime = -Infinity;
@@ -313,8 +318,14 @@ export class FeatureEngine {
 
   private runKernels(cols: BatchColumns, rowBase: Int32Array, from: number, to: number): void {
     if (to <= from) return;
-    for (const o of this.plan.onehots) oneHotKernel(o, cols, rowBase, this.pool, from, to);
-    for (const s of this.plan.stats) statKernel(s, cols, rowBase, this.pool, from, to);
+    // Kernels run block by block: the accumulator rows one block touches stay in cache across all kernels
+    // instead of being fetched from memory once per kernel.
+    const pool = this.pool;
+    for (let b = from; b < to; b += KERNEL_BLOCK) {
+      const e = Math.min(to, b + KERNEL_BLOCK);
+      for (const o of this.plan.onehots) oneHotKernel(o, cols, rowBase, pool, b, e);
+      for (const s of this.plan.stats) statKernel(s, cols, rowBase, pool, b, e);
+    }
     // The fixed accumulators run here too when a segment is cut mid-batch.
     if (to < cols.n) this.fixedKernel(cols.batch, cols.num('start_time', 'int64').values as Float64Array, rowBase, from, to);
   }
@@ -420,62 +431,83 @@ export class FeatureEngine {
     const hBucket = this.H === 1 ? 0 : Math.floor((windowStart % DAY_MS) / HOUR_MS);
     const alpha = this.spec.baseline.alpha;
     const { diffIndex, diffSmoothing, diffStart } = plan;
-    for (let j = 0; j < m; j++) {
-      const s = this.hot.find(keys[j]);
-      const r = this.hotPaneRow[s * this.maxPanes + p];
-      // Builtins.
-      const { count: cells, dominant } = this.cellsOf(r);
-      cell[j] = dominant;
-      regionIndex[j] = Number.isNaN(dominant) ? -1 : (this.topology.regionOfCell.get(dominant) ?? -1);
-      msisdn[j] = Number.isNaN(pool[r + ACC.msisdn]) ? '' : String(pool[r + ACC.msisdn]).padStart(pool[r + ACC.msisdnLen], '0');
-      const mask = pool[r + ACC.binMask];
-      let active = 0;
-      let firstBin = -1;
-      let lastBin = -1;
-      let maxGap = 0;
-      for (let b = 0; b < bins; b++) {
-        if ((mask >>> b) & 1) {
-          active++;
-          if (lastBin >= 0 && b - lastBin - 1 > maxGap) maxGap = b - lastBin - 1;
-          if (firstBin < 0) firstBin = b;
-          lastBin = b;
+    const blockSlot = new Int32Array(CLOSE_BLOCK);
+    const blockRow = new Int32Array(CLOSE_BLOCK);
+    const nBuiltin: number = BUILTIN_FEATURES.length;
+    for (let j0 = 0; j0 < m; j0 += CLOSE_BLOCK) {
+      const j1 = Math.min(m, j0 + CLOSE_BLOCK);
+      // Row-wise: identity, cells and the built-in features.
+      for (let j = j0; j < j1; j++) {
+        const s = this.hot.find(keys[j]);
+        const r = this.hotPaneRow[s * this.maxPanes + p];
+        blockSlot[j - j0] = s;
+        blockRow[j - j0] = r;
+        this.cellsOf(r);
+        const dominant = this.cellScratch[1];
+        cell[j] = dominant;
+        regionIndex[j] = Number.isNaN(dominant) ? -1 : (this.topology.regionOfCell.get(dominant) ?? -1);
+        msisdn[j] = Number.isNaN(pool[r + ACC.msisdn]) ? '' : String(pool[r + ACC.msisdn]).padStart(pool[r + ACC.msisdnLen], '0');
+        const mask = pool[r + ACC.binMask];
+        let active = 0;
+        let lastBin = -1;
+        let maxGap = 0;
+        for (let b = 0; b < bins; b++) {
+          if ((mask >>> b) & 1) {
+            active++;
+            if (lastBin >= 0 && b - lastBin - 1 > maxGap) maxGap = b - lastBin - 1;
+            lastBin = b;
+          }
+        }
+        const lastTime = this.hotLastTime[s];
+        const lastWindow = this.hotLastWindow[s];
+        columns[0][j] = pool[r + ACC.records];
+        columns[1][j] = this.cellScratch[0];
+        columns[2][j] = active;
+        columns[3][j] = maxGap * binMin;
+        columns[4][j] = (bins - 1 - lastBin) * binMin;
+        columns[5][j] = lastTime === -Infinity ? NaN : (pool[r + ACC.firstTime] - lastTime) / MINUTE_MS;
+        columns[6][j] = Number.isNaN(lastWindow) ? NaN : (windowStart - lastWindow) / L;
+      }
+      // Feature-major over the block: the block's accumulator rows stay in cache and each output column is
+      // written contiguously (row-wise writes to 200+ columns thrash the cache).
+      let c = nBuiltin;
+      for (const o of plan.onehots) {
+        for (let k = 0; k < o.names.length; k++) {
+          const col = columns[c++];
+          const off = o.offset + k;
+          for (let j = j0; j < j1; j++) col[j] = pool[blockRow[j - j0] + off];
         }
       }
-      const lastTime = this.hotLastTime[s];
-      const lastWindow = this.hotLastWindow[s];
-      let c = 0;
-      columns[c++][j] = pool[r + ACC.records];
-      columns[c++][j] = cells;
-      columns[c++][j] = active;
-      columns[c++][j] = maxGap * binMin;
-      columns[c++][j] = (bins - 1 - lastBin) * binMin;
-      columns[c++][j] = lastTime === -Infinity ? NaN : (pool[r + ACC.firstTime] - lastTime) / MINUTE_MS;
-      columns[c++][j] = Number.isNaN(lastWindow) ? NaN : (windowStart - lastWindow) / L;
-      for (const o of plan.onehots) {
-        const base = r + o.offset;
-        for (let k = 0; k < o.names.length; k++) columns[c++][j] = pool[base + k];
+      for (const st of plan.stats) c = statFeatures(st, pool, blockRow, columns, j0, j1, c);
+      for (const ra of plan.ratios) {
+        const col = columns[c++];
+        for (let j = j0; j < j1; j++) col[j] = ratioFeature(ra, pool, blockRow[j - j0]);
       }
-      for (const st of plan.stats) c = statFeatures(st, pool, r, columns, j, c);
-      for (const ra of plan.ratios) columns[c++][j] = ratioFeature(ra, pool, r);
-      // Differential: against the previous window (only if the user was active in it) and the EWMA baseline.
-      const prevActive = lastWindow === windowStart - L;
-      for (let k = 0; k < K; k++) {
-        const x = columns[diffIndex[k]][j];
-        const prev = this.hotPrev[s * K + k];
-        const bi = s * KH + hBucket * K + k;
-        const base = this.hotBase[bi];
-        const sm = diffSmoothing[k];
-        columns[diffStart + k][j] = prevActive ? x - prev : NaN;
-        columns[diffStart + K + k][j] = x - base;
-        columns[diffStart + 2 * K + k][j] = base + sm > 0 ? (x + sm) / (base + sm) : NaN;
-        this.hotPrev[s * K + k] = x;
-        if (!Number.isNaN(x)) this.hotBase[bi] = Number.isNaN(base) ? x : base + alpha * (x - base);
+      // Row-wise: differential features against the previous window (only if the user was active in it) and the
+      // EWMA baseline, then the user's state moves on and the accumulator row is recycled.
+      for (let j = j0; j < j1; j++) {
+        const s = blockSlot[j - j0];
+        const r = blockRow[j - j0];
+        const lastWindow = this.hotLastWindow[s];
+        const prevActive = lastWindow === windowStart - L;
+        for (let k = 0; k < K; k++) {
+          const x = columns[diffIndex[k]][j];
+          const prev = this.hotPrev[s * K + k];
+          const bi = s * KH + hBucket * K + k;
+          const base = this.hotBase[bi];
+          const sm = diffSmoothing[k];
+          columns[diffStart + k][j] = prevActive ? x - prev : NaN;
+          columns[diffStart + K + k][j] = x - base;
+          columns[diffStart + 2 * K + k][j] = base + sm > 0 ? (x + sm) / (base + sm) : NaN;
+          this.hotPrev[s * K + k] = x;
+          if (!Number.isNaN(x)) this.hotBase[bi] = Number.isNaN(base) ? x : base + alpha * (x - base);
+        }
+        this.hotLastWindow[s] = windowStart;
+        if (pool[r + ACC.lastTime] > this.hotLastTime[s]) this.hotLastTime[s] = pool[r + ACC.lastTime];
+        this.hotPaneRow[s * this.maxPanes + p] = -1;
+        if (pool[r + ACC.cellOverflow] === 1) this.cellSpill.delete(r);
+        this.poolFree[this.poolFreeCount++] = r;
       }
-      this.hotLastWindow[s] = windowStart;
-      if (pool[r + ACC.lastTime] > lastTime) this.hotLastTime[s] = pool[r + ACC.lastTime];
-      this.hotPaneRow[s * this.maxPanes + p] = -1;
-      this.cellSpill.delete(r);
-      this.poolFree[this.poolFreeCount++] = r;
     }
     pane.window = -1;
     pane.count = 0;
@@ -492,26 +524,33 @@ export class FeatureEngine {
     };
   }
 
-  /** Distinct cells and the dominant one (most records; ties → smallest ECI, so arrival order cannot matter). */
-  private cellsOf(r: number): { count: number; dominant: number } {
+  /** Distinct cells of a row and the dominant one (most records; ties → smallest ECI, so arrival order cannot
+   *  matter), written to cellScratch[0] (count) and cellScratch[1] (ECI or NaN). */
+  private cellsOf(r: number): void {
     const pool = this.pool;
     let count = 0;
     let best = NaN;
     let bestN = 0;
-    const consider = (e: number, n: number) => {
+    for (let c = 0; c < CELL_SLOTS; c++) {
+      const e = pool[r + ACC.cells + 2 * c];
+      if (Number.isNaN(e)) break;
+      const n = pool[r + ACC.cells + 2 * c + 1];
       count++;
       if (n > bestN || (n === bestN && e < best)) {
         best = e;
         bestN = n;
       }
-    };
-    for (let c = 0; c < CELL_SLOTS; c++) {
-      const e = pool[r + ACC.cells + 2 * c];
-      if (Number.isNaN(e)) break;
-      consider(e, pool[r + ACC.cells + 2 * c + 1]);
     }
-    if (pool[r + ACC.cellOverflow] === 1) for (const [e, n] of this.cellSpill.get(r) ?? []) consider(e, n);
-    return { count, dominant: best };
+    if (pool[r + ACC.cellOverflow] === 1)
+      for (const [e, n] of this.cellSpill.get(r) ?? []) {
+        count++;
+        if (n > bestN || (n === bestN && e < best)) {
+          best = e;
+          bestN = n;
+        }
+      }
+    this.cellScratch[0] = count;
+    this.cellScratch[1] = best;
   }
 
   /** Moves users idle since before `watermark − idleEvictMs` (and without open windows) to the cold table. */

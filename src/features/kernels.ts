@@ -227,37 +227,50 @@ export function statKernel(
   }
 }
 
-/** Writes statistic features for one accumulator row into `out` starting at `col`; returns the next column. */
-export function statFeatures(plan: StatPlan, acc: Float64Array, r: number, out: Float64Array[], j: number, col: number): number {
-  const p = r + plan.offset;
-  const n = acc[p];
-  const sum = acc[p + 1];
+/** Writes the statistic features of rows j0..j1 (accumulator offsets rows[j - j0]) into `out` starting at
+ *  column `col`; returns the next column. */
+export function statFeatures(
+  plan: StatPlan,
+  acc: Float64Array,
+  rows: Int32Array,
+  out: Float64Array[],
+  j0: number,
+  j1: number,
+  col: number,
+): number {
+  const off = plan.offset;
   for (const k of plan.stats) {
-    let v: number;
-    switch (k) {
-      case 'count':
-        v = n;
-        break;
-      case 'sum':
-        v = sum;
-        break;
-      case 'mean':
-        v = n > 0 ? sum / n : NaN;
-        break;
-      case 'min':
-        v = n > 0 ? acc[p + 3] : NaN;
-        break;
-      case 'max':
-        v = n > 0 ? acc[p + 4] : NaN;
-        break;
-      case 'std': {
-        // Population standard deviation from exact integer sums.
-        const mean = sum / n;
-        v = n > 0 ? Math.sqrt(Math.max(0, acc[p + 2] / n - mean * mean)) : NaN;
-        break;
+    const o = out[col++];
+    for (let j = j0; j < j1; j++) {
+      const p = rows[j - j0] + off;
+      const n = acc[p];
+      const sum = acc[p + 1];
+      let v: number;
+      switch (k) {
+        case 'count':
+          v = n;
+          break;
+        case 'sum':
+          v = sum;
+          break;
+        case 'mean':
+          v = n > 0 ? sum / n : NaN;
+          break;
+        case 'min':
+          v = n > 0 ? acc[p + 3] : NaN;
+          break;
+        case 'max':
+          v = n > 0 ? acc[p + 4] : NaN;
+          break;
+        case 'std': {
+          // Population standard deviation from exact integer sums.
+          const mean = sum / n;
+          v = n > 0 ? Math.sqrt(Math.max(0, acc[p + 2] / n - mean * mean)) : NaN;
+          break;
+        }
       }
+      o[j] = v;
     }
-    out[col++][j] = v;
   }
   return col;
 }
