@@ -3,7 +3,8 @@
 // Every request is validated with zod; failures map to precise status codes naming the field.
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
+import * as protoLoader from '@grpc/proto-loader';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { z } from 'zod';
 import { severityRank, type Severity } from './alert-event.js';
 import {
@@ -13,7 +14,7 @@ import {
   SubscriberLaggedError,
   type AlertFeed,
 } from './alert-feed.js';
-import { HOTSPOT_SERVICE_NAME, hotspotPackageDefinition, hotspotServiceDefinition } from './proto.js';
+import { HOTSPOT_SERVICE_NAME, PROTO_LOADER_OPTIONS, hotspotProtoPath, hotspotServiceDefinition } from './proto.js';
 import type { OutreachQuery, RecordIngest, RegionRiskQuery, RegionRiskView } from './queries.js';
 import {
   alertEventToProto,
@@ -232,7 +233,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
         accepted,
         dead_lettered: deadLettered,
         messages,
-        dead_lettered_by_reason: Object.fromEntries(byReason),
+        dead_lettered_by_reason: [...byReason].map(([reason, count]) => ({ reason, count })),
       });
     } catch (err) {
       if (call.cancelled) return;
@@ -307,7 +308,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   server.addService(hotspotServiceDefinition(), handlers);
   const health = new HealthImplementation({ '': 'SERVING', [HOTSPOT_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
-  new ReflectionService(hotspotPackageDefinition()).addToServer(server);
+  // Reflection describes the health service too, so `list` in a grpcurl-style tool shows everything served.
+  new ReflectionService(protoLoader.loadSync([hotspotProtoPath(), healthProtoPath], PROTO_LOADER_OPTIONS)).addToServer(server);
 
   const host = opts.host ?? '127.0.0.1';
   const port = await new Promise<number>((resolve, reject) => {

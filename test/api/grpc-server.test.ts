@@ -96,7 +96,11 @@ describe('gRPC server over loopback', () => {
     expect(summary.accepted).toBe('5');
     expect(summary.dead_lettered).toBe('3');
     expect(summary.messages).toBe(3);
-    expect(summary.dead_lettered_by_reason).toEqual({ 'invalid imsi': '1', 'invalid procedure_type': '1', 'malformed arrow': '1' });
+    expect(summary.dead_lettered_by_reason).toEqual([
+      { reason: 'invalid imsi', count: '1' },
+      { reason: 'invalid procedure_type', count: '1' },
+      { reason: 'malformed arrow', count: '1' },
+    ]);
     expect(ingest.imsis()).toEqual([mmeRecord(1).imsi, s1uRecord(2).imsi, ...arrowRecords.map((r) => r.imsi)]);
     expect(ingest.batches[0].source).toBe('grpc:probe-7');
     const letters = ingest.deadLetters.letters;
