@@ -1,13 +1,265 @@
-// Placeholder until the owning issue lands; replaced by the real command.
-import type { Command } from '../command.js';
+// `hotspot run`: the main job. Records from a source (default: the built-in simulated city played live on an
+// accelerated clock) flow through features → model → hotspots → outreach into the DuckDB store and the console.
+import type { RecordBatch } from 'apache-arrow';
+import { z } from 'zod';
+import { ConsoleSink, formatProgress } from '../../engine/console-sink.js';
+import { Engine } from '../../engine/engine.js';
+import { StoreSink } from '../../engine/store-sink.js';
+import { loadFeatureSpec } from '../../features/index.js';
+import { evaluateHotspots, type HotspotMetrics, type InjectedFault } from '../../hotspots/evaluation.js';
+import type { FaultDomain } from '../../hotspots/cause-domains.js';
+import { loadModelDir } from '../../model/model-dir.js';
+import type { Complaint, Subscriber, Topology } from '../../schema/side-files.js';
+import { buildTopology } from '../../schema/side-files.js';
+import { DeadLetterMemory } from '../../sources/dead-letters.js';
+import { readComplaints, readRecords, readSubscribers, readTopology } from '../../sources/files/index.js';
+import { pacedBatches } from '../../sources/paced.js';
+import {
+  createCity,
+  faultImpacts,
+  simulateComplaintDetails,
+  simulateRecords,
+  subscriberRows,
+} from '../../sources/simulator/index.js';
+import { Store } from '../../store/store.js';
+import { parseFlags, UsageError, type Command } from '../command.js';
+
+/** The embedded default: a seed never used to train models/default, several faults within the first hours. */
+export const DEFAULT_RUN_SEED = 20261122;
+export const DEFAULT_RUN_HOURS = 4;
+export const DEFAULT_RUN_SUBSCRIBERS = 100_000;
+/** Simulated time per wall-clock time: 4 simulated hours in about two minutes. */
+export const DEFAULT_SIM_SPEED = 120;
+
+const HELP = `usage: hotspot run [--source sim|FILE|kafka://BROKERS/TOPIC] [--db hotspot.duckdb] [--model models/default]
+
+Runs the engine: records → per-user 15-minute windows → GBDT scores → region alerts → care lists.
+Alerts print as they open, update and resolve; everything is stored in the DuckDB file; Ctrl-C stops cleanly.
+
+source options:
+  --source sim            the built-in simulated city, played live (default)
+    --scenario NAME|FILE  fault scenario (default: default; also quiet, all-faults, or a JSON file)
+    --seed N              city seed (default ${DEFAULT_RUN_SEED})
+    --hours H             simulated hours (default ${DEFAULT_RUN_HOURS})
+    --subscribers N       subscribers (default ${DEFAULT_RUN_SUBSCRIBERS})
+    --speed X             simulated ms per wall ms (default ${DEFAULT_SIM_SPEED}; 0 = as fast as possible)
+  --source FILE           a record file (csv, jsonl, parquet, arrow), replayed in file order
+    --topology FILE       required with a file source
+    --subscribers-file FILE   optional: VIP levels and opt-outs for outreach
+    --complaints FILE     optional: users who already complained are not contacted; enables the summary
+    --dead-letters FILE   rejected rows as JSONL (they are also stored in the database)
+
+other options:
+  --db FILE               DuckDB file (default hotspot.duckdb)
+  --model DIR             model directory with model.txt and card.json (default models/default)
+  --quiet                 only alerts and the summary
+
+examples:
+  hotspot run
+  hotspot run --speed 0 --hours 2 --subscribers 20000
+  hotspot run --source fixtures/sample/records.parquet --topology fixtures/sample/topology.csv \\
+              --complaints fixtures/sample/complaints.csv`;
+
+const OptionsSchema = z.object({
+  source: z.string().default('sim'),
+  db: z.string().default('hotspot.duckdb'),
+  model: z.string().default('models/default'),
+  scenario: z.string().default('default'),
+  seed: z.coerce.number().int().default(DEFAULT_RUN_SEED),
+  hours: z.coerce.number().positive().default(DEFAULT_RUN_HOURS),
+  subscribers: z.coerce.number().int().min(50).default(DEFAULT_RUN_SUBSCRIBERS),
+  speed: z.coerce.number().nonnegative().default(DEFAULT_SIM_SPEED),
+  topology: z.string().optional(),
+  subscribersFile: z.string().optional(),
+  complaints: z.string().optional(),
+  deadLetters: z.string().optional(),
+  quiet: z.boolean().default(false),
+});
+type RunOptions = z.infer<typeof OptionsSchema>;
+
+interface PreparedSource {
+  label: string;
+  topology: Topology;
+  subscribers: Subscriber[];
+  complaints: Complaint[];
+  faults: InjectedFault[];
+  batches: (signal: AbortSignal) => AsyncIterable<RecordBatch>;
+  startAt: number;
+  endAt: number | null;
+}
+
+function prepareSimulator(o: RunOptions): PreparedSource {
+  const city = createCity({ seed: o.seed, hours: o.hours, subscribers: o.subscribers, scenario: o.scenario });
+  const topology = buildTopology(city.net.cells);
+  const impacts = faultImpacts(city);
+  const complaints: Complaint[] = simulateComplaintDetails(city, impacts).map((c) => ({
+    complaintId: c.complaintId,
+    time: c.time,
+    msisdn: c.msisdn,
+    category: c.category,
+    region: c.region,
+  }));
+  const faults: InjectedFault[] = impacts.map(({ fault }) => ({
+    domain: fault.domain as FaultDomain,
+    regions: fault.regions.map((r) => city.net.regionNames[r]),
+    startAt: fault.start,
+    endAt: fault.end,
+  }));
+  const speed = o.speed === 0 ? Infinity : o.speed;
+  return {
+    label: `sim:${city.scenario.name}:seed=${o.seed}`,
+    topology,
+    subscribers: subscriberRows(city.subs),
+    complaints,
+    faults,
+    batches: (signal) => pacedBatches(simulateRecords(city), { speed, signal }),
+    startAt: city.start,
+    endAt: city.end,
+  };
+}
+
+async function prepareFile(o: RunOptions, deadLetters: DeadLetterMemory): Promise<PreparedSource> {
+  if (!o.topology) throw new UsageError('run: a file source needs --topology FILE');
+  const topology = await readTopology(o.topology);
+  const subscribers = o.subscribersFile ? await readSubscribers(o.subscribersFile) : [];
+  const complaints = o.complaints ? await readComplaints(o.complaints) : [];
+  const speed = o.speed === 0 || o.speed === DEFAULT_SIM_SPEED ? Infinity : o.speed;
+  return {
+    label: o.source,
+    topology,
+    subscribers,
+    complaints,
+    faults: [],
+    batches: (signal) => pacedBatches(readRecords(o.source, { deadLetters }), { speed, signal }),
+    startAt: NaN,
+    endAt: null,
+  };
+}
+
+export function formatSummary(m: HotspotMetrics): string {
+  const lead = m.median_lead_minutes === null ? '—' : `${m.median_lead_minutes.toFixed(0)} min`;
+  const lines = [
+    `complaint hotspots: ${m.hotspots}; caught before declaration: ${m.caught} (recall ${m.recall.toFixed(2)}), late: ${m.late}, missed: ${m.missed}`,
+    `median lead time: ${lead}; alerts: ${m.alerts}; false alerts: ${m.false_alerts} (${m.false_alerts_per_1000_cell_hours.toFixed(2)} per 1000 cell-hours)`,
+  ];
+  if (m.cause_accuracy !== null) lines.push(`suspected cause matched the injected fault for ${(m.cause_accuracy * 100).toFixed(0)}% of caught hotspots`);
+  for (const h of m.outcomes) {
+    const when = new Date(h.declaredAt).toISOString().slice(11, 16);
+    const how = h.caughtBy ? `caught by ${h.caughtBy} ${h.leadMinutes?.toFixed(0)} min ahead` : h.lateAlert ? `alert ${h.lateAlert} came late` : 'missed';
+    lines.push(`  ${h.region} ${h.category} declared ${when} (${h.complaints} complaints): ${how}`);
+  }
+  return lines.join('\n');
+}
 
 const command: Command = {
   name: 'run',
-  summary: 'not built yet',
-  help: 'hotspot run: not built yet',
-  async run() {
-    console.error('hotspot run: not built yet');
-    return 1;
+  summary: 'run the engine: source → features → model → alerts (default: live simulator)',
+  help: HELP,
+  async run(argv) {
+    const { values } = parseFlags('run', argv, {
+      source: { type: 'string' },
+      db: { type: 'string' },
+      model: { type: 'string' },
+      scenario: { type: 'string' },
+      seed: { type: 'string' },
+      hours: { type: 'string' },
+      subscribers: { type: 'string' },
+      speed: { type: 'string' },
+      topology: { type: 'string' },
+      'subscribers-file': { type: 'string' },
+      complaints: { type: 'string' },
+      'dead-letters': { type: 'string' },
+      quiet: { type: 'boolean' },
+    });
+    const parsed = OptionsSchema.safeParse({
+      ...values,
+      subscribersFile: values['subscribers-file'],
+      deadLetters: values['dead-letters'],
+    });
+    if (!parsed.success) throw new UsageError(`run: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+    const o = parsed.data;
+    if (o.source.startsWith('kafka://')) throw new UsageError('run: kafka:// sources arrive with the streaming issue; use sim or a file');
+
+    const spec = await loadFeatureSpec();
+    const modelDir = await loadModelDir(o.model, spec);
+    const deadLetters = new DeadLetterMemory();
+    const source = o.source === 'sim' ? prepareSimulator(o) : await prepareFile(o, deadLetters);
+
+    const store = await Store.open(o.db);
+    const controller = new AbortController();
+    let interrupted = false;
+    const onSignal = () => {
+      if (interrupted) process.exit(130); // a second Ctrl-C forces the exit
+      interrupted = true;
+      console.log('\nstopping: closing windows and flushing the store… (Ctrl-C again to force)');
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    const runId = await store.beginRun({ source: source.label, modelVersion: modelDir.card.modelVersion, config: o });
+    const consoleSink = new ConsoleSink({ color: process.stdout.isTTY, write: (l) => console.log(l) });
+    const engine = new Engine({
+      spec,
+      topology: source.topology,
+      subscribers: source.subscribers,
+      complaints: source.complaints,
+      model: modelDir.model,
+      threshold: modelDir.card.threshold,
+      modelVersion: modelDir.card.modelVersion,
+      deadLetters,
+      sinks: o.quiet ? [new StoreSink(store), { name: 'alerts', onAlertEvents: (e) => consoleSink.onAlertEvents(e) }] : [new StoreSink(store), consoleSink],
+    });
+    console.log(
+      `hotspot run ${runId}: source ${source.label}, ${source.topology.cells.length} cells in ${source.topology.regions.length} regions, ` +
+        `${source.subscribers.length.toLocaleString('en-US')} subscribers, model ${modelDir.card.modelVersion} (threshold ${modelDir.card.threshold.toFixed(3)}), db ${o.db}`,
+    );
+    const t0 = performance.now();
+    let status = 'completed' as 'completed' | 'interrupted' | 'failed';
+    let firstRecordAt = source.startAt;
+    try {
+      for await (const batch of source.batches(controller.signal)) {
+        await engine.push(batch);
+        if (controller.signal.aborted) break;
+      }
+      await engine.finish();
+      if (interrupted) status = 'interrupted';
+    } catch (err) {
+      status = 'failed';
+      throw err;
+    } finally {
+      const seconds = (performance.now() - t0) / 1000;
+      const p = engine.stats;
+      console.log(formatProgress(p));
+      console.log(`${p.records.toLocaleString('en-US')} records in ${seconds.toFixed(1)} s (${Math.round(p.records / Math.max(seconds, 1e-9)).toLocaleString('en-US')} records/s)`);
+      if (Number.isNaN(firstRecordAt)) firstRecordAt = engine.alertEvents[0]?.alert.opened_at ?? 0;
+      if (source.complaints.length > 0 && p.eventTime > 0) {
+        const endAt = p.eventTime;
+        const metrics = evaluateHotspots({
+          events: engine.alertEvents,
+          // Only complaints up to where the run got to can be judged.
+          complaints: source.complaints.filter((c) => c.time <= endAt),
+          cells: source.topology.cells.length,
+          startAt: firstRecordAt,
+          endAt,
+          faults: source.faults.filter((f) => f.startAt < endAt),
+        });
+        console.log(formatSummary(metrics));
+        await store.writeMetrics({
+          hotspots: metrics.hotspots,
+          caught: metrics.caught,
+          recall: metrics.recall,
+          median_lead_minutes: metrics.median_lead_minutes ?? NaN,
+          false_alerts: metrics.false_alerts,
+          false_alerts_per_1000_cell_hours: metrics.false_alerts_per_1000_cell_hours,
+        });
+      }
+      await store.close(status);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      console.log(`stored run ${runId} in ${o.db} (${status})`);
+    }
+    return status === 'failed' ? 1 : 0;
   },
 };
 export default command;
