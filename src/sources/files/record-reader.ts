@@ -4,7 +4,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { openAsBlob } from 'node:fs';
 import { RecordBatchReader, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import type { VendorCodeMap } from '../../schema/vendor-codes.js';
-import { DeadLetterMemory, type DeadLetterSink } from '../dead-letters.js';
+import { DeadLetterMemory, type DeadLetter, type DeadLetterSink } from '../dead-letters.js';
 import { CsvRecordDecoder } from './csv-decoder.js';
 import { JsonlRecordDecoder } from './json-decoder.js';
 import { ColumnarNormalizer, S1SchemaError } from './normalize-batch.js';
@@ -40,6 +40,14 @@ export interface ReadStats {
   unknownColumns: string[];
 }
 
+/** Without a caller's sink: count every letter but keep only the first few (memory stays bounded). */
+class FirstLetters extends DeadLetterMemory {
+  override add(letter: DeadLetter): void {
+    super.add(letter);
+    if (this.letters.length > 10) this.letters.pop();
+  }
+}
+
 /** Bytes read per chunk from text files. */
 const TEXT_CHUNK_BYTES = 1 << 20;
 /** A single row longer than this is not a record: the file is not what its extension says. */
@@ -58,7 +66,7 @@ export function readRecords(path: string, opts: ReadOptions = {}): AsyncIterable
 }
 
 async function* readBatches(path: string, opts: ReadOptions, stats: ReadStats): AsyncGenerator<RecordBatch> {
-  const ownSink = opts.deadLetters ? null : new DeadLetterMemory();
+  const ownSink = opts.deadLetters ? null : new FirstLetters();
   const deadLetters = opts.deadLetters ?? ownSink!;
   const onUnknownColumns = (names: string[]) => {
     stats.unknownColumns.push(...names);

