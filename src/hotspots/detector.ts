@@ -126,6 +126,10 @@ export class HotspotDetector {
   private readonly cellVip: Int32Array;
   private readonly cellExpected: Float64Array;
   private readonly cellLambda: Float64Array;
+  /** Baseline without the per-cell floor: sums over eNBs and regions must not add up the floors. */
+  private readonly cellLambdaRaw: Float64Array;
+  private readonly cellEnbIndex: Int32Array;
+  private readonly nEnbs: number;
   private readonly cellLevel: Uint8Array;
   private readonly cellAlert: Int32Array;
 
@@ -149,6 +153,13 @@ export class HotspotDetector {
     this.cellVip = new Int32Array(this.nCells);
     this.cellExpected = new Float64Array(this.nCells);
     this.cellLambda = new Float64Array(this.nCells);
+    this.cellLambdaRaw = new Float64Array(this.nCells);
+    const enbIndex = new Map<number, number>();
+    this.cellEnbIndex = Int32Array.from(cells, (c) => {
+      if (!enbIndex.has(c.enbId)) enbIndex.set(c.enbId, enbIndex.size);
+      return enbIndex.get(c.enbId)!;
+    });
+    this.nEnbs = enbIndex.size;
     this.cellLevel = new Uint8Array(this.nCells);
     this.cellAlert = new Int32Array(this.nCells);
   }
@@ -386,7 +397,9 @@ export class HotspotDetector {
     const { cell, baseline } = this.config;
     for (let c = 0; c < this.nCells; c++) {
       const k = this.cellAtRisk[c];
-      const lambda = Math.max(this.baseline.usersAtRisk(c, hour), baseline.minLambda);
+      const raw = this.baseline.usersAtRisk(c, hour);
+      this.cellLambdaRaw[c] = raw;
+      const lambda = Math.max(raw, baseline.minLambda);
       this.cellLambda[c] = lambda;
       if (k === 0) {
         this.cellLevel[c] = LEVEL_NORMAL;
@@ -394,6 +407,37 @@ export class HotspotDetector {
       }
       const p = poissonUpperTail(k, lambda);
       this.cellLevel[c] = k >= cell.minUsersAtRisk && p < cell.openPValue ? LEVEL_HOT : p < cell.sustainPValue ? LEVEL_WARM : LEVEL_NORMAL;
+    }
+    // cell → eNB → region: a fault spread thin (a user or two per cell: a backhaul behind one eNB, DNS or HSS
+    // across a region) is invisible cell by cell but not in the sum. A significant eNB or region promotes its
+    // cells that are above their own baseline to hot, so they cluster into an incident like hot cells do.
+    this.promoteGroups(this.cellEnbIndex, this.nEnbs, cell.minUsersAtRisk);
+    this.promoteGroups(this.cellRegion, this.topology.regions.length, this.config.alert.minUsersAtRisk);
+  }
+
+  private promoteGroups(groupOf: Int32Array, nGroups: number, minUsers: number): void {
+    const atRisk = new Float64Array(nGroups);
+    const lambda = new Float64Array(nGroups);
+    for (let c = 0; c < this.nCells; c++) {
+      const g = groupOf[c];
+      if (g < 0) continue;
+      atRisk[g] += this.cellAtRisk[c];
+      lambda[g] += this.cellLambdaRaw[c];
+    }
+    const { openPValue } = this.config.cell;
+    const minLambda = this.config.baseline.minLambda;
+    const hot = new Uint8Array(nGroups);
+    let any = false;
+    for (let g = 0; g < nGroups; g++) {
+      if (atRisk[g] >= minUsers && poissonUpperTail(atRisk[g], Math.max(lambda[g], minLambda)) < openPValue) {
+        hot[g] = 1;
+        any = true;
+      }
+    }
+    if (!any) return;
+    for (let c = 0; c < this.nCells; c++) {
+      const g = groupOf[c];
+      if (g >= 0 && hot[g] && this.cellAtRisk[c] > 0 && this.cellAtRisk[c] > this.cellLambdaRaw[c]) this.cellLevel[c] = LEVEL_HOT;
     }
   }
 
@@ -465,10 +509,10 @@ export class HotspotDetector {
       if (!own.has(c) && (this.cellLevel[c] === LEVEL_HOT || this.cellAlert[c] >= 0)) continue;
       if (scope === 'network' || regions.has(this.cellRegion[c])) {
         atRisk += this.cellAtRisk[c];
-        lambda += this.cellLambda[c];
+        lambda += this.cellLambdaRaw[c];
       }
     }
-    return poissonUpperTail(atRisk, lambda) < this.config.alert.openPValue;
+    return poissonUpperTail(atRisk, Math.max(lambda, this.config.baseline.minLambda)) < this.config.alert.openPValue;
   }
 
   private neighbours(a: number, b: number): boolean {
@@ -543,9 +587,11 @@ export class HotspotDetector {
       atRisk += this.cellAtRisk[c];
       expected += this.cellExpected[c];
       vip += this.cellVip[c];
-      lambda += this.cellLambda[c];
+      lambda += this.cellLambdaRaw[c];
       baselineExpected += this.baseline.expectedComplaints(c, hour);
     }
+    // The floor applies to the sum, not per cell: many quiet cells must not add up to a high expectation.
+    lambda = Math.max(lambda, this.config.baseline.minLambda);
     return { atRisk, expected, vip, lambda, baselineExpected, pValue: poissonUpperTail(atRisk, lambda) };
   }
 

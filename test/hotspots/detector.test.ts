@@ -102,13 +102,31 @@ describe('HotspotDetector lifecycle', () => {
 
   it('a network-scoped cluster must lift the network by itself, not with another incident\'s excess', () => {
     const d = new HotspotDetector(topo, []);
+    const rand = mulberry32(5);
     const rows = [
       ...faultUsers(eci(1000, 0), 60, 'radio', 1e14),
       ...faultUsers(eci(1101, 0), 8, 'core', 2e14), // two scattered busy cells that look like core
       ...faultUsers(eci(1103, 1), 8, 'core', 3e14),
     ];
-    const opens = run(d, [rows]).filter((e) => e.alert.status === 'open');
+    // a normal network has some users at risk everywhere (here 1 per cell): 16 more is not a network event
+    const windows = [...Array.from({ length: 20 }, () => noise(topo, rand, 1)), [...noise(topo, rand, 1), ...rows]];
+    const opens = run(d, windows, 0).filter((e) => e.alert.status === 'open');
     expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['radio']);
+  });
+
+  it('finds a fault spread thin over a region (2 users per cell: no cell hot on its own) via the region sum', () => {
+    const d = new HotspotDetector(topo, []);
+    const rand = mulberry32(9);
+    const eastCells = topo.cells.filter((c) => c.region === 'east');
+    const thin = eastCells.flatMap((c, i) => faultUsers(c.eci, 2, 'dns', 7e14 + i * 10));
+    const windows = [...Array.from({ length: 12 }, () => noise(topo, rand, 0.3)), [...noise(topo, rand, 0.3), ...thin]];
+    const opens = run(d, windows, 0).filter((e) => e.alert.status === 'open');
+    expect(opens).toHaveLength(1);
+    expect(opens[0].alert).toMatchObject({ region: 'east', suspected_cause: 'dns' });
+    expect(opens[0].alert.cells.length).toBeGreaterThanOrEqual(10);
+    // the same 2 users in one cell alone are nothing: it is the eNB/region sum that makes the incident
+    const oneCell = [...windows.slice(0, 12), [...noise(topo, mulberry32(9), 0.3), ...thin.slice(0, 2)]];
+    expect(run(new HotspotDetector(topo, []), oneCell, 0).filter((e) => e.alert.status === 'open')).toHaveLength(0);
   });
 
   it('needs the floor: a significant but tiny cluster does not open', () => {
