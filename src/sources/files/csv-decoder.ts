@@ -98,6 +98,11 @@ export class CsvRecordDecoder {
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
   private flags = new Uint8Array(64);
+  // The current row's bytes, for its dead letter; one closure for all rows (no allocation per row).
+  private rowBuf: Uint8Array = new Uint8Array(0);
+  private rowStart = 0;
+  private rowEnd = 0;
+  private readonly rawRow = (): string => utf8.decode(this.rowBuf.subarray(this.rowStart, this.rowEnd));
 
   constructor(opts: CsvDecoderOptions) {
     this.source = opts.source;
@@ -205,7 +210,10 @@ export class CsvRecordDecoder {
         this.setHeader(names);
         continue;
       }
-      const raw = () => utf8.decode(buf.subarray(rowStart, rowEnd));
+      this.rowBuf = buf;
+      this.rowStart = rowStart;
+      this.rowEnd = rowEnd;
+      const raw = this.rawRow;
       if (malformed) {
         this.collector.reject(rowLine, 'malformed csv: unbalanced or misplaced quote', raw());
       } else if (nf !== this.header.columnOf.length) {
