@@ -28,7 +28,7 @@ export function sampleBatch(rows = SAMPLE_ROWS, idPrefix = 'x'): RecordBatch {
     if (r % 6 !== 5) set64('end_time', r, 1_700_000_000_000 + r * 1000 + 250);
     set32('tac', r, 4096 + r);
     set64('eci', r, 0x0fffff00 + (r % 255)); // ECIs above 2^24, int64
-    b.utf8('apn').set(r, r % 3 === 0 ? 'cmnet' : r % 3 === 1 ? 'ims' : r % 4 === 2 ? 'cmnet.企业,"q"' : '');
+    b.utf8('apn').set(r, r % 3 === 0 ? 'cmnet' : r % 3 === 1 ? 'ims' : r % 4 === 2 ? 'cmnet.企业,"q"\n\\x' : '');
     set32('bearer_qci', r, r % 9 + 1);
     if (mme) {
       set64('other_eci', r, 123_456 + r);
