@@ -170,7 +170,8 @@ export function renderTimelinePlot(input: TimelinePlotInput): string {
     const tickTop = barTop + lanes * LANE_H + 3;
     const h = 5 + lanes * LANE_H + 3 + TICK_H + 4;
     const row: string[] = [];
-    row.push(`<rect class="row-bg" x="0" y="${px(y)}" width="${WIDTH}" height="${px(h)}" fill="${r % 2 ? '#f8fafc' : '#ffffff'}"/>`);
+    // Zebra rows, translucent so the time grid drawn underneath stays visible and never cuts through a bar.
+    if (r % 2) row.push(`<rect class="row-bg" x="0" y="${px(y)}" width="${WIDTH}" height="${px(h)}" fill="#eef2f6" fill-opacity="0.55"/>`);
     const label = region.length > 24 ? `${region.slice(0, 23)}…` : region;
     row.push(`<text class="region-label" x="${LABEL_W - 10}" y="${px(y + h / 2 + 4)}" text-anchor="end" font-size="12"><title>${esc(region)}</title>${esc(label)}</text>`);
     bars.forEach((b, i) => {
@@ -213,11 +214,12 @@ export function renderTimelinePlot(input: TimelinePlotInput): string {
   const ticks = timeTicks(x0, x1, 12);
   const multiDay = new Date(x0).getUTCDate() !== new Date(x1).getUTCDate() || x1 - x0 > 86_400_000;
   const axis: string[] = [];
+  const grid: string[] = [];
   ticks.forEach((t, k) => {
     const tx = px(x(t));
     const withDate = multiDay && (k === 0 || new Date(t).getUTCDate() !== new Date(ticks[k - 1]).getUTCDate());
     const label = esc(utcTime(t, withDate));
-    axis.push(`<line x1="${tx}" x2="${tx}" y1="${TOP}" y2="${px(plotBottom)}" stroke="${GRID_COLOUR}" stroke-width="1"/>`);
+    grid.push(`<line x1="${tx}" x2="${tx}" y1="${TOP}" y2="${px(plotBottom)}" stroke="${GRID_COLOUR}" stroke-width="1"/>`);
     axis.push(`<text class="tick" x="${tx}" y="${TOP - 8}" text-anchor="middle">${label}</text>`);
     axis.push(`<text class="tick" x="${tx}" y="${px(plotBottom + 15)}" text-anchor="middle">${label}</text>`);
   });
@@ -231,7 +233,7 @@ export function renderTimelinePlot(input: TimelinePlotInput): string {
 
   const empty = rows.length === 0 ? `<text x="${WIDTH / 2}" y="${TOP + 20}" text-anchor="middle">No alerts and no complaints in this replay.</text>` : '';
   const h = rows.length === 0 ? TOP + 40 + BOTTOM : height;
-  return `<svg data-plot="timeline" viewBox="0 0 ${WIDTH} ${px(h)}" role="img" aria-label="${esc(input.title)}"><title>${esc(input.title)}</title>${body.join('')}${axis.join('')}${empty}</svg>`;
+  return `<svg data-plot="timeline" viewBox="0 0 ${WIDTH} ${px(h)}" role="img" aria-label="${esc(input.title)}"><title>${esc(input.title)}</title>${grid.join('')}${body.join('')}${axis.join('')}${empty}</svg>`;
 }
 
 /** The legend under the timeline, as HTML. */

@@ -22,6 +22,8 @@ function browse(htmlFile: string, extra: string[]): { stdout: string; stderr: st
     [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--hide-scrollbars',
+      // Finish layout and raster before the screenshot is taken (a loaded machine otherwise yields half-painted tiles).
+      '--run-all-compositor-stages-before-draw', '--virtual-time-budget=5000',
       // Nothing may be fetched: any attempt to resolve a host fails, so a remote resource would be missing.
       '--host-resolver-rules=MAP * ~NOTFOUND', `--user-data-dir=${profile}`, ...extra, `file://${htmlFile}`,
     ],
