@@ -1,3 +1,7 @@
+// Input rule shared with LightGBM: its predictor builds a sparse row keeping only values with |v| > kZeroThreshold
+// (1e-35f) or NaN, so a tiny value such as 1e-36 reads as exactly 0 in every decision and linear leaf. The scorer
+// applies the same rule while staging each block (and TreeSHAP and the ONNX graph do too).
+//
 // Native GBDT scorer: all trees flattened into a handful of typed arrays and walked tree-major over batches of
 // rows, so that one tree's nodes stay in L1 cache while a batch of rows streams past them.
 //
@@ -312,9 +316,18 @@ export class NativeScorer {
       throw new RangeError(`predictRaw: ${rows.length} values cannot hold ${numRows} rows × ${this.numFeatures} features`);
     }
     result.fill(0, 0, numRows * nc);
+    const nf = this.numFeatures;
+    const block = this.blockBuffer;
     for (let start = 0; start < numRows; start += BLOCK_ROWS) {
       const end = Math.min(numRows, start + BLOCK_ROWS);
-      this.scoreBlock(rows, start, end, result);
+      const n = end - start;
+      // Stage the block with LightGBM's input rule (|v| <= kZeroThreshold reads as 0), leaving the caller's rows as they are.
+      const base = start * nf;
+      for (let i = 0; i < n * nf; i++) {
+        const v = rows[base + i];
+        block[i] = v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD ? 0 : v;
+      }
+      this.scoreBlock(block, 0, n, result.subarray(start * nc, end * nc));
     }
     return result;
   }
@@ -345,7 +358,10 @@ export class NativeScorer {
       // Transpose the block to row-major so the tree walk reads one row's features from one cache line run.
       for (let f = 0; f < nf; f++) {
         const col = columns[f];
-        for (let r = 0; r < n; r++) block[r * nf + f] = col[start + r];
+        for (let r = 0; r < n; r++) {
+          const v = col[start + r];
+          block[r * nf + f] = v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD ? 0 : v;
+        }
       }
       const view = result.subarray(start * nc, end * nc);
       this.scoreBlock(block, 0, n, view);

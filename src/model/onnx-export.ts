@@ -2,6 +2,7 @@
 // precision, followed by standard ONNX ops for the objective's output transform.
 //
 // How LightGBM's semantics are kept, and where they are not (also in bench/RESULTS.md):
+// - Input values with |v| <= 1e-35 are set to 0 first (Abs/LessOrEqual/Where), as LightGBM's predictor does.
 // - Input, thresholds and leaf values are double (TreeEnsemble opset 5 takes double splits and leaf weights), so
 //   numerical splits compare exactly as LightGBM does; no float32 rounding of thresholds.
 // - Missing values: missing type NaN → nodes_missing_value_tracks_true = default_left; missing type None (NaN is
@@ -201,14 +202,18 @@ export function exportOnnx(model: GbdtModel): Uint8Array {
   };
   if (builder.membership.length > 0) attributes.membership_values = doubles(builder.membership);
 
-  const nodes: NodeSpec[] = [
-    { opType: 'TreeEnsemble', domain: 'ai.onnx.ml', inputs: [ONNX_INPUT], outputs: [ONNX_RAW_OUTPUT], name: 'gbdt', attributes },
-  ];
   const initializers: { type: TensorType; dims: number[]; data: Float64Array; name: string }[] = [];
   const scalar = (name: string, value: number) => {
     initializers.push({ type: TensorType.DOUBLE, dims: [], data: Float64Array.of(value), name });
     return name;
   };
+  // LightGBM's input rule: |v| <= kZeroThreshold reads as 0 (its predictor keeps only larger values in a sparse row).
+  const nodes: NodeSpec[] = [
+    { opType: 'Abs', inputs: [ONNX_INPUT], outputs: ['abs_features'], name: 'abs_features' },
+    { opType: 'LessOrEqual', inputs: ['abs_features', scalar('zero_threshold', ZERO_THRESHOLD)], outputs: ['is_zero'], name: 'is_zero' },
+    { opType: 'Where', inputs: ['is_zero', scalar('zero', 0), ONNX_INPUT], outputs: ['clean_features'], name: 'clean_features' },
+    { opType: 'TreeEnsemble', domain: 'ai.onnx.ml', inputs: ['clean_features'], outputs: [ONNX_RAW_OUTPUT], name: 'gbdt', attributes },
+  ];
   let current = ONNX_RAW_OUTPUT;
   const step = (opType: string, inputs: string[], attrs?: NodeSpec['attributes']) => {
     const out = `t${nodes.length}_${opType.toLowerCase()}`;

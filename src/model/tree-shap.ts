@@ -12,7 +12,7 @@
 //   multiply per node) and divided by (z_i + x) at the leaves: multiply-adds only, no divisions; and since every
 //   cold feature of a leaf gets the same term, cold terms are summed per subtree and credited once. Agreement with LightGBM's files is tested to 1e-9 relative.
 import type { GbdtModel } from './tree.js';
-import { decideLeft, flattenForest, type FlatForest } from './native-scorer.js';
+import { decideLeft, flattenForest, ZERO_THRESHOLD, type FlatForest } from './native-scorer.js';
 
 /** Per-model SHAP tables derived once: covers and depths in the flat forest's global numbering. */
 export interface ShapForest {
@@ -188,7 +188,9 @@ class TreeShapRun {
     const splitFeature = forest.nodeFeature[node];
     const left = forest.children[2 * node];
     const right = forest.children[2 * node + 1];
-    const goLeft = decideLeft(forest, node, this.rows[this.rowBase + splitFeature]);
+    let v = this.rows[this.rowBase + splitFeature];
+    if (v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD) v = 0; // LightGBM's sparse-row input rule
+    const goLeft = decideLeft(forest, node, v);
     const hot = goLeft ? left : right;
     const cold = goLeft ? right : left;
     const w = shap.nodeCount[node];
@@ -321,7 +323,8 @@ class HotColdShap {
     const f = forest.nodeFeature[node];
     const left = forest.children[2 * node];
     const right = forest.children[2 * node + 1];
-    const v = this.rows[this.rowBase + f];
+    let v = this.rows[this.rowBase + f];
+    if (v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD) v = 0; // LightGBM's sparse-row input rule
     const kind = forest.nodeKind[node];
     // plain comparisons inline (NodeKind.LessEqual / LessEqualNanLeft), the rest through decideLeft
     const goLeft = kind === 0 ? v <= forest.nodeThreshold[node] : kind === 1 ? !(v > forest.nodeThreshold[node]) : decideLeft(forest, node, v);

@@ -96,8 +96,12 @@ function stump(decisionType: number, threshold: number, extra: Partial<Tree> = {
 
 const VALUES = [NaN, 0, -0, 1e-36, -1e-36, 1e-35, 2e-35, -2e-35, -1, -0.5, 0.5, 1, 2.7, 3, 31, 32, 33, 70, -3, 1e10];
 
-/** LightGBM's NumericalDecision, written out directly from tree.h, as the oracle. */
+/**
+ * LightGBM's NumericalDecision, written out directly from tree.h, as the oracle; its predictor first reads
+ * |v| <= 1e-35f as 0 (values that small never reach the sparse row). Checked against LightGBM 4.7 itself.
+ */
 function lightgbmNumerical(v: number, decisionType: number, threshold: number): number {
+  if (Math.abs(v) <= 1.0000000180025095e-35) v = 0;
   const missing = (decisionType >> 2) & 3;
   if (Number.isNaN(v) && missing !== 2) v = 0;
   const isZero = v >= -1.0000000180025095e-35 && v <= 1.0000000180025095e-35;
