@@ -88,6 +88,17 @@ const NORMALS = (() => {
   for (let i = 0; i < t.length; i++) t[i] = r.normal();
   return t;
 })();
+/** exp(σ·z) over the same draws, for the log-normal spreads used per record (no Math.exp per value). */
+const logNormalTable = (sigma: number) => NORMALS.map((z) => Math.exp(sigma * z));
+const LN_BYTES = logNormalTable(1.1);
+const LN_UL = logNormalTable(0.8);
+const LN_DUR = logNormalTable(0.7);
+const LN_SYNACK = logNormalTable(0.4);
+const LN_ACK = logNormalTable(0.5);
+const LN_FRD = logNormalTable(0.6);
+const LN_SPAN = logNormalTable(0.8);
+const APN_BYTES = new TextEncoder().encode(APN_NAMES.join(''));
+const APN_AT = [0, APN_NAMES[0].length, APN_NAMES[0].length + APN_NAMES[1].length];
 
 export function* simulateRecords(city: City, opts: SimulateOptions = {}): Generator<RecordBatch> {
   const start = opts.start ?? city.start;
@@ -283,6 +294,8 @@ class RecordGenerator {
   private readonly xdrPrefix: number;
   private normalIdx = 0;
   private tickStart = 0;
+  /** MME codes of each cell's pool (3 per cell): a user sticks to one MME of the pool. */
+  private readonly cellMme: Int32Array;
   /** IMSI(15) + MSISDN(11) + IMEI(15) ASCII per user: formatted once, copied per record. */
   private readonly idBytes: Uint8Array;
   /** xdr_id scratch: 8 hex digits of a per-run prefix, then 8 of the record counter. */
@@ -298,6 +311,12 @@ class RecordGenerator {
     this.buggy = new Uint8Array(DEVICE_MODELS.map((d) => (d.buggy ? 1 : 0)));
     this.xdrPrefix = hash2(city.config.seed, start / 1000);
     this.idBytes = userIdBytes(city);
+    const net = city.net;
+    this.cellMme = new Int32Array(net.cellCount * 3);
+    for (let c = 0; c < net.cellCount; c++) {
+      const codes = net.poolMmeCodes[net.regionPool[net.cellRegion[c]]];
+      for (let k = 0; k < 3; k++) this.cellMme[c * 3 + k] = codes[k % codes.length];
+    }
     for (let k = 0; k < 8; k++) this.xdrBytes[k] = HEX[(this.xdrPrefix >>> (28 - 4 * k)) & 15];
   }
 
@@ -323,7 +342,7 @@ class RecordGenerator {
         if (moved && net.cellTac[prev] !== net.cellTac[c]) {
           const i = ev.addMme(t0 + rng.float() * 120_000, 40 + rng.int(60), u, P.TAU, c);
           ev.keyword[i] = 0;
-          this.tauOutcome(i, u, c);
+          this.tauOutcome(i, c);
         }
       }
       this.slot = slot;
@@ -362,7 +381,7 @@ class RecordGenerator {
             if (rng.float() < 0.3 * down) {
               const i = ev.addMme(t0 + rng.float() * span, 40 + rng.int(80), u, P.TAU, c);
               ev.keyword[i] = 0;
-              this.tauOutcome(i, u, c);
+              this.tauOutcome(i, c);
             }
             if (rng.float() < 0.05 * down) this.attach(t0 + rng.float() * span, u, c);
           } else if (rng.float() < down) {
@@ -393,7 +412,7 @@ class RecordGenerator {
       for (let e = 0; e < taus; e++) {
         const i = ev.addMme(t0 + rng.float() * span, 30 + rng.int(70), u, P.TAU, c);
         ev.keyword[i] = rng.float() < 0.7 ? 3 : 0;
-        this.tauOutcome(i, u, c);
+        this.tauOutcome(i, c);
       }
       if (rng.float() < attachRate) this.attach(t0 + rng.float() * span, u, c);
       if (rng.float() < detachRate) {
@@ -457,7 +476,7 @@ class RecordGenerator {
     return false;
   }
 
-  private tauOutcome(i: number, u: number, c: number): void {
+  private tauOutcome(i: number, c: number): void {
     const ev = this.pending;
     const rng = this.rng;
     const f = this.field;
@@ -474,7 +493,6 @@ class RecordGenerator {
       if (ev.status[i] === STATUS.FAILURE) ev.emm[i] = rng.float() < 0.7 ? EMM.NETWORK_FAILURE : EMM.PROTOCOL_ERROR;
       else ev.dur[i] = 5000 + rng.int(3000);
     }
-    void u;
   }
 
   private attach(t: number, u: number, c: number): void {
@@ -524,7 +542,6 @@ class RecordGenerator {
       ev.esm[i] = 31;
       ev.bearer[i] = 1;
     }
-    void u;
   }
 
   /** A connected episode: (paging) → service request → sessions, handovers, bearers → context release. */
@@ -554,7 +571,7 @@ class RecordGenerator {
     const trans = f.transport[c];
     const down = f.down[c];
     const x = rng.float();
-    let p = BASE.srFail;
+    const p = BASE.srFail;
     const pBug = bug ? 0.02 : 0;
     const pCong = 0.12 * cong;
     const pInt = 0.06 * interf;
@@ -582,7 +599,7 @@ class RecordGenerator {
       return;
     }
     const heavy = subs.userClass[u] === USER_CLASS.heavy;
-    const span = Math.min(150_000, rng.logNormal(12_000, 0.8));
+    const span = Math.min(150_000, 12_000 * LN_SPAN[this.z()]);
     let cur = c;
     // Handovers while connected (more while commuting).
     const hoP = BUSY_HOUR_RATES.handoverPerEpisode * (commuting(city, u, t) ? 2.5 : 1);
@@ -736,9 +753,10 @@ class RecordGenerator {
     src.length = 0;
   }
 
-  private normal(): number {
+  /** Index of the next standard-normal draw in NORMALS / the log-normal tables. */
+  private z(): number {
     this.normalIdx = (this.normalIdx + 1 + (this.rng.next() & 7)) & 8191;
-    return NORMALS[this.normalIdx];
+    return this.normalIdx;
   }
 
   /** Writes pending event i as row `row` of the batch. */
@@ -765,7 +783,8 @@ class RecordGenerator {
     o.tacValid[row] = 1;
     o.eci[row] = net.cellEci[c];
     o.eciValid[row] = 1;
-    o.apn.set(row, APN_NAMES[ev.apn[i]]);
+    const apn = ev.apn[i];
+    o.apn.setBytes(row, APN_BYTES, APN_AT[apn], APN_AT[apn + 1]);
     o.qci[row] = ev.qci[i];
     o.qciValid[row] = 1;
     const proc = ev.proc[i];
@@ -778,7 +797,7 @@ class RecordGenerator {
         o.otherEci[row] = net.cellEci[other];
         o.otherEciValid[row] = 1;
       }
-      o.mme[row] = net.poolMmeCodes[net.regionPool[net.cellRegion[c]]][u % 3];
+      o.mme[row] = this.cellMme[c * 3 + (u % 3)];
       o.mmeValid[row] = 1;
       o.proc[row] = proc;
       o.status[row] = ev.status[i];
@@ -817,13 +836,13 @@ class RecordGenerator {
     o.l4[row] = udp ? 1 : 0;
     o.l4Valid[row] = 1;
     const fail = ev.connFail[i];
-    let dl = fail ? 0 : Math.round(APP_DL[app] * Math.exp(1.1 * this.normal()) * (0.5 + 0.5 * tput));
-    let ul = fail ? 120 : Math.round(APP_UL[app] * Math.exp(0.8 * this.normal()));
+    let dl = fail ? 0 : Math.round(APP_DL[app] * LN_BYTES[this.z()] * (0.5 + 0.5 * tput));
+    let ul = fail ? 120 : Math.round(APP_UL[app] * LN_UL[this.z()]);
     if (app === APP.DNS) {
       dl = ev.rcode[i] === -1 ? 0 : Math.round(APP_DL[app] * (0.8 + 0.4 * rng.float()));
       ul = Math.round(APP_UL[app] * (0.8 + 0.4 * rng.float()));
     }
-    const dur = Math.round((APP_DUR[app] * Math.exp(0.7 * this.normal())) / Math.max(0.05, tput)) + 5;
+    const dur = Math.round((APP_DUR[app] * LN_DUR[this.z()]) / Math.max(0.05, tput)) + 5;
     o.end[row] = Math.round(t) + dur;
     o.endValid[row] = 1;
     o.ulBytes[row] = ul;
@@ -842,16 +861,16 @@ class RecordGenerator {
       o.dlReValid[row] = 1;
       o.ulRe[row] = Math.round(ulPk * re * 0.5);
       o.ulReValid[row] = 1;
-      o.synAck[row] = Math.round(22 * Math.exp(0.4 * this.normal()) + ev.synAckAdd[i] * (0.5 + rng.float()));
+      o.synAck[row] = Math.round(22 * LN_SYNACK[this.z()] + ev.synAckAdd[i] * (0.5 + rng.float()));
       o.synAckValid[row] = 1;
-      o.ack[row] = Math.round(28 * Math.exp(0.5 * this.normal()) + ev.ackAdd[i] * (0.5 + rng.float()));
+      o.ack[row] = Math.round(28 * LN_ACK[this.z()] + ev.ackAdd[i] * (0.5 + rng.float()));
       o.ackValid[row] = 1;
       o.synAtt[row] = fail ? 3 : rng.float() < re * 3 ? 2 : 1;
       o.synAttValid[row] = 1;
       o.conn[row] = fail;
       o.connValid[row] = 1;
       if (!fail) {
-        o.frd[row] = Math.round(70 * Math.exp(0.6 * this.normal()) * ev.frdMult[i]);
+        o.frd[row] = Math.round(70 * LN_FRD[this.z()] * ev.frdMult[i]);
         o.frdValid[row] = 1;
       }
       o.http[row] = ev.http[i];
@@ -861,7 +880,7 @@ class RecordGenerator {
       if (rc >= 0) {
         o.dns[row] = rc;
         o.dnsValid[row] = 1;
-        o.frd[row] = Math.round(15 * Math.exp(0.5 * this.normal()) * (rc === 2 ? 20 : 1));
+        o.frd[row] = Math.round(15 * LN_ACK[this.z()] * (rc === 2 ? 20 : 1));
         o.frdValid[row] = 1;
       }
     }
