@@ -42,12 +42,16 @@ function worstMismatch(ours: Float64Array, theirs: Float64Array): number {
 
 describe.skipIf(!hasLightgbm)('real LightGBM agrees with hotspot', () => {
   it.each([
-    [1, 1],
-    [2, 1],
-    [3, 3],
-  ])('random model seed %i (%i classes)', (seed, numClass) => {
+    [1, 1, 'binary sigmoid:1', false],
+    [2, 1, 'binary sigmoid:0.7', true],
+    [3, 3, 'multiclass num_class:3', false],
+    [4, 3, 'multiclassova num_class:3 sigmoid:1', true],
+    [5, 1, 'poisson', false],
+    [6, 1, 'regression sqrt', true],
+    [7, 1, 'cross_entropy_lambda', false],
+  ])('random model seed %i (%i classes, %s, average_output %s)', (seed, numClass, objective, averageOutput) => {
     const dir = mkdtempSync(join(tmpdir(), 'hotspot-lgb-'));
-    const model = randomModel(seed, numClass);
+    const model = { ...randomModel(seed, numClass), objective, averageOutput };
     const numRows = 400;
     const rows = randomRows(seed + 100, numRows);
     const nf = model.maxFeatureIdx + 1;
