@@ -219,7 +219,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `state: ${fmt(s.users)} users (${fmt(s.hotUsers)} hot, ${fmt(s.coldUsers)} evicted with baseline); ` +
-      `${fmt(s.stateBytesPerUser)} bytes/user at end (tables + baselines + open-window accumulators), ` +
+      `${fmt(s.userStateBytesPerUser)} bytes/user of lasting state (hash tables, previous window, baselines); ` +
+      `${fmt(s.stateBytesPerUser)} bytes/user including the open-window accumulator pool (${fmt(s.windowStateBytes / 1e6)} MB); ` +
       `peak ${fmt(peakStateBytes / Math.max(1, peakUsers))} bytes/user at a window close`,
   );
   if (!writer) return;
@@ -234,7 +235,12 @@ async function main(): Promise<void> {
       ${[...feats.entries()].map(([n, sql]) => `${sql} AS "${n}"`).join(',\n')}
     FROM r GROUP BY imsi, w`;
   for (const threads of ['1', 'default']) {
-    const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', ...(threads === '1' ? { threads: '1' } : {}) });
+    const db = await DuckDBInstance.create(':memory:', {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      temp_directory: join(dir, 'duckdb-tmp'),
+      ...(threads === '1' ? { threads: '1' } : {}),
+    });
     const con = await db.connect();
     await con.run(`CREATE TABLE r AS SELECT * FROM read_parquet('${parquetPath}')`);
     const used = (await con.runAndReadAll(`SELECT current_setting('threads') AS t`)).getRowObjectsJS()[0].t;

@@ -6,7 +6,7 @@
 // deterministic ties), and the late test uses the running watermark per record, so results do not depend on how
 // the input is cut into batches or, within lateness, on arrival order.
 import type { RecordBatch } from 'apache-arrow';
-import { int64Column, utf8Column, type Utf8Column } from '../schema/columns.js';
+import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
 import { BatchColumns, oneHotKernel, ratioFeature, statFeatures, statKernel } from './kernels.js';
 import { ACC, BUILTIN_FEATURES, CELL_SLOTS, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';
@@ -49,6 +49,10 @@ export interface FeatureEngineStats {
   users: number;
   hotUsers: number;
   coldUsers: number;
+  /** Bytes of per-user state that outlives windows (hash tables, previous values, baselines) per user. */
+  userStateBytesPerUser: number;
+  /** Bytes of the open-window accumulator pool (sized for the most user-windows open at once). */
+  windowStateBytes: number;
   /** Bytes of all typed-array state (tables, baselines, open-window accumulators) per user. */
   stateBytesPerUser: number;
   stateBytes: number;
@@ -153,8 +157,8 @@ export class FeatureEngine {
     const out: FeatureWindow[] = [];
     if (n === 0) return out;
     const imsiCol = utf8Column(batch, 'imsi');
-    const time = int64Column(batch, 'start_time').values as Float64Array;
     const cols = new BatchColumns(batch);
+    const time = cols.num('start_time', 'int64').values as Float64Array;
     const rowBase = new Int32Array(n).fill(-1);
     const L = this.windowMs;
     let maxTime = this.maxEventTime;
@@ -203,7 +207,6 @@ export class FeatureEngine {
     }
     this.maxEventTime = maxTime;
     this.runKernels(cols, rowBase, segStart, n);
-    this.fixedKernel(batch, time, rowBase, segStart, n);
     out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
     return out;
   }
@@ -230,9 +233,12 @@ export class FeatureEngine {
       this.coldBase.byteLength +
       this.pool.byteLength +
       this.poolFree.byteLength;
+    const windowStateBytes = this.pool.byteLength + this.poolFree.byteLength;
     return {
       users,
       hotUsers: this.hot.size,
+      userStateBytesPerUser: users > 0 ? (stateBytes - windowStateBytes) / users : 0,
+      windowStateBytes,
       coldUsers: this.cold.size,
       stateBytes,
       stateBytesPerUser: users > 0 ? stateBytes / users : 0,
@@ -306,7 +312,8 @@ export class FeatureEngine {
     if (this.poolFreeCount > 0) r = this.poolFree[--this.poolFreeCount];
     else {
       if ((this.poolRows + 1) * W > this.pool.length) {
-        const rows = Math.max(1024, this.poolRows * 2);
+        // Doubling while small; 1.25× when large, so a million open user-windows do not reserve a million more.
+        const rows = Math.max(1024, this.poolRows < 1 << 16 ? this.poolRows * 2 : Math.ceil(this.poolRows * 1.25));
         this.pool = growFloat64(this.pool, rows * W, 0);
         this.poolFree = growInt32(this.poolFree, rows, 0);
       }
@@ -321,24 +328,30 @@ export class FeatureEngine {
     // Kernels run block by block: the accumulator rows one block touches stay in cache across all kernels
     // instead of being fetched from memory once per kernel.
     const pool = this.pool;
+    const time = cols.num('start_time', 'int64').values as Float64Array;
+    const msisdn = utf8Column(cols.batch, 'msisdn');
+    const eci = cols.num('eci', 'int64');
     for (let b = from; b < to; b += KERNEL_BLOCK) {
       const e = Math.min(to, b + KERNEL_BLOCK);
+      this.fixedKernel(time, msisdn, eci.values as Float64Array, eci.valid, rowBase, b, e);
       for (const o of this.plan.onehots) oneHotKernel(o, cols, rowBase, pool, b, e);
       for (const s of this.plan.stats) statKernel(s, cols, rowBase, pool, b, e);
     }
-    // The fixed accumulators run here too when a segment is cut mid-batch.
-    if (to < cols.n) this.fixedKernel(cols.batch, cols.num('start_time', 'int64').values as Float64Array, rowBase, from, to);
   }
 
   /** Records, first/last time, active-bin mask, latest msisdn, cells. */
-  private fixedKernel(batch: RecordBatch, time: Float64Array, rowBase: Int32Array, from: number, to: number): void {
+  private fixedKernel(
+    time: Float64Array,
+    msisdn: Utf8Column,
+    eci: Float64Array,
+    eciValid: Uint8Array | null,
+    rowBase: Int32Array,
+    from: number,
+    to: number,
+  ): void {
     const pool = this.pool;
     const L = this.windowMs;
     const bins = this.spec.window.silenceBins;
-    const msisdn = utf8Column(batch, 'msisdn');
-    const eciCol = int64Column(batch, 'eci');
-    const eci = eciCol.values;
-    const eciValid = eciCol.valid;
     for (let i = from; i < to; i++) {
       const r = rowBase[i];
       if (r < 0) continue;
