@@ -1,13 +1,16 @@
 // `hotspot train` end to end: from simulator records (through the feature engine), and from a LightGBM
 // train.conf; each writes a model directory that loads back, with the card describing what was trained.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { makeVector, Table, tableToIPC } from 'apache-arrow';
+import * as parquet from 'parquet-wasm/node';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSimulation } from '../../../src/cli/commands/simulate.js';
 import command, { parseDuration } from '../../../src/cli/commands/train.js';
 import { UsageError } from '../../../src/cli/command.js';
-import { loadFeatureSpec } from '../../../src/features/index.js';
+import { compileSpec, featureWindowsToTable, loadFeatureSpec, type FeatureWindow } from '../../../src/features/index.js';
+import { buildTopology } from '../../../src/schema/side-files.js';
 import { loadModelDir, SpecMismatchError } from '../../../src/model/model-dir.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hotspot-train-'));
@@ -42,6 +45,39 @@ describe('hotspot train', () => {
     // a different spec is refused
     await expect(loadModelDir(out, { ...spec, hash: 'f'.repeat(64) })).rejects.toThrow(SpecMismatchError);
   }, 300_000);
+
+  it('trains from a feature Parquet with a label column, and refuses one of another spec', async () => {
+    const spec = await loadFeatureSpec();
+    const names = compileSpec(spec).featureNames;
+    // 8 windows × 300 users; the label depends on the first two features
+    let s = 3;
+    const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+    const windows: FeatureWindow[] = [];
+    const labels: number[] = [];
+    for (let w = 0; w < 8; w++) {
+      const n = 300;
+      const columns = names.map(() => Float64Array.from({ length: n }, r));
+      for (let i = 0; i < n; i++) labels.push(r() < 0.1 + 0.6 * columns[0][i] * columns[1][i] ? 1 : 0);
+      windows.push({
+        windowStart: w * 900_000, windowEnd: (w + 1) * 900_000, imsi: Float64Array.from({ length: n }, (_, i) => 460000000000000 + i),
+        msisdn: Array.from({ length: n }, (_, i) => `86${i}`), cell: new Float64Array(n), regionIndex: new Int32Array(n).fill(-1), featureNames: names, columns,
+      });
+    }
+    const table = featureWindowsToTable(windows, buildTopology([]));
+    const withLabel = table.assign(new Table({ label: makeVector(Float64Array.from(labels)) }));
+    const path = join(dir, 'train-set.parquet');
+    writeFileSync(path, parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(withLabel, 'stream'))));
+    const out = join(dir, 'from-parquet');
+    expect(await command.run(['--train-set', path, '--out', out, 'num_iterations=20', 'num_leaves=4'])).toBe(0);
+    const card = (await loadModelDir(out, spec)).card;
+    expect(card.data.trainRows + card.data.validRows).toBeLessThanOrEqual(2400);
+    expect(card.validation.auc!).toBeGreaterThan(0.6);
+    // a training set whose columns are not the spec's is refused
+    const bad = join(dir, 'bad.parquet');
+    const other = new Table({ window_end: makeVector(new Float64Array(3)), some_feature: makeVector(new Float64Array(3)), label: makeVector(new Float64Array(3)) });
+    writeFileSync(bad, parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(other, 'stream'))));
+    expect(await command.run(['--train-set', bad, '--out', join(dir, 'bad')])).toBe(1);
+  }, 120_000);
 
   it.skipIf(!existsSync(REF))('trains from a LightGBM train.conf with key=value overrides', async () => {
     const out = join(dir, 'cat');
