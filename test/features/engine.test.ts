@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { FeatureEngine, loadFeatureSpec, type FeatureWindow } from '../../src/features/index.js';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_SPEC_PATH, FeatureEngine, loadFeatureSpec, parseFeatureSpec, type FeatureWindow } from '../../src/features/index.js';
 import { makeRecords, makeTopology, rng, toBatch, T0, type Records } from './records.js';
 
 const spec = await loadFeatureSpec();
 const topology = makeTopology();
 const L = spec.windowMs;
 
-function run(rec: Records, order: number[], cuts: number[], opts: ConstructorParameters<typeof FeatureEngine>[2] = {}) {
-  const engine = new FeatureEngine(spec, topology, opts);
+function run(rec: Records, order: number[], cuts: number[], opts: ConstructorParameters<typeof FeatureEngine>[2] = {}, s = spec) {
+  const engine = new FeatureEngine(s, topology, opts);
   const windows: FeatureWindow[] = [];
   let from = 0;
   for (const to of [...cuts, order.length]) {
@@ -152,25 +153,34 @@ describe('FeatureEngine', () => {
     expect(evict.engine.stats().stateBytesPerUser).toBeGreaterThan(0);
   });
 
-  it('differential features follow the previous window and the EWMA baseline of the same user', () => {
-    const ws = reference.windows;
+  it.each([false, true])('differential features follow the previous window and the EWMA baseline of the same user (hour of day: %s)', async (hourOfDay) => {
+    const s = hourOfDay ? parseFeatureSpec({ ...JSON.parse(readFileSync(DEFAULT_SPEC_PATH, 'utf8')), baseline: { alpha: 0.3, hourOfDay: true } }) : spec;
+    const ws = hourOfDay ? run(rec, sorted, [], {}, s).windows : reference.windows;
     const names = ws[0].featureNames;
-    const alpha = spec.baseline.alpha;
-    const diff = spec.differential.features.map((d) => (typeof d === 'string' ? { name: d, smoothing: spec.differential.smoothing } : d));
+    const alpha = s.baseline.alpha;
+    const diff = s.differential.features.map((d) => (typeof d === 'string' ? { name: d, smoothing: s.differential.smoothing } : d));
     // Recompute from the emitted base features alone: previous row of the same IMSI, and an EWMA over its rows.
     const prev = new Map<number, { start: number; values: number[] }>();
-    const base = new Map<number, number[]>();
+    const base = new Map<string, number[]>(); // per user, and per hour of day when the spec asks for it
+    const baseKey = (u: number, start: number) => (hourOfDay ? `${u}@${new Date(start).getUTCHours()}` : `${u}`);
+    const col = {
+      x: diff.map((d) => names.indexOf(d.name)),
+      dPrev: diff.map((d) => names.indexOf(`d_prev_${d.name}`)),
+      dBase: diff.map((d) => names.indexOf(`d_base_${d.name}`)),
+      rBase: diff.map((d) => names.indexOf(`r_base_${d.name}`)),
+    };
+    expect([...col.x, ...col.dPrev, ...col.dBase, ...col.rBase].every((i) => i >= 0)).toBe(true);
     let checked = 0;
     for (const w of ws) {
       for (let j = 0; j < w.imsi.length; j++) {
         const u = w.imsi[j];
-        const x = diff.map((d) => w.columns[names.indexOf(d.name)][j]);
+        const x = diff.map((_d, k) => w.columns[col.x[k]][j]);
         const p = prev.get(u);
-        const b = base.get(u) ?? diff.map(() => NaN);
+        const b = base.get(baseKey(u, w.windowStart)) ?? diff.map(() => NaN);
         diff.forEach((d, k) => {
-          const dPrev = w.columns[names.indexOf(`d_prev_${d.name}`)][j];
-          const dBase = w.columns[names.indexOf(`d_base_${d.name}`)][j];
-          const rBase = w.columns[names.indexOf(`r_base_${d.name}`)][j];
+          const dPrev = w.columns[col.dPrev[k]][j];
+          const dBase = w.columns[col.dBase[k]][j];
+          const rBase = w.columns[col.rBase[k]][j];
           if (p && p.start === w.windowStart - L) expect(dPrev).toBe(x[k] - p.values[k]);
           else expect(dPrev).toBeNaN();
           expect(dBase).toBe(x[k] - b[k]);
@@ -180,7 +190,7 @@ describe('FeatureEngine', () => {
           checked++;
         });
         prev.set(u, { start: w.windowStart, values: x });
-        base.set(u, b);
+        base.set(baseKey(u, w.windowStart), b);
       }
     }
     expect(checked).toBeGreaterThan(1000);
