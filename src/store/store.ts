@@ -18,6 +18,7 @@ import {
   DuckDBDataChunk,
   DuckDBInstance,
   DuckDBTimestampValue,
+  ENUM,
   TIMESTAMP,
   VARCHAR,
   type DuckDBType,
@@ -75,7 +76,14 @@ export interface DeadLetter {
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';
 
-const SCORED_TYPES: DuckDBType[] = [VARCHAR, TIMESTAMP, TIMESTAMP, VARCHAR, BIGINT, VARCHAR, DOUBLE, BOOLEAN, VARCHAR];
+/**
+ * Chunk column types for scored_windows. run_id and region go in as ENUMs although the table holds VARCHAR:
+ * an ENUM vector is filled in JS and copied in one call, where a VARCHAR vector costs a native call per row;
+ * the appender casts ENUM → VARCHAR in DuckDB.
+ */
+function scoredTypes(runId: string, regions: readonly string[]): DuckDBType[] {
+  return [ENUM([runId]), TIMESTAMP, TIMESTAMP, VARCHAR, BIGINT, ENUM(regions), DOUBLE, BOOLEAN, VARCHAR];
+}
 
 export function timestampOf(epochMs: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(epochMs)) * 1000n);
@@ -85,6 +93,7 @@ export class Store {
   private runId: string | null = null;
   private readonly appenders = new Map<TableName, DuckDBAppender>();
   private flushedSequence = 0;
+  private scoredTypesCache: { runId: string; regions: readonly string[]; types: DuckDBType[] } | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
   readonly counts = { scoredRows: 0, alertEvents: 0, outreach: 0, deadLetters: 0, complaints: 0 };
@@ -150,7 +159,7 @@ export class Store {
     const end = timestampOf(w.windowEnd);
     for (let from = 0; from < n; from += CHUNK_ROWS) {
       const rows = Math.min(CHUNK_ROWS, n - from);
-      const chunk = DuckDBDataChunk.create(SCORED_TYPES, rows);
+      const chunk = DuckDBDataChunk.create(this.scoredTypesFor(runId, regions), rows);
       fill(chunk, 0, rows, () => runId);
       fill(chunk, 1, rows, () => start);
       fill(chunk, 2, rows, () => end);
@@ -315,6 +324,15 @@ export class Store {
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }
 
+  private scoredTypesFor(runId: string, regions: readonly string[]): DuckDBType[] {
+    const cached = this.scoredTypesCache;
+    if (cached && cached.runId === runId && (cached.regions === regions || sameStrings(cached.regions, regions))) return cached.types;
+    const distinct = [...new Set(regions)];
+    const types = scoredTypes(runId, distinct.length > 0 ? distinct : [""]); // an ENUM needs a member
+    this.scoredTypesCache = { runId, regions, types };
+    return types;
+  }
+
   private async appender(table: TableName): Promise<DuckDBAppender> {
     this.assertOpen();
     let a = this.appenders.get(table);
@@ -352,6 +370,10 @@ export function closeOnSignals(store: Store, then: (signal: NodeJS.Signals) => v
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   };
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function fill(chunk: DuckDBDataChunk, column: number, rows: number, value: (i: number) => DuckDBValue): void {
