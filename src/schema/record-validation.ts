@@ -300,45 +300,59 @@ export class RowStage {
   /** Writes the (checked) row as row `row` of the builder target. */
   commit(t: BuilderTarget, row: number): void {
     const p = this.present;
-    for (let c = 0; c < NUM_COLUMNS; c++) {
-      switch (COLUMN_KIND[c]) {
-        case KIND_INT32:
-        case KIND_INT64:
-          t.numbers[c]![row] = this.num[c];
-          t.valid[c]![row] = p[c];
-          break;
-        case KIND_ENUM:
-          t.enums[c]![row] = p[c] ? this.num[c] : -1;
-          break;
-        default: {
-          const u = t.utf8[c]!;
-          if (!p[c]) u.set(row, null);
-          else if (this.text[c] !== null) u.set(row, this.text[c]);
-          else u.setBytes(row, this.bytes[c]!, this.byteStart[c], this.byteEnd[c]);
-        }
-      }
+    const num = this.num;
+    // One loop per column kind keeps each loop's array stores monomorphic.
+    for (let k = 0; k < INT32_COLUMNS.length; k++) {
+      const c = INT32_COLUMNS[k];
+      t.int32[k][row] = num[c];
+      t.int32Valid[k][row] = p[c];
+    }
+    for (let k = 0; k < INT64_COLUMNS.length; k++) {
+      const c = INT64_COLUMNS[k];
+      t.int64[k][row] = num[c];
+      t.int64Valid[k][row] = p[c];
+    }
+    for (let k = 0; k < ENUM_COLUMNS.length; k++) {
+      const c = ENUM_COLUMNS[k];
+      t.enumCodes[k][row] = p[c] ? num[c] : -1;
+    }
+    for (let k = 0; k < UTF8_COLUMNS.length; k++) {
+      const c = UTF8_COLUMNS[k];
+      const u = t.text[k];
+      if (!p[c]) u.set(row, null);
+      else if (this.text[c] !== null) u.set(row, this.text[c]);
+      else u.setBytes(row, this.bytes[c]!, this.byteStart[c], this.byteEnd[c]);
     }
   }
 }
 
+const columnsOfKind = (kind: number) => Int32Array.from(S1_COLUMNS.flatMap((_c, i) => (COLUMN_KIND[i] === kind ? [i] : [])));
+const INT32_COLUMNS = columnsOfKind(KIND_INT32);
+const INT64_COLUMNS = columnsOfKind(KIND_INT64);
+const ENUM_COLUMNS = columnsOfKind(KIND_ENUM);
+const UTF8_COLUMNS = columnsOfKind(KIND_UTF8);
+
 const utf8Decoder = new TextDecoder();
 
-/** The builder's arrays looked up once per batch, indexed by column position. */
+/** The builder's arrays looked up once per batch, grouped by column kind (in S1_COLUMNS order per kind). */
 export class BuilderTarget {
   readonly builder: S1BatchBuilder;
-  readonly numbers: (Int32Array | Float64Array | null)[] = [];
-  readonly valid: (Uint8Array | null)[] = [];
-  readonly enums: (Int8Array | null)[] = [];
-  readonly utf8: (Utf8ColumnBuilder | null)[] = [];
+  readonly int32: Int32Array[];
+  readonly int32Valid: Uint8Array[];
+  readonly int64: Float64Array[];
+  readonly int64Valid: Uint8Array[];
+  readonly enumCodes: Int8Array[];
+  readonly text: Utf8ColumnBuilder[];
 
   constructor(capacity: number) {
     const b = (this.builder = new S1BatchBuilder(capacity));
-    S1_COLUMNS.forEach((c, i) => {
-      this.numbers[i] = c.kind === 'int32' ? b.int32(c.name) : c.kind === 'int64' ? b.int64(c.name) : null;
-      this.valid[i] = c.kind === 'int32' || c.kind === 'int64' ? b.valid(c.name) : null;
-      this.enums[i] = c.kind === 'enum' ? b.enumCodes(c.name) : null;
-      this.utf8[i] = c.kind === 'utf8' ? b.utf8(c.name) : null;
-    });
+    const name = (c: number) => S1_COLUMNS[c].name;
+    this.int32 = [...INT32_COLUMNS].map((c) => b.int32(name(c)));
+    this.int32Valid = [...INT32_COLUMNS].map((c) => b.valid(name(c)));
+    this.int64 = [...INT64_COLUMNS].map((c) => b.int64(name(c)));
+    this.int64Valid = [...INT64_COLUMNS].map((c) => b.valid(name(c)));
+    this.enumCodes = [...ENUM_COLUMNS].map((c) => b.enumCodes(name(c)));
+    this.text = [...UTF8_COLUMNS].map((c) => b.utf8(name(c)));
   }
 }
 

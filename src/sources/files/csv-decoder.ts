@@ -132,6 +132,7 @@ export class CsvRecordDecoder {
   push(buf: Uint8Array, from: number, final: boolean): number {
     const n = buf.length;
     let p = from;
+    let { starts, ends, flags } = this;
     while (p < n) {
       const rowStart = p;
       let nf = 0;
@@ -184,12 +185,13 @@ export class CsvRecordDecoder {
           }
         }
         if (p >= n && !final) return rowStart;
-        if (nf === this.starts.length) this.growFields();
-        {
-          this.starts[nf] = s;
-          this.ends[nf] = e;
-          this.flags[nf] = flag;
+        if (nf === starts.length) {
+          this.growFields();
+          ({ starts, ends, flags } = this);
         }
+        starts[nf] = s;
+        ends[nf] = e;
+        flags[nf] = flag;
         nf++;
         if (p < n && buf[p] === COMMA) {
           p++;
@@ -201,7 +203,7 @@ export class CsvRecordDecoder {
       }
       const rowLine = this.line;
       this.line += 1 + newlines;
-      if (nf === 1 && this.ends[0] === this.starts[0] && this.flags[0] === 0) continue; // blank line
+      if (nf === 1 && ends[0] === starts[0] && flags[0] === 0) continue; // blank line
       if (this.header === null) {
         if (malformed) throw new RecordFileError(this.source, 'malformed header row (unbalanced quotes)');
         const names: string[] = [];
