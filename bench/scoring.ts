@@ -8,8 +8,15 @@
 // Leaf values ~ N(0, 0.05); leaf and internal counts are the routed training rows (TreeSHAP needs them).
 // Scoring rows are fresh draws from the same distribution.
 //
+// When the LightGBM Python package is installed, the real LightGBM predicts the same model and rows in the same
+// run (one thread) as the reference.
+//
 // usage: node dist/bench/scoring.js [--rows N] [--shap-rows N] [--seed S]
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NativeScorer } from '../src/model/native-scorer.js';
 import { OnnxScorer } from '../src/model/onnx-scorer.js';
 import { exportOnnx } from '../src/model/onnx-export.js';
@@ -143,6 +150,38 @@ async function measure(reps: number, fn: () => unknown): Promise<{ wall: number;
   return { wall: median(walls), cpu: median(cpus) };
 }
 
+/**
+ * The real LightGBM's prediction rate on the same model and rows (one thread), when its Python package is
+ * installed; null otherwise. Reports wall ms and CPU ms of predict() alone, median of 3.
+ */
+function lightgbmReference(modelText: string, rows: Float64Array, numRows: number, numFeatures: number): { wall: number; cpu: number } | null {
+  if (spawnSync('python3', ['-c', 'import lightgbm'], { stdio: 'ignore' }).status !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'hotspot-bench-lgb-'));
+  try {
+    writeFileSync(join(dir, 'model.txt'), modelText);
+    writeFileSync(join(dir, 'rows.f64'), new Uint8Array(rows.buffer, rows.byteOffset, numRows * numFeatures * 8));
+    const script = `
+import sys, time, numpy as np, lightgbm as lgb
+d, n, f = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+b = lgb.Booster(model_file=d + '/model.txt')
+X = np.fromfile(d + '/rows.f64', dtype=np.float64).reshape(n, f)
+b.predict(X[:1000], num_threads=1)
+walls, cpus = [], []
+for _ in range(3):
+    w, c = time.perf_counter(), time.process_time()
+    b.predict(X, num_threads=1)
+    walls.append(time.perf_counter() - w); cpus.append(time.process_time() - c)
+print(sorted(walls)[1] * 1000, sorted(cpus)[1] * 1000)
+`;
+    const run = spawnSync('python3', ['-c', script, dir, String(numRows), String(numFeatures)], { encoding: 'utf8' });
+    if (run.status !== 0) return null;
+    const [wall, cpu] = run.stdout.trim().split(/\s+/).map(Number);
+    return { wall, cpu };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000)).toLocaleString('en-US');
 
 async function main(): Promise<void> {
@@ -151,7 +190,8 @@ async function main(): Promise<void> {
   const shapRows = Number(values['shap-rows'] ?? 2_000);
   const seed = Number(values.seed ?? 42);
   // Round-trip through the text format so the benchmark scores exactly what a model file would hold.
-  const model = parseModelText(formatModelText(syntheticModel(seed)));
+  const modelText = formatModelText(syntheticModel(seed));
+  const model = parseModelText(modelText);
   const depths = model.trees.map((t) => maxDepth(t));
   const rows = syntheticRows(numRows, rng(seed + 1));
   console.log(`model: ${model.trees.length} trees × ${NUM_LEAVES} leaves, ${NUM_FEATURES} features, depth mean ${(depths.reduce((a, b) => a + b, 0) / depths.length).toFixed(1)} max ${Math.max(...depths)}; ${numRows} rows`);
@@ -174,11 +214,21 @@ async function main(): Promise<void> {
   predictContrib(model, rows, Math.min(50, numRows)); // warm-up
   const shapTime = await measure(3, () => predictContrib(model, rows, explained));
 
+  const lightgbm = lightgbmReference(modelText, rows, numRows, NUM_FEATURES);
+
   console.log(`                      rows/s (wall)   rows per CPU-second`);
   console.log(`native scorer:        ${rate(numRows, nativeTime.wall).padStart(13)}   ${rate(numRows, nativeTime.cpu).padStart(13)}   (median of 5, one thread)`);
   console.log(`onnxruntime-node:     ${rate(numRows, onnxTime.wall).padStart(13)}   ${rate(numRows, onnxTime.cpu).padStart(13)}   (median of 5, intraOpNumThreads=1)`);
   console.log(`TreeSHAP:             ${rate(explained, shapTime.wall).padStart(13)}   ${rate(explained, shapTime.cpu).padStart(13)}   (${explained} rows, median of 3)`);
+  if (lightgbm) {
+    console.log(`LightGBM (Python):    ${rate(numRows, lightgbm.wall).padStart(13)}   ${rate(numRows, lightgbm.cpu).padStart(13)}   (median of 3, num_threads=1)`);
+  } else {
+    console.log('LightGBM (Python):    not installed (pip install lightgbm) — no same-run reference');
+  }
   console.log(`native / onnxruntime: ${(onnxTime.wall / nativeTime.wall).toFixed(2)}× wall, ${(onnxTime.cpu / nativeTime.cpu).toFixed(2)}× CPU; max |difference| ${maxDiff.toExponential(2)}`);
+  if (lightgbm) {
+    console.log(`native / LightGBM:    ${(lightgbm.wall / nativeTime.wall).toFixed(2)}× wall, ${(lightgbm.cpu / nativeTime.cpu).toFixed(2)}× CPU`);
+  }
 }
 
 function maxDepth(tree: Tree): number {

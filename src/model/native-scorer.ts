@@ -54,9 +54,12 @@ export interface FlatForest {
   catWords: Uint32Array;
   leafValue: Float64Array;
   /**
-   * Fast-path tables for simple trees (plain comparisons, constant leaves): leaves are absorbing nodes (both
-   * children point to themselves), so every row takes exactly `depth` branch-free steps. Per node 4 ints:
-   * feature, nanRight (1 when NaN goes right), left, right; threshold and leaf value per node.
+   * Fast-path tables for simple trees (plain comparisons, finite thresholds, constant leaves): leaves are
+   * absorbing nodes (both children point to themselves), so every row takes exactly `depth` branch-free steps
+   * of the single form "go right iff value > threshold" (NaN goes left). A node that must send NaN right
+   * ("left iff v <= t") is rewritten on the negated value: -v > prevDouble(-t) ⇔ v <= t, with its children
+   * swapped, so NaN (false) lands on the original right child. Staged rows hold the values then their
+   * negations (stride 2 × numFeatures). Per node 4 ints: value offset, left, right, unused.
    */
   lockstep: {
     treeRoot: Int32Array;
@@ -134,7 +137,7 @@ export function flattenForest(model: GbdtModel): FlatForest {
     for (let n = 0; n < numNodes; n++) {
       const g = nodeBase + n;
       const kind = nodeKindOf(tree.decisionType[n], tree.threshold[n]);
-      if (kind > NodeKind.LessEqualNanLeft) simple = 0;
+      if (kind > NodeKind.LessEqualNanLeft || !Number.isFinite(tree.threshold[n])) simple = 0;
       forest.nodeKind[g] = kind;
       forest.nodeFeature[g] = tree.splitFeature[n];
       forest.nodeThreshold[g] = tree.threshold[n];
@@ -200,16 +203,16 @@ function buildLockstep(model: GbdtModel, forest: FlatForest): FlatForest['lockst
     const at = (child: number) => (child >= 0 ? base + child : base + numNodes + ~child);
     for (let n = 0; n < numNodes; n++) {
       const g = base + n;
-      lock.nodes[4 * g] = tree.splitFeature[n];
-      lock.nodes[4 * g + 1] = nodeKindOf(tree.decisionType[n], tree.threshold[n]) === NodeKind.LessEqual ? 1 : 0;
-      lock.nodes[4 * g + 2] = at(tree.leftChild[n]);
-      lock.nodes[4 * g + 3] = at(tree.rightChild[n]);
-      lock.threshold[g] = tree.threshold[n];
+      const nanRight = nodeKindOf(tree.decisionType[n], tree.threshold[n]) === NodeKind.LessEqual;
+      lock.nodes[4 * g] = nanRight ? forest.numFeatures + tree.splitFeature[n] : tree.splitFeature[n];
+      lock.nodes[4 * g + 1] = at(nanRight ? tree.rightChild[n] : tree.leftChild[n]);
+      lock.nodes[4 * g + 2] = at(nanRight ? tree.leftChild[n] : tree.rightChild[n]);
+      lock.threshold[g] = nanRight ? prevDouble(-tree.threshold[n]) : tree.threshold[n];
     }
     for (let l = 0; l < tree.numLeaves; l++) {
       const g = base + numNodes + l;
+      lock.nodes[4 * g + 1] = g;
       lock.nodes[4 * g + 2] = g;
-      lock.nodes[4 * g + 3] = g;
       lock.value[g] = tree.leafValue[l];
     }
     lock.treeRoot[t] = base;
@@ -217,6 +220,17 @@ function buildLockstep(model: GbdtModel, forest: FlatForest): FlatForest['lockst
     base += 2 * tree.numLeaves - 1;
   });
   return lock;
+}
+
+const bits = new Float64Array(1);
+const bitsInt = new BigInt64Array(bits.buffer);
+
+/** The largest double below a finite x (so that u > prevDouble(a) ⇔ u >= a). */
+export function prevDouble(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  bits[0] = x;
+  bitsInt[0] += x > 0 ? -1n : 1n;
+  return bits[0];
 }
 
 /** Maximum root-to-leaf edge count. */
@@ -305,7 +319,7 @@ export class NativeScorer {
     this.transform = objectiveTransform(model.objective, model.numClass);
     this.numIterations = model.trees.length / model.numTreePerIteration;
     this.averageOutput = model.averageOutput;
-    this.blockBuffer = new Float64Array(BLOCK_ROWS * this.numFeatures);
+    this.blockBuffer = new Float64Array(BLOCK_ROWS * 2 * this.numFeatures);
   }
 
   /** Raw scores (sum of tree outputs per class, LightGBM's PredictRaw); rows are row-major numRows × numFeatures. */
@@ -321,11 +335,17 @@ export class NativeScorer {
     for (let start = 0; start < numRows; start += BLOCK_ROWS) {
       const end = Math.min(numRows, start + BLOCK_ROWS);
       const n = end - start;
-      // Stage the block with LightGBM's input rule (|v| <= kZeroThreshold reads as 0), leaving the caller's rows as they are.
-      const base = start * nf;
-      for (let i = 0; i < n * nf; i++) {
-        const v = rows[base + i];
-        block[i] = v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD ? 0 : v;
+      // Stage the block: LightGBM's input rule (|v| <= kZeroThreshold reads as 0), then each row's values and
+      // their negations (see FlatForest.lockstep). The caller's rows are left as they are.
+      for (let r = 0; r < n; r++) {
+        const src = (start + r) * nf;
+        const dst = r * 2 * nf;
+        for (let f = 0; f < nf; f++) {
+          let v = rows[src + f];
+          if (v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD) v = 0;
+          block[dst + f] = v;
+          block[dst + nf + f] = -v;
+        }
       }
       this.scoreBlock(block, 0, n, result.subarray(start * nc, end * nc));
     }
@@ -359,8 +379,10 @@ export class NativeScorer {
       for (let f = 0; f < nf; f++) {
         const col = columns[f];
         for (let r = 0; r < n; r++) {
-          const v = col[start + r];
-          block[r * nf + f] = v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD ? 0 : v;
+          let v = col[start + r];
+          if (v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD) v = 0;
+          block[r * 2 * nf + f] = v;
+          block[r * 2 * nf + nf + f] = -v;
         }
       }
       const view = result.subarray(start * nc, end * nc);
@@ -386,23 +408,23 @@ export class NativeScorer {
   }
 
   /**
-   * One simple tree over rows [start, end), four rows in lockstep: a fixed number of branch-free steps per row
-   * (children[2 + goRight]) lets the CPU overlap the four dependent load chains instead of mispredicting a
-   * branch at every node. goRight = v > t, or NaN on a node that sends NaN right.
+   * One simple tree over rows [start, end) of a staged block, four rows in lockstep: a fixed number of
+   * branch-free steps per row (child = nodes[q + 1 + (v > t)]) lets the CPU overlap the four dependent load
+   * chains instead of mispredicting a branch at every node.
    */
   private scoreSimpleTree(t: number, rows: Float64Array, start: number, end: number, result: Float64Array): void {
     const { nodes, threshold, value, treeRoot, treeDepth } = this.forest.lockstep;
     const root = treeRoot[t];
     const depth = treeDepth[t];
-    const nf = this.numFeatures;
+    const stride = 2 * this.numFeatures;
     const nc = this.numClass;
     const cls = this.forest.treeClass[t];
     let r = start;
     for (; r + 4 <= end; r += 4) {
-      const b0 = r * nf;
-      const b1 = b0 + nf;
-      const b2 = b1 + nf;
-      const b3 = b2 + nf;
+      const b0 = r * stride;
+      const b1 = b0 + stride;
+      const b2 = b1 + stride;
+      const b3 = b2 + stride;
       let n0 = root;
       let n1 = root;
       let n2 = root;
@@ -412,14 +434,10 @@ export class NativeScorer {
         const q1 = n1 << 2;
         const q2 = n2 << 2;
         const q3 = n3 << 2;
-        const v0 = rows[b0 + nodes[q0]];
-        const v1 = rows[b1 + nodes[q1]];
-        const v2 = rows[b2 + nodes[q2]];
-        const v3 = rows[b3 + nodes[q3]];
-        n0 = nodes[q0 + 2 + (+(v0 > threshold[n0]) | (nodes[q0 + 1] & +(v0 !== v0)))];
-        n1 = nodes[q1 + 2 + (+(v1 > threshold[n1]) | (nodes[q1 + 1] & +(v1 !== v1)))];
-        n2 = nodes[q2 + 2 + (+(v2 > threshold[n2]) | (nodes[q2 + 1] & +(v2 !== v2)))];
-        n3 = nodes[q3 + 2 + (+(v3 > threshold[n3]) | (nodes[q3 + 1] & +(v3 !== v3)))];
+        n0 = nodes[q0 + 1 + +(rows[b0 + nodes[q0]] > threshold[n0])];
+        n1 = nodes[q1 + 1 + +(rows[b1 + nodes[q1]] > threshold[n1])];
+        n2 = nodes[q2 + 1 + +(rows[b2 + nodes[q2]] > threshold[n2])];
+        n3 = nodes[q3 + 1 + +(rows[b3 + nodes[q3]] > threshold[n3])];
       }
       result[r * nc + cls] += value[n0];
       result[(r + 1) * nc + cls] += value[n1];
@@ -427,12 +445,11 @@ export class NativeScorer {
       result[(r + 3) * nc + cls] += value[n3];
     }
     for (; r < end; r++) {
-      const b = r * nf;
+      const b = r * stride;
       let n = root;
       for (let d = 0; d < depth; d++) {
         const q = n << 2;
-        const v = rows[b + nodes[q]];
-        n = nodes[q + 2 + (+(v > threshold[n]) | (nodes[q + 1] & +(v !== v)))];
+        n = nodes[q + 1 + +(rows[b + nodes[q]] > threshold[n])];
       }
       result[r * nc + cls] += value[n];
     }
@@ -441,7 +458,7 @@ export class NativeScorer {
   /** Adds every tree's output for rows [start, end) into result (row r at result[r*numClass]). */
   private scoreBlock(rows: Float64Array, start: number, end: number, result: Float64Array): void {
     const f = this.forest;
-    const nf = this.numFeatures;
+    const stride = 2 * this.numFeatures; // staged rows: values then negated values
     const nc = this.numClass;
     const { treeRoot, treeClass, treeSimple } = f;
     for (let t = 0; t < f.numTrees; t++) {
@@ -449,14 +466,14 @@ export class NativeScorer {
       const cls = treeClass[t];
       if (root < 0) {
         const leaf = ~root;
-        for (let r = start; r < end; r++) result[r * nc + cls] += leafOutput(f, leaf, rows, r * nf);
+        for (let r = start; r < end; r++) result[r * nc + cls] += leafOutput(f, leaf, rows, r * stride);
         continue;
       }
       if (treeSimple[t] === 1) {
         this.scoreSimpleTree(t, rows, start, end, result);
       } else {
         for (let r = start; r < end; r++) {
-          const base = r * nf;
+          const base = r * stride;
           const leaf = leafOf(f, t, rows, base);
           result[r * nc + cls] += leafOutput(f, leaf, rows, base);
         }
