@@ -106,11 +106,12 @@ export class Engine {
     await this.drainDeadLetters();
   }
 
-  /** End of input: closes every open window and resolves what is still open. */
+  /**
+   * End of input: closes every open window. Alerts still open stay open — the input ended, the region did not
+   * return to baseline — so the store and the evaluation see them as unresolved.
+   */
   async finish(): Promise<void> {
     for (const w of this.features.flush()) await this.onWindow(w);
-    const events = this.detector.finish();
-    await this.onAlertEvents(events);
     await this.drainDeadLetters();
     this.report();
   }
