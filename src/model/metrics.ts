@@ -2,13 +2,62 @@
 // probability (or any score where higher means "more likely positive"), `label` is 0/1 unless stated, and an
 // optional `weight` weighs rows as LightGBM's metrics do.
 
-/** Row order by descending score (ties keep index order). */
+/** Row order by descending score (ties keep index order). Used when rows carry weights. */
 function orderByScoreDesc(score: ArrayLike<number>): Uint32Array {
   const n = score.length;
   const idx = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
   idx.sort((a, b) => score[b] - score[a] || a - b);
   return idx;
+}
+
+/**
+ * Unweighted rows as groups of equal score, highest first: calls visit(positives, negatives, score) per group.
+ * Splitting by label and using the native numeric sort of two Float64Arrays is several times faster than a
+ * comparator sort of row indices, which matters when a trainer evaluates AUC on a large validation set every
+ * iteration.
+ */
+function forEachScoreGroup(score: ArrayLike<number>, label: ArrayLike<number>, visit: (pos: number, neg: number, s: number) => void): void {
+  let np = 0;
+  for (let i = 0; i < label.length; i++) if (label[i] > 0) np++;
+  const pos = new Float64Array(np);
+  const neg = new Float64Array(label.length - np);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < label.length; i++) {
+    if (label[i] > 0) pos[a++] = score[i];
+    else neg[b++] = score[i];
+  }
+  pos.sort();
+  neg.sort();
+  // NaN sorts last in a Float64Array; treat it as the lowest score so it ranks below every real score.
+  let i = pos.length - 1;
+  let j = neg.length - 1;
+  let pNaN = 0;
+  let nNaN = 0;
+  while (i >= 0 && Number.isNaN(pos[i])) {
+    pNaN++;
+    i--;
+  }
+  while (j >= 0 && Number.isNaN(neg[j])) {
+    nNaN++;
+    j--;
+  }
+  while (i >= 0 || j >= 0) {
+    const s = i < 0 ? neg[j] : j < 0 ? pos[i] : Math.max(pos[i], neg[j]);
+    let gp = 0;
+    let gn = 0;
+    while (i >= 0 && pos[i] === s) {
+      gp++;
+      i--;
+    }
+    while (j >= 0 && neg[j] === s) {
+      gn++;
+      j--;
+    }
+    visit(gp, gn, s);
+  }
+  if (pNaN + nNaN > 0) visit(pNaN, nNaN, NaN);
 }
 
 function checkLengths(score: ArrayLike<number>, label: ArrayLike<number>, weight?: ArrayLike<number> | null): void {
@@ -19,6 +68,17 @@ function checkLengths(score: ArrayLike<number>, label: ArrayLike<number>, weight
 /** Area under the ROC curve; tied scores count half. NaN when one class is absent. */
 export function auc(score: ArrayLike<number>, label: ArrayLike<number>, weight?: ArrayLike<number> | null): number {
   checkLengths(score, label, weight);
+  if (!weight) {
+    let tp = 0;
+    let fp = 0;
+    let area = 0;
+    forEachScoreGroup(score, label, (gtp, gfp) => {
+      area += gfp * (tp + gtp / 2);
+      tp += gtp;
+      fp += gfp;
+    });
+    return tp === 0 || fp === 0 ? NaN : area / (tp * fp);
+  }
   const idx = orderByScoreDesc(score);
   let tp = 0;
   let fp = 0;
@@ -48,6 +108,20 @@ export function auc(score: ArrayLike<number>, label: ArrayLike<number>, weight?:
 /** Average precision (area under the precision–recall curve, step-wise, as scikit-learn and LightGBM). */
 export function prAuc(score: ArrayLike<number>, label: ArrayLike<number>, weight?: ArrayLike<number> | null): number {
   checkLengths(score, label, weight);
+  if (!weight) {
+    let totalPos = 0;
+    for (let i = 0; i < label.length; i++) if (label[i] > 0) totalPos++;
+    if (totalPos === 0) return NaN;
+    let tp = 0;
+    let all = 0;
+    let ap = 0;
+    forEachScoreGroup(score, label, (gtp, gfp) => {
+      tp += gtp;
+      all += gtp + gfp;
+      if (gtp > 0) ap += (gtp / totalPos) * (tp / all);
+    });
+    return ap;
+  }
   const idx = orderByScoreDesc(score);
   let totalPos = 0;
   for (let i = 0; i < label.length; i++) if (label[i] > 0) totalPos += weight ? weight[i] : 1;
@@ -185,28 +259,24 @@ export function precisionRecallAt(score: ArrayLike<number>, label: ArrayLike<num
  */
 export function thresholdFor(score: ArrayLike<number>, label: ArrayLike<number>, target: { precision: number } | { recall: number }): ThresholdStats | null {
   checkLengths(score, label);
-  const idx = orderByScoreDesc(score);
   let pos = 0;
   for (let i = 0; i < label.length; i++) if (label[i] > 0) pos++;
   if (pos === 0) return null;
   let tp = 0;
   let pp = 0;
   let best: ThresholdStats | null = null;
-  let i = 0;
-  const n = idx.length;
-  while (i < n) {
-    const s = score[idx[i]];
-    while (i < n && score[idx[i]] === s) {
-      if (label[idx[i]] > 0) tp++;
-      pp++;
-      i++;
-    }
+  let done = false;
+  forEachScoreGroup(score, label, (gtp, gfp, s) => {
+    if (done || Number.isNaN(s)) return;
+    tp += gtp;
+    pp += gtp + gfp;
     const stats: ThresholdStats = { threshold: s, precision: tp / pp, recall: tp / pos, predictedPositive: pp, truePositive: tp, positives: pos };
     if ('precision' in target) {
       if (stats.precision >= target.precision) best = stats;
     } else if (stats.recall >= target.recall) {
-      return stats;
+      best = stats;
+      done = true;
     }
-  }
+  });
   return best;
 }

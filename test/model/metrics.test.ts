@@ -36,6 +36,16 @@ describe('metrics', () => {
     expect(Number.isNaN(auc([0.1, 0.2], [1, 1]))).toBe(true);
   });
 
+  it('the unweighted fast path agrees with the weighted path at unit weights', () => {
+    const r = lcg(8);
+    const n = 3000;
+    const score = Float64Array.from({ length: n }, () => Math.round(r() * 50) / 50);
+    const label = Float64Array.from(score, (s) => (r() < s * 0.3 ? 1 : 0));
+    const ones = new Float64Array(n).fill(1);
+    expect(auc(score, label)).toBeCloseTo(auc(score, label, ones), 12);
+    expect(prAuc(score, label)).toBeCloseTo(prAuc(score, label, ones), 12);
+  });
+
   it('average precision on a worked example', () => {
     // ranking: + - + -  → precision at each positive: 1/1, 2/3 → AP = (1 + 2/3) / 2
     expect(prAuc([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0])).toBeCloseTo((1 + 2 / 3) / 2, 12);
