@@ -3,6 +3,22 @@
 // resolved with hysteresis. Deterministic: ids and sequence numbers depend only on the input windows, so a
 // restart that replays the same input (or restores a snapshot) produces the same events.
 //
+// Each window, in order:
+//  1. aggregate: per cell, users scored, at risk (probability ≥ threshold), expected complaints (Σ p), VIPs;
+//  2. classify cells against the baseline λ (cell × hour-of-day EWMA, prior while young): hot when at-risk users
+//     ≥ cell.minUsersAtRisk with Poisson tail < cell.openPValue, warm when the tail < cell.sustainPValue; an
+//     eNB or region whose sum is significant promotes its above-baseline cells to hot (thin, wide faults);
+//  3. cluster hot cells into incidents: neighbours (same eNB, same TAC, ≤ neighbourKm) with the same dominant
+//     TreeSHAP domain; region/network-scoped domains (core, subscription, pgw_apn, dns) join across the scope;
+//  4. a cluster touching active alerts (their cells, their footprint, or a related neighbour) grows the oldest
+//     and merges the others into it; an untouched cluster opens a new alert if above the floors and
+//     significant (and, for region/network scope, lifting its whole scope);
+//  5. an alert stays while its cells are jointly above baseline (alert.sustainPValue); after
+//     alert.resolveAfterWindows windows that are not, it resolves — easy to stay, hard to open: no flapping;
+//  6. severity (peak over the incident) from users at risk, expected complaints and VIPs; suspected cause and
+//     evidence from the at-risk users' summed TreeSHAP per domain plus the cause codes that moved;
+//  7. cells outside alerts teach the baseline; the first warmupWindows windows only teach.
+//
 // Usage:
 //   const detector = new HotspotDetector(topology, subscribers, { threshold: card.threshold });
 //   for (const w of windows) for (const e of detector.onWindow(w)) sink(e);
@@ -303,6 +319,11 @@ export class HotspotDetector {
     return events;
   }
 
+  /**
+   * Everything needed to continue exactly where this detector is (JSON-safe): baselines, active alerts with
+   * their affected users, counters. Not included: affected users of already-resolved alerts (restoration
+   * lists are built when the resolve event is handled, before any snapshot would be taken).
+   */
   snapshot(): DetectorSnapshot {
     return structuredClone({
       version: SNAPSHOT_VERSION,
