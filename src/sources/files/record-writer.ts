@@ -71,6 +71,9 @@ class FileSink {
   }
 }
 
+/** Rows encoded per text chunk (the chunk buffer is sized for the worst case: ~4 MB at 4096 rows). */
+const TEXT_SLICE_ROWS = 4096;
+
 class TextRecordWriter implements RecordWriter {
   private rows = 0;
   private readonly buffer = new ByteBuffer();
@@ -82,9 +85,9 @@ class TextRecordWriter implements RecordWriter {
   async write(batch: RecordBatch): Promise<void> {
     const b = asS1(batch);
     // Encode in slices so a huge batch never needs a huge text buffer.
-    for (let off = 0; off < b.numRows; off += 16_384) {
+    for (let off = 0; off < b.numRows; off += TEXT_SLICE_ROWS) {
       this.buffer.reset();
-      this.encode(off === 0 && b.numRows <= 16_384 ? b : b.slice(off, off + 16_384), this.buffer);
+      this.encode(off === 0 && b.numRows <= TEXT_SLICE_ROWS ? b : b.slice(off, off + TEXT_SLICE_ROWS), this.buffer);
       await this.sink.write(this.buffer.bytes());
     }
     this.rows += b.numRows;

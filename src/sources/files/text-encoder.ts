@@ -52,6 +52,8 @@ export class ByteBuffer {
   }
 }
 
+const POW10 = Float64Array.from({ length: 17 }, (_, i) => 10 ** i);
+
 /** Writes an integer-valued number (|v| < 2^53) in decimal; returns the new position. */
 function putInt(buf: Uint8Array, pos: number, v: number): number {
   if (v < 0) {
@@ -62,16 +64,15 @@ function putInt(buf: Uint8Array, pos: number, v: number): number {
     buf[pos++] = 48 + v;
     return pos;
   }
-  let len = 0;
+  let len = 1;
+  while (len < 16 && v >= POW10[len]) len++;
   if (v < 2147483648) {
-    for (let t = v; t > 0; t = (t / 10) | 0) len++;
     for (let i = pos + len - 1; i >= pos; i--) {
       const q = (v / 10) | 0;
       buf[i] = 48 + v - q * 10;
       v = q;
     }
   } else {
-    for (let t = v; t >= 1; t = Math.floor(t / 10)) len++;
     for (let i = pos + len - 1; i >= pos; i--) {
       const q = Math.floor(v / 10);
       buf[i] = 48 + (v - q * 10);
@@ -81,10 +82,11 @@ function putInt(buf: Uint8Array, pos: number, v: number): number {
   return pos + len;
 }
 
-function maxRowBytes(views: ColumnView[], r: number): number {
-  let n = 64 * S1_COLUMNS.length;
-  for (const v of views) if (v.kind === 0) n += 6 * (v.col.offsets[r + 1] - v.col.offsets[r]);
-  return n;
+/** Upper bound of the encoded size of a batch: numbers and enum names ≤ 32 bytes, text at most doubled + 2. */
+function maxBatchBytes(views: ColumnView[], n: number, perKey = 0): number {
+  let bytes = n * (32 + perKey) * views.length + 16;
+  for (const v of views) if (v.kind === 0) bytes += 6 * (v.col.offsets[n] - v.col.offsets[0]) + 2 * n;
+  return bytes;
 }
 
 /** Appends the rows of an S1 batch as CSV lines (no header). */
@@ -92,10 +94,10 @@ export function encodeCsvRows(batch: RecordBatch, out: ByteBuffer): void {
   const views = viewsOf(batch);
   const n = batch.numRows;
   const nc = views.length;
+  out.ensure(maxBatchBytes(views, n));
+  const buf = out.buf;
+  let p = out.pos;
   for (let r = 0; r < n; r++) {
-    out.ensure(maxRowBytes(views, r));
-    const buf = out.buf;
-    let p = out.pos;
     for (let c = 0; c < nc; c++) {
       if (c > 0) buf[p++] = 44;
       const v = views[c];
@@ -111,8 +113,7 @@ export function encodeCsvRows(batch: RecordBatch, out: ByteBuffer): void {
           if (b === 44 || b === 34 || b === 10 || b === 13) needsQuotes = true;
         }
         if (!needsQuotes) {
-          buf.set(bytes.subarray(s, e), p);
-          p += e - s;
+          for (let i = s; i < e; i++) buf[p++] = bytes[i];
         } else {
           buf[p++] = 34;
           for (let i = s; i < e; i++) {
@@ -125,8 +126,7 @@ export function encodeCsvRows(batch: RecordBatch, out: ByteBuffer): void {
         const code = v.codes[r];
         if (code < 0) continue;
         const name = ENUM_NAMES[c]![code];
-        buf.set(name, p);
-        p += name.length;
+        for (let i = 0; i < name.length; i++) buf[p++] = name[i];
       } else {
         const col = v.col;
         if (col.valid && !col.valid[r]) continue;
@@ -134,8 +134,8 @@ export function encodeCsvRows(batch: RecordBatch, out: ByteBuffer): void {
       }
     }
     buf[p++] = 10;
-    out.pos = p;
   }
+  out.pos = p;
 }
 
 /** Appends the rows of an S1 batch as JSON Lines; null values are left out of the object. */
@@ -143,10 +143,10 @@ export function encodeJsonlRows(batch: RecordBatch, out: ByteBuffer): void {
   const views = viewsOf(batch);
   const n = batch.numRows;
   const nc = views.length;
+  out.ensure(maxBatchBytes(views, n, 32));
+  const buf = out.buf;
+  let p = out.pos;
   for (let r = 0; r < n; r++) {
-    out.ensure(maxRowBytes(views, r) + 32 * nc);
-    const buf = out.buf;
-    let p = out.pos;
     buf[p++] = 123; // {
     let first = true;
     for (let c = 0; c < nc; c++) {
@@ -155,8 +155,7 @@ export function encodeJsonlRows(batch: RecordBatch, out: ByteBuffer): void {
       if (!first) buf[p++] = 44;
       first = false;
       const key = JSON_KEYS[c];
-      buf.set(key, p);
-      p += key.length;
+      for (let i = 0; i < key.length; i++) buf[p++] = key[i];
       if (v.kind === 0) {
         const { offsets, bytes } = v.col;
         buf[p++] = 34;
@@ -178,8 +177,7 @@ export function encodeJsonlRows(batch: RecordBatch, out: ByteBuffer): void {
       } else if (v.kind === 1) {
         const name = ENUM_NAMES[c]![v.codes[r]];
         buf[p++] = 34;
-        buf.set(name, p);
-        p += name.length;
+        for (let i = 0; i < name.length; i++) buf[p++] = name[i];
         buf[p++] = 34;
       } else {
         p = putInt(buf, p, v.col.values[r]);
@@ -187,6 +185,6 @@ export function encodeJsonlRows(batch: RecordBatch, out: ByteBuffer): void {
     }
     buf[p++] = 125; // }
     buf[p++] = 10;
-    out.pos = p;
   }
+  out.pos = p;
 }
