@@ -7,7 +7,7 @@
 // fixed cost of at most 2 × 4 M slots × 8 bytes = 64 MB, however large the input. A false positive needs a full
 // 64-bit collision: about 1 in 4·10^12 for 4 M ids.
 
-const MIN_SLOTS = 1 << 12;
+const MIN_SLOTS = 1 << 16;
 /** Slots per generation at most (load factor ≤ 0.5 → at most GENERATION_IDS ids). */
 const MAX_SLOTS = 1 << 22;
 export const GENERATION_IDS = MAX_SLOTS >>> 1;
