@@ -43,18 +43,28 @@ function drained(out: WriteStream): Promise<void> {
   });
 }
 
-class FileSink {
-  private readonly out: WriteStream;
-  private error: Error | null = null;
-  constructor(readonly path: string) {
-    this.out = createWriteStream(path);
-    this.out.on('error', (e) => (this.error ??= e));
+/** Opens a file for writing; a bad path fails here, as one RecordFileError, rather than on a later write. */
+async function openWriteStream(path: string): Promise<WriteStream> {
+  const out = createWriteStream(path);
+  const failed = await new Promise<Error | null>((resolve) => {
+    out.once('ready', () => resolve(null));
+    out.once('error', (e) => resolve(e));
+  });
+  if (failed) {
+    const code = (failed as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new RecordFileError(path, 'cannot write: the directory does not exist');
+    throw asRecordFileError(path, failed, 'cannot write');
   }
-  async opened(): Promise<void> {
-    if (this.out.pending) {
-      await Promise.race([once(this.out, 'ready'), once(this.out, 'error').catch(() => undefined)]);
-    }
-    this.check();
+  return out;
+}
+
+class FileSink {
+  private error: Error | null = null;
+  constructor(
+    readonly path: string,
+    private readonly out: WriteStream,
+  ) {
+    this.out.on('error', (e) => (this.error ??= e));
   }
   check(): void {
     if (this.error) throw asRecordFileError(this.path, this.error, 'cannot write');
@@ -106,9 +116,13 @@ class ArrowRecordWriter implements RecordWriter {
   private readonly out: WriteStream;
   private failure: Error | null = null;
 
-  constructor(private readonly path: string, stream: boolean) {
+  constructor(
+    private readonly path: string,
+    out: WriteStream,
+    stream: boolean,
+  ) {
     this.writer = stream ? new RecordBatchStreamWriter() : new RecordBatchFileWriter();
-    this.out = createWriteStream(path);
+    this.out = out;
     this.done = pipeline(Readable.from(this.writer as AsyncIterable<Uint8Array>), this.out).catch((e) => {
       this.failure ??= e as Error;
     });
@@ -206,16 +220,14 @@ export async function openRecordWriter(path: string, format?: RecordFormat): Pro
   switch (f) {
     case 'csv':
     case 'jsonl': {
-      const sink = new FileSink(path);
-      await sink.opened();
+      const sink = new FileSink(path, await openWriteStream(path));
       if (f === 'csv') await sink.write(CSV_HEADER);
       return new TextRecordWriter(sink, f === 'csv' ? encodeCsvRows : encodeJsonlRows);
     }
     case 'arrow':
-      return new ArrowRecordWriter(path, isArrowStreamPath(path));
+      return new ArrowRecordWriter(path, await openWriteStream(path), isArrowStreamPath(path));
     case 'parquet': {
-      const sink = new FileSink(path);
-      await sink.opened();
+      const sink = new FileSink(path, await openWriteStream(path));
       return new ParquetRecordWriter(path, sink);
     }
     default:

@@ -70,3 +70,18 @@ describe('record files round-trip losslessly', () => {
     }
   });
 });
+
+describe('writer errors', () => {
+  it('a path in a missing directory fails at open with one RecordFileError, for every format', async () => {
+    const { RecordFileError } = await import('../../../src/sources/files/index.js');
+    for (const ext of EXTENSIONS) {
+      const path = join(dir, 'no-such-dir', `x.${ext}`);
+      const err = await openRecordWriter(path).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(RecordFileError);
+      expect((err as Error).message).toBe(`file ${path}: cannot write: the directory does not exist`);
+    }
+  });
+});
