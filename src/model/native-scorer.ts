@@ -12,6 +12,7 @@
 // Only zero-as-missing and categorical nodes take the slower general path.
 import { CATEGORICAL_MASK, DEFAULT_LEFT_MASK, MISSING_NAN, MISSING_NONE, MISSING_ZERO, missingType, type GbdtModel } from './tree.js';
 import { applyTransform, objectiveTransform, type ObjectiveTransform } from './objective.js';
+import { instantiateKernel, wasmAvailable, type WasmKernel } from './wasm-kernel.js';
 
 /** LightGBM's kZeroThreshold is the float 1e-35f; as a double it is this value. */
 export const ZERO_THRESHOLD = 1.0000000180025095e-35;
@@ -303,6 +304,11 @@ export function leafOutput(forest: FlatForest, leaf: number, rows: Float64Array,
   return out;
 }
 
+export interface NativeScorerOptions {
+  /** 'auto' (default) uses the WebAssembly kernel when every tree is simple; 'js' forces the JavaScript kernels. */
+  kernel?: 'auto' | 'js';
+}
+
 export class NativeScorer {
   readonly forest: FlatForest;
   readonly numFeatures: number;
@@ -311,8 +317,18 @@ export class NativeScorer {
   private readonly numIterations: number;
   private readonly averageOutput: boolean;
   private blockBuffer: Float64Array;
+  /** WebAssembly lockstep kernel, used when every tree is simple (see wasm-kernel.ts); null otherwise. */
+  /** Which kernel scores plain trees: 'wasm' or 'js'. */
+  get kernel(): 'wasm' | 'js' {
+    return this.wasm ? 'wasm' : 'js';
+  }
 
-  constructor(readonly model: GbdtModel) {
+  private wasm: null | { kernel: WasmKernel; out: Float64Array; offsets: { nodes: number; thr: number; val: number; trees: number; block: number; out: number } };
+
+  constructor(
+    readonly model: GbdtModel,
+    options: NativeScorerOptions = {},
+  ) {
     this.forest = flattenForest(model);
     this.numFeatures = this.forest.numFeatures;
     this.numClass = model.numTreePerIteration;
@@ -320,6 +336,11 @@ export class NativeScorer {
     this.numIterations = model.trees.length / model.numTreePerIteration;
     this.averageOutput = model.averageOutput;
     this.blockBuffer = new Float64Array(BLOCK_ROWS * 2 * this.numFeatures);
+    this.wasm = null;
+    if (options.kernel !== 'js' && this.forest.numTrees > 0 && this.forest.treeSimple.every((v) => v === 1) && wasmAvailable()) {
+      this.wasm = this.setUpWasm();
+      this.blockBuffer = new Float64Array(this.wasm.kernel.memory.buffer, this.wasm.offsets.block, BLOCK_ROWS * 2 * this.numFeatures);
+    }
   }
 
   /** Raw scores (sum of tree outputs per class, LightGBM's PredictRaw); rows are row-major numRows × numFeatures. */
@@ -347,7 +368,7 @@ export class NativeScorer {
           block[dst + nf + f] = -v;
         }
       }
-      this.scoreBlock(block, 0, n, result.subarray(start * nc, end * nc));
+      this.scoreStaged(n, result.subarray(start * nc, end * nc));
     }
     return result;
   }
@@ -385,11 +406,54 @@ export class NativeScorer {
           block[r * 2 * nf + nf + f] = -v;
         }
       }
-      const view = result.subarray(start * nc, end * nc);
-      this.scoreBlock(block, 0, n, view);
+      this.scoreStaged(n, result.subarray(start * nc, end * nc));
     }
     this.finish(result, numRows);
     return result;
+  }
+
+  /** Copies the lockstep tables into WebAssembly memory: nodes, thresholds, leaf values, tree table, block, output. */
+  private setUpWasm(): NonNullable<NativeScorer['wasm']> {
+    const lock = this.forest.lockstep;
+    const numNodes = lock.threshold.length;
+    const align = (x: number) => Math.ceil(x / 8) * 8;
+    const offsets = { nodes: 0, thr: 0, val: 0, trees: 0, block: 0, out: 0 };
+    offsets.thr = align(numNodes * 16);
+    offsets.val = offsets.thr + numNodes * 8;
+    offsets.trees = offsets.val + numNodes * 8;
+    offsets.block = align(offsets.trees + this.forest.numTrees * 12);
+    offsets.out = offsets.block + BLOCK_ROWS * 2 * this.numFeatures * 8;
+    const kernel = instantiateKernel(offsets.out + BLOCK_ROWS * this.numClass * 8);
+    const buffer = kernel.memory.buffer;
+    const nodes = new Int32Array(buffer, offsets.nodes, numNodes * 4);
+    for (let g = 0; g < numNodes; g++) {
+      nodes[4 * g] = lock.nodes[4 * g] * 8; // byte offset of the value within a staged row
+      nodes[4 * g + 1] = lock.nodes[4 * g + 1];
+      nodes[4 * g + 2] = lock.nodes[4 * g + 2];
+    }
+    new Float64Array(buffer, offsets.thr, numNodes).set(lock.threshold);
+    new Float64Array(buffer, offsets.val, numNodes).set(lock.value);
+    const trees = new Int32Array(buffer, offsets.trees, this.forest.numTrees * 3);
+    for (let t = 0; t < this.forest.numTrees; t++) {
+      trees[3 * t] = lock.treeRoot[t];
+      trees[3 * t + 1] = lock.treeDepth[t];
+      trees[3 * t + 2] = this.forest.treeClass[t];
+    }
+    return { kernel, out: new Float64Array(buffer, offsets.out, BLOCK_ROWS * this.numClass), offsets };
+  }
+
+  /** Scores the n rows staged in blockBuffer into result (n × numClass, zeroed by the caller). */
+  private scoreStaged(n: number, result: Float64Array): void {
+    const w = this.wasm;
+    if (w === null) {
+      this.scoreBlock(this.blockBuffer, 0, n, result);
+      return;
+    }
+    const nc = this.numClass;
+    w.out.fill(0, 0, n * nc);
+    const o = w.offsets;
+    w.kernel.score(o.block, n, 2 * this.numFeatures * 8, o.trees, this.forest.numTrees, o.nodes, o.thr, o.val, o.out, nc * 8);
+    result.set(w.out.subarray(0, n * nc));
   }
 
   private output(numRows: number, out?: Float64Array): Float64Array {

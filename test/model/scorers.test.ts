@@ -79,6 +79,26 @@ describe('scorers agree with LightGBM on the reference set', () => {
   }
 });
 
+describe('native kernels', () => {
+  it('the WebAssembly and JavaScript kernels give bit-identical scores on plain trees', () => {
+    const model = parseModelText(readFileSync(`${REFERENCE}/binary_example/model.txt`, 'utf8'));
+    const { rows, numRows } = loadRows(`${REFERENCE}/binary_example/binary.test`, false, model.maxFeatureIdx + 1);
+    for (let i = 0; i < rows.length; i += 7) rows[i] = NaN; // exercise both NaN directions
+    const wasm = new NativeScorer(model);
+    const js = new NativeScorer(model, { kernel: 'js' });
+    expect(wasm.kernel).toBe('wasm');
+    expect(js.kernel).toBe('js');
+    expect(wasm.predictRaw(rows, numRows)).toEqual(js.predictRaw(rows, numRows));
+    // 3 rows: the kernel's one-row tail path
+    expect(wasm.predictRaw(rows, 3)).toEqual(js.predictRaw(rows, 3));
+  });
+
+  it('models with categorical or zero-as-missing splits use the general path', () => {
+    const model = parseModelText(readFileSync(`${REFERENCE}/categorical/model.txt`, 'utf8'));
+    expect(new NativeScorer(model).kernel).toBe('js');
+  });
+});
+
 /** One-split tree over feature 0 with the given decision type and threshold; left leaf 1, right leaf 2. */
 function stump(decisionType: number, threshold: number, extra: Partial<Tree> = {}): GbdtModel {
   const tree: Tree = {
