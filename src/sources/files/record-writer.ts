@@ -2,7 +2,6 @@
 // Arrow IPC (stream for .arrows/.ipc, file for .arrow/.feather). Memory stays bounded by one batch (text,
 // Arrow) or one row group (Parquet).
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RecordBatchFileWriter, RecordBatchStreamWriter, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
