@@ -125,49 +125,65 @@ const FORMATS: { format: RecordFormat; ext: string }[] = [
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
+/** Records per wall-second and per CPU-second of this process (all its threads: DuckDB's, libuv's, ours). */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+async function timed(records: number, f: () => Promise<void>): Promise<Rate> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await f();
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { wall: records / wall, cpu: records / ((c.user + c.system) / 1e6) };
+}
+const medianRate = (rs: Rate[]): Rate => ({ wall: median(rs.map((r) => r.wall)), cpu: median(rs.map((r) => r.cpu)) });
+const show = (r: Rate) => `${fmt(r.wall).padStart(10)}/s wall ${fmt(r.cpu).padStart(10)}/CPU-s`;
+
 async function main(): Promise<void> {
   const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'hotspot-bench-decode-'));
   console.log(`record files benchmark: ${fmt(N)} records, median of ${REPEAT} runs, node ${process.version}`);
   const batches = makeBatches(N, Number(args.seed));
-  const results: Record<string, { write: number; read: number; bytes: number }> = {};
+  const decode: Record<string, Rate> = {};
   for (const { format, ext } of FORMATS) {
     const path = join(dir, `records.${ext}`);
-    const writes: number[] = [];
-    const reads: number[] = [];
+    const writes: Rate[] = [];
+    const reads: Rate[] = [];
     for (let k = 0; k < REPEAT; k++) {
-      let t = performance.now();
-      const w = await openRecordWriter(path, format);
-      for (const b of batches) await w.write(b);
-      const { rows } = await w.close();
-      writes.push(rows / ((performance.now() - t) / 1000));
-      t = performance.now();
+      writes.push(
+        await timed(N, async () => {
+          const w = await openRecordWriter(path, format);
+          for (const b of batches) await w.write(b);
+          await w.close();
+        }),
+      );
       const deadLetters = new DeadLetterMemory();
-      const it = readRecords(path, { deadLetters });
       let read = 0;
-      for await (const b of it) read += b.numRows;
-      reads.push(read / ((performance.now() - t) / 1000));
+      reads.push(
+        await timed(N, async () => {
+          for await (const b of readRecords(path, { deadLetters })) read += b.numRows;
+        }),
+      );
       if (read !== N || deadLetters.count !== 0) throw new Error(`${format}: read ${read} of ${N}, ${deadLetters.count} dead letters`);
     }
-    results[format] = { write: median(writes), read: median(reads), bytes: statSync(path).size };
-    console.log(
-      `${format.padEnd(8)} decode ${fmt(results[format].read).padStart(11)} records/s   write ${fmt(results[format].write).padStart(11)} records/s   ${(results[format].bytes / 2 ** 20).toFixed(1)} MiB`,
-    );
+    decode[format] = medianRate(reads);
+    const size = statSync(path).size / 2 ** 20;
+    console.log(`${format.padEnd(8)} decode ${show(decode[format])}   write ${show(medianRate(writes))}   ${size.toFixed(1)} MiB`);
   }
-  // Reference: DuckDB parsing the same CSV into a table, one thread (our decoder is single-threaded).
+  // Reference: DuckDB parsing the same CSV into a table (types sniffed), in the same process and run.
   const csvPath = join(dir, 'records.csv');
   for (const threads of ['1', '2']) {
     const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', threads });
     const conn = await db.connect();
-    const times: number[] = [];
+    const runs: Rate[] = [];
     for (let k = 0; k < REPEAT; k++) {
       await conn.run('DROP TABLE IF EXISTS t');
-      const t = performance.now();
-      await conn.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csvPath}', header = true)`);
-      times.push(N / ((performance.now() - t) / 1000));
+      runs.push(await timed(N, () => conn.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csvPath}', header = true)`).then(() => undefined)));
     }
-    const duck = median(times);
+    const duck = medianRate(runs);
     console.log(
-      `duckdb read_csv (threads=${threads}) ${fmt(duck)} records/s; hotspot CSV decode / duckdb = ${(results.csv.read / duck).toFixed(2)}`,
+      `duckdb read_csv threads=${threads} ${show(duck)}   hotspot CSV decode / duckdb: wall ${(decode.csv.wall / duck.wall).toFixed(2)}, per CPU-s ${(decode.csv.cpu / duck.cpu).toFixed(2)}`,
     );
     conn.closeSync();
     db.closeSync();
