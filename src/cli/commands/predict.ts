@@ -167,6 +167,8 @@ const command: Command = {
     } catch (err) {
       if (err instanceof UsageError) throw err;
       const e = err as Error;
+      // `--out - | head`: the reader went away; stop quietly like other Unix tools.
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') return 0;
       if (err instanceof DataFormatError || e.name === 'ModelFormatError' || (err as NodeJS.ErrnoException).code) {
         console.error(`hotspot predict: ${e.message}`);
         return 1;
