@@ -14,7 +14,7 @@ import { formatModelText } from '../lightgbm-text.js';
 import type { GbdtModel } from '../tree.js';
 import { trainGbdt, type EvalRecord, type TrainResult } from './gbdt.js';
 import { resolveParams, type TrainParams } from './params.js';
-import { labelWindows, splitByTime, takeRows } from './samples.js';
+import { IDENTITY_FEATURES, labelWindows, matchesFeaturePattern, splitByTime, takeRows } from './samples.js';
 
 /** Defaults for user-window complaint models; a config file and key=value pairs override them. */
 export const HOTSPOT_DEFAULT_PARAMS: Record<string, string> = {
@@ -50,6 +50,8 @@ export interface TrainPipelineOptions {
   target: ThresholdTarget;
   /** Parameter sources, later ones win (e.g. a train.conf, then command-line key=value). */
   paramSources: Record<string, string>[];
+  /** Feature name patterns left out of the model (default IDENTITY_FEATURES; [] keeps every feature). */
+  dropFeatures?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -151,8 +153,14 @@ function num(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-export async function trainFromSamples(samples: Samples, spec: SpecIdentity, o: TrainPipelineOptions, labelDescription: string): Promise<TrainedModel> {
+export async function trainFromSamples(all: Samples, spec: SpecIdentity, o: TrainPipelineOptions, labelDescription: string): Promise<TrainedModel> {
   const log = o.log ?? (() => {});
+  // The model sees only the features it keeps; the serving scorer maps them by name, so the spec is unchanged.
+  const drop = o.dropFeatures ?? IDENTITY_FEATURES;
+  const kept = all.featureNames.flatMap((name, i) => (matchesFeaturePattern(name, drop) ? [] : [i]));
+  if (kept.length === 0) throw new Error('every feature is dropped: nothing to train on');
+  if (kept.length < all.featureNames.length) log(`${all.featureNames.length - kept.length} identity/volume features left out of the model`);
+  const samples: Samples = { ...all, featureNames: kept.map((i) => all.featureNames[i]), columns: kept.map((i) => all.columns[i]) };
   const n = samples.label.length;
   if (n === 0) throw new Error('no samples: nothing to train on');
   let min = Infinity;

@@ -4,7 +4,7 @@
 // (partitioned in place on every split).
 import { MISSING_NAN, MISSING_ZERO } from '../tree.js';
 import type { BinnedData, FeatureLayout } from './dataset.js';
-import { findBestSplitForFeature, leafOutput, SplitInfo, type FeatureMeta, type SplitParams } from './split-finder.js';
+import { findBestSplitForFeature, SplitInfo, type FeatureMeta, type SplitParams } from './split-finder.js';
 import type { Random } from './random.js';
 
 export interface TreeLearnerParams extends SplitParams {
@@ -105,7 +105,7 @@ export class TreeLearner {
 
   /**
    * Grows one tree on `grad`/`hess` (length numRows) over the rows in `bag` (all rows when null).
-   * Returns the tree and leaves `rowLeaf` able to say which leaf each bagged row ended in (via leafRows).
+   * Afterwards leafRows(l) lists the bagged rows that ended in leaf l.
    */
   train(grad: Float64Array, hess: Float64Array, bag: Int32Array | null): BinTree {
     const p = this.p;
@@ -358,9 +358,4 @@ export function missingBinOf(meta: { numBin: number; missingType: number; defaul
   if (meta.missingType === MISSING_ZERO) return meta.defaultBin;
   if (meta.missingType === MISSING_NAN) return meta.numBin - 1;
   return -1;
-}
-
-/** Leaf output for a tree that could not split (a constant tree). */
-export function rootOutput(sumG: number, sumH: number, p: SplitParams): number {
-  return leafOutput(sumG, sumH, p.lambdaL1, p.lambdaL2);
 }
