@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { S1BatchBuilder } from '../src/schema/s1-batch-builder.js';
 import { openRecordWriter, type RecordFormat } from '../src/sources/files/index.js';
 import { createCity, simulateRecords, type City } from '../src/sources/simulator/index.js';
 
@@ -58,11 +59,65 @@ console.log(`simulator bench: ${subscribers.toLocaleString('en-US')} subscribers
 // Warm-up: JIT the generator on a short window so the first measured mode is not penalised.
 for (const _ of simulateRecords(city, { end: start + 60_000 })) void _;
 
+/**
+ * Reference measured in the same run: the floor cost of filling S1BatchBuilder columns with constant values
+ * (ids, times, cells, a dozen numeric fields) and finishing the batches — what any producer of S1 batches
+ * pays, without the simulation. Its records/s also shows how fast (or how shared) this machine is right now.
+ */
+function builderFloor(rows: number): Figure {
+  const id = new TextEncoder().encode('0123456789abcdef460001234567890138001380001353911100000017');
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let done = 0;
+  while (done < rows) {
+    const n = Math.min(65_536, rows - done);
+    const b = new S1BatchBuilder(n);
+    const xdr = b.utf8('xdr_id');
+    const imsi = b.utf8('imsi');
+    const msisdn = b.utf8('msisdn');
+    const imei = b.utf8('imei');
+    const st = b.int64('start_time');
+    const en = b.int64('end_time');
+    const enV = b.valid('end_time');
+    const eci = b.int64('eci');
+    const eciV = b.valid('eci');
+    const tac = b.int32('tac');
+    const tacV = b.valid('tac');
+    const iface = b.enumCodes('interface');
+    const ints = ['procedure_status', 'emm_cause', 'esm_cause', 'mme_code', 'bearer_qci', 'ul_packets', 'dl_packets', 'tcp_syn_ack_delay_ms'].map((c) => [b.int32(c), b.valid(c)] as const);
+    for (let i = 0; i < n; i++) {
+      xdr.setBytes(i, id, 0, 16);
+      imsi.setBytes(i, id, 16, 31);
+      msisdn.setBytes(i, id, 31, 42);
+      imei.setBytes(i, id, 42, 57);
+      st[i] = 1772481600000 + i;
+      en[i] = 1772481600050 + i;
+      enV[i] = 1;
+      eci[i] = 123456 * 256 + 1;
+      eciV[i] = 1;
+      tac[i] = 4096;
+      tacV[i] = 1;
+      iface[i] = i & 1;
+      for (const [v, ok] of ints) {
+        v[i] = i & 255;
+        ok[i] = 1;
+      }
+    }
+    b.length = n;
+    b.finish();
+    done += n;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { mode: 'reference: builder floor', records: rows, wallS: (performance.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6 };
+}
+
 const figures: Figure[] = [];
 figures.push(await measure('generate (Arrow batches)', null, city));
 figures.push(await measure('generate + write Arrow IPC', 'arrow', city));
 figures.push(await measure('generate + write Parquet', 'parquet', city));
+figures.push(builderFloor(figures[0].records));
 const ref = figures[0].records / figures[0].wallS;
+console.log('ratio = records/s relative to generation alone; the reference row is the builder floor for the same rows');
 for (const f of figures) {
   const wall = f.records / f.wallS;
   console.log(

@@ -16,7 +16,7 @@ export interface FaultImpact {
   readonly users: Int32Array;
   /** First time each user was in the footprint while the fault was on (epoch ms). */
   readonly firstExposure: Float64Array;
-  /** Intensity-weighted minutes in the footprint. */
+  /** Intensity-weighted minutes in the footprint (night minutes weigh less). */
   readonly exposureMinutes: Float32Array;
   /** Region index where each user was first hit. */
   readonly region: Int32Array;
@@ -66,6 +66,8 @@ const CATEGORY_MIX: Record<FaultType | 'ims' | 'background', [ComplaintCategory,
 const STEP_MS = 5 * 60_000;
 const MAX_DELAY_MS = 48 * 3_600_000;
 const QUIET_END_MINUTE = 7 * 60;
+/** Weight of a night minute (00:00–07:00) in a user's exposure. */
+const NIGHT_NOTICE = 0.3;
 
 /** Users in each fault's footprint while it runs (within the simulated window). */
 export function faultImpacts(city: City): FaultImpact[] {
@@ -99,6 +101,8 @@ export function faultImpacts(city: City): FaultImpact[] {
       const step = Math.min(STEP_MS, to - t) / 60_000;
       const intensity = faultIntensity(f, t);
       if (intensity < 0.1) continue;
+      // Asleep users barely notice a night fault: night minutes count for less (fewer calls at night).
+      const weight = intensity * step * (minuteOfDay(t) < QUIET_END_MINUTE ? NIGHT_NOTICE : 1);
       for (let u = lo; u < hi; u++) {
         if (volteOnly && !subs.volte[u]) continue;
         const c = locate(city, u, t);
@@ -107,7 +111,7 @@ export function faultImpacts(city: City): FaultImpact[] {
           first[u] = t;
           region[u] = net.cellRegion[c];
         }
-        minutes[u] += intensity * step;
+        minutes[u] += weight;
       }
     }
     const users: number[] = [];

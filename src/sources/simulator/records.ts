@@ -111,14 +111,13 @@ export function* simulateRecords(city: City, opts: SimulateOptions = {}): Genera
     const t1 = Math.min(end, t0 + TICK_MS);
     gen.drawTick(t0, t1);
     const n = gen.sortPending(t0, t1);
-    const perm = gen.perm;
     for (let k = 0; k < n; k++) {
       if (builder.length === builder.capacity) {
         yield builder.finish();
         builder = new S1BatchBuilder(batchSize);
         out = new ColumnRefs(builder);
       }
-      gen.expand(out, builder.length, perm[k]);
+      gen.expand(out, builder.length, k);
       builder.length++;
     }
     gen.carryOver(n, t1 < end);
@@ -285,7 +284,7 @@ class RecordGenerator {
   private readonly field: FaultField;
   private pending = new EventTable();
   private spare = new EventTable();
-  perm = new Int32Array(1 << 16);
+  private perm = new Int32Array(1 << 16);
   private readonly bucketCount = new Int32Array(BUCKETS + 1);
   private readonly userCell: Int32Array;
   private readonly buggy: Uint8Array;
@@ -700,7 +699,7 @@ class RecordGenerator {
     // Release at the end of the episode: user inactivity, or a drop.
     const rt = Math.min(t1 + CARRY_MS - 1000, t + span + 10_000);
     const rel = ev.addMme(rt, 5 + rng.int(20), u, P.UE_CONTEXT_RELEASE, cur);
-    const pDrop = BASE.drop + weak * 0.015 + (bug ? 0.01 : 0) + (edge ? 0.05 : 0) + 0.12 * f.interference[cur] + 0.5 * f.down[cur];
+    const pDrop = BASE.drop + weak * 0.025 + (bug ? 0.01 : 0) + (edge ? 0.05 : 0) + 0.12 * f.interference[cur] + 0.5 * f.down[cur];
     const pLoad = 0.04 * f.congestion[cur];
     const pTrans = 0.04 * f.transport[cur];
     const y = rng.float();
@@ -737,17 +736,20 @@ class RecordGenerator {
     const limit = bucketOf(t1);
     const emitted = count[limit];
     for (let i = 0; i < n; i++) this.perm[count[bucketOf(ev.time[i])]++] = i;
+    // Reorder the table itself so expansion reads rows sequentially.
+    this.spare.gather(ev, this.perm, n);
+    this.pending = this.spare;
+    this.spare = ev;
+    ev.length = 0;
     return emitted;
   }
 
-  /** Keeps the events after the first `emitted` (in sorted order) for the next tick. */
+  /** Keeps the (sorted) events after the first `emitted` for the next tick. */
   carryOver(emitted: number, more: boolean): void {
     const src = this.pending;
     const dst = this.spare;
     dst.length = 0;
-    if (more) {
-      for (let k = emitted; k < src.length; k++) dst.copyRow(src, this.perm[k], dst.length++);
-    }
+    if (more) for (let k = emitted; k < src.length; k++) dst.copyRow(src, k, dst.length++);
     this.pending = dst;
     this.spare = src;
     src.length = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCity, locate, SLOT_MS, simulateRecords, luhnValid, DEVICE_MODELS, NEIGHBOURS } from '../../../src/sources/simulator/index.js';
+import { createCity, faultIntensity, locate, SLOT_MS, simulateRecords, luhnValid, DEVICE_MODELS, NEIGHBOURS } from '../../../src/sources/simulator/index.js';
 import { collect, count, PROC } from './record-table.js';
 
 const HOUR = 3_600_000;
@@ -142,6 +142,28 @@ describe('synthetic city', () => {
     const drops = count(t, (i) => rel(i) && t.s1ap[i] === 21) / count(t, rel);
     expect(drops).toBeLessThan(0.012);
     expect(drops).toBeGreaterThan(0);
+  });
+
+  it('carries background noise: a buggy device family and chronic weak-coverage cells fail more', () => {
+    const buggyTacs = new Set(DEVICE_MODELS.filter((d) => d.buggy).map((d) => d.tac));
+    const buggy = (i: number) => buggyTacs.has(Math.floor(t.imei[i] / 1e7));
+    const sr = (i: number) => !t.s1u[i] && t.proc[i] === PROC.service_request;
+    const srFail = (pred: (i: number) => boolean) => count(t, (i) => sr(i) && pred(i) && t.status[i] !== 0) / count(t, (i) => sr(i) && pred(i));
+    expect(srFail(buggy)).toBeGreaterThan(3 * srFail((i) => !buggy(i)));
+    const weakEci = new Set(city.net.cells.filter((_, c) => city.net.cellWeak[c]).map((c) => c.eci));
+    expect(weakEci.size).toBeGreaterThan(5);
+    const rel = (i: number) => !t.s1u[i] && t.proc[i] === PROC.ue_context_release;
+    const dropRate = (pred: (i: number) => boolean) => count(t, (i) => rel(i) && pred(i) && t.s1ap[i] === 21) / count(t, (i) => rel(i) && pred(i));
+    expect(dropRate((i) => weakEci.has(t.eci[i]))).toBeGreaterThan(3 * dropRate((i) => !weakEci.has(t.eci[i])));
+  });
+
+  it('ramps creeping faults and switches abrupt ones', () => {
+    const base = { id: 0, start: 1000, end: 11_000, rampMs: 4000, peak: 0.8 } as const;
+    expect(faultIntensity({ ...base, onset: 'abrupt' } as never, 999)).toBe(0);
+    expect(faultIntensity({ ...base, onset: 'abrupt' } as never, 1000)).toBe(0.8);
+    expect(faultIntensity({ ...base, onset: 'creeping' } as never, 3000)).toBeCloseTo(0.4);
+    expect(faultIntensity({ ...base, onset: 'creeping' } as never, 9000)).toBe(0.8);
+    expect(faultIntensity({ ...base, onset: 'creeping' } as never, 11_000)).toBe(0);
   });
 
   it('rejects bad configuration with a clear message', () => {
