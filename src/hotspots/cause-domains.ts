@@ -1,12 +1,12 @@
 // Feature name → fault domain (DOMAIN.md §4), as one declarative table of name patterns. The feature engine may
 // rename or add features; only this table changes. First matching rule wins, so specific cause codes come before
-// the catch-all of their family. Differential features (`d_prev_*`, `d_base_*`) map like the feature they compare.
+// the catch-all of their family. Differential features (`d_prev_*`, `d_base_*`, `r_base_*`) map like the feature they compare.
 
 export const FAULT_DOMAINS = ['radio', 'transport', 'core', 'pgw_apn', 'dns', 'subscription', 'congestion'] as const;
 export type FaultDomain = (typeof FAULT_DOMAINS)[number];
 
 export interface DomainRule {
-  /** Matched against the feature name with any `d_prev_` / `d_base_` prefix removed. */
+  /** Matched against the feature name with any `d_prev_` / `d_base_` / `r_base_` prefix removed. */
   readonly pattern: RegExp;
   readonly domain: FaultDomain;
   /** Whether the feature is a cause code ("a code that moved" is evidence in itself). */
@@ -18,7 +18,12 @@ export interface DomainRule {
 const ATTACH_LIKE = '(?:attach|tau|service_request|extended_service_request|paging|detach)';
 
 export const DOMAIN_RULES: readonly DomainRule[] = [
-  // S1AP causes, TS 36.413
+  // S1AP causes as features/s1-v1.json buckets them (cnt_s1ap_<bucket>), TS 36.413
+  { pattern: /^cnt_s1ap_(?:radio_resources|reduce_load)$/, domain: 'congestion', causeCode: true, why: 'radio resources not available, reduce load' },
+  { pattern: /^cnt_s1ap_(?:radio_lost|radio_interface_failure|cell_not_available|no_resources_target)$/, domain: 'radio', causeCode: true, why: 'radio-connection-lost, radio interface failure, cell not available, handover target without resources' },
+  { pattern: /^cnt_s1ap_transport$/, domain: 'transport', causeCode: true, why: 'transport-resource-unavailable' },
+  { pattern: /^cnt_s1ap_overload$/, domain: 'core', causeCode: true, why: 'control-processing-overload (MME storm)' },
+  // S1AP causes by group and value, TS 36.413
   { pattern: /^cnt_s1ap_radioNetwork_(?:12|19|22|25)$/, domain: 'congestion', causeCode: true, why: 'no/insufficient radio resources, reduce load, load balancing' },
   { pattern: /^cnt_s1ap_radioNetwork_/, domain: 'radio', causeCode: true, why: 'radio-connection-lost (21), radio interface failures, cell not available' },
   { pattern: /^cnt_s1ap_transport_/, domain: 'transport', causeCode: true, why: 'transport-resource-unavailable' },
@@ -40,16 +45,18 @@ export const DOMAIN_RULES: readonly DomainRule[] = [
   { pattern: /^(?:cnt|ratio_fail)_(?:x2_handover|s1_handover_out|s1_handover_in)(?:_|$)/, domain: 'radio', why: 'handover failures: coverage, neighbours' },
   { pattern: /^(?:cnt|ratio_fail)_(?:erab_setup|erab_release|ue_context_release)(?:_|$)/, domain: 'radio', why: 'bearer set-up failures and drops' },
   { pattern: new RegExp(`^(?:cnt|ratio_fail)_${ATTACH_LIKE}(?:_|$)`), domain: 'core', why: 'attach/TAU/service-request failures and timeouts: MME pool' },
-  { pattern: /abnormal_release|radio_lost|drop/, domain: 'radio', why: 'abnormal releases are drops' },
+  { pattern: /abnormal_release|release_abnormal|radio_lost|drop/, domain: 'radio', why: 'abnormal releases are drops' },
+  { pattern: /^(?:mean|max|std)_(?:proc|sr)_duration_ms$/, domain: 'core', why: 'longer procedure delays: an overloaded MME pool' },
+  { pattern: /^(?:mean|max)_ho_duration_ms$/, domain: 'radio', why: 'slow handovers: radio' },
   { pattern: /bearer/, domain: 'pgw_apn', why: 'failed bearers' },
   // User plane
   { pattern: /dns/, domain: 'dns', why: 'DNS SERVFAIL/REFUSED or no answer' },
   { pattern: /tcp_ack_delay/, domain: 'radio', why: 'SYN-ACK → ACK is the UE/radio side' },
-  { pattern: /retrans|syn_ack_delay|first_response|out_of_order|throughput|tcp_conn|http/, domain: 'transport', why: 'retransmissions, server-side delay, low throughput: backhaul' },
+  { pattern: /retrans|syn_ack_delay|first_response|out_of_order|throughput|tcp_conn|tcp_fail|http/, domain: 'transport', why: 'retransmissions, server-side delay, low throughput: backhaul' },
   { pattern: /users_per_cell|cell_load/, domain: 'congestion', why: 'many users per cell' },
 ];
 
-const DIFFERENTIAL_PREFIX = /^(?:d_prev_|d_base_)+/;
+const DIFFERENTIAL_PREFIX = /^(?:d_prev_|d_base_|r_base_)+/;
 
 export function baseFeatureName(feature: string): string {
   return feature.replace(DIFFERENTIAL_PREFIX, '');

@@ -24,6 +24,18 @@ describe('feature → fault domain table', () => {
     ['mean_tcp_syn_ack_delay_ms', 'transport', false],
     ['mean_tcp_ack_delay_ms', 'radio', false],
     ['ratio_dns_fail', 'dns', false],
+    // the names features/s1-v1.json produces
+    ['cnt_s1ap_radio_lost', 'radio', true],
+    ['cnt_s1ap_cell_not_available', 'radio', true],
+    ['cnt_s1ap_radio_resources', 'congestion', true],
+    ['cnt_s1ap_reduce_load', 'congestion', true],
+    ['cnt_s1ap_transport', 'transport', true],
+    ['cnt_s1ap_overload', 'core', true],
+    ['r_base_ratio_fail_service_request', 'core', false],
+    ['r_base_mean_tcp_syn_ack_delay_ms', 'transport', false],
+    ['cnt_release_abnormal', 'radio', false],
+    ['mean_sr_duration_ms', 'core', false],
+    ['ratio_tcp_fail', 'transport', false],
   ])('%s → %s', (feature, domain, code) => {
     expect(FAULT_DOMAINS[domainOfFeature(feature)]).toBe(domain);
     expect(isCauseCodeFeature(feature)).toBe(code);
