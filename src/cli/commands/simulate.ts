@@ -84,7 +84,11 @@ export interface SimulateSummary {
 /** Builds the city and writes every output file; returns what was written. */
 export async function runSimulation(input: SimulateOptions): Promise<SimulateSummary> {
   const parsed = OptionsSchema.safeParse(input);
-  if (!parsed.success) throw new UsageError(`simulate: ${parsed.error.issues[0].message}`);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = `--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(`simulate: ${issue.message.startsWith('--') ? issue.message : `${flag}: ${issue.message}`}`);
+  }
   const o = parsed.data;
   const t0 = performance.now();
   let city;

@@ -57,6 +57,8 @@ describe('hotspot simulate', () => {
     await expect(runSimulation({ out: join(dir, 'x'), hours: '-1' as never })).rejects.toThrow(/--hours/);
     await expect(runSimulation({ out: join(dir, 'x'), start: 'yesterday' })).rejects.toThrow(/ISO-8601/);
     await expect(runSimulation({ out: '' })).rejects.toThrow(/--out is required/);
+    await expect(runSimulation({ out: join(dir, 'x'), subscribers: 'many' as never })).rejects.toThrow(/--subscribers: /);
+    await expect(runSimulation({ out: join(dir, 'x'), complaintRate: '2' as never })).rejects.toThrow(/--complaint-rate: /);
   });
 
   it('validates scenario files: every committed one loads; a broken one fails naming the file and field', () => {
