@@ -8,6 +8,7 @@ import { exportOnnx } from '../../src/model/onnx-export.js';
 import { OnnxScorer } from '../../src/model/onnx-scorer.js';
 import { detectDelimiter, parseDataLine } from '../../src/model/lightgbm-data.js';
 import type { GbdtModel, Tree } from '../../src/model/tree.js';
+import { randomModel, randomRows } from './random-model.js';
 
 const REFERENCE = '/work/shared/reference/lightgbm';
 
@@ -77,6 +78,25 @@ describe('scorers agree with LightGBM on the reference set', () => {
       }
     });
   }
+});
+
+describe('ONNX export of random trees (every decision kind, repeated features)', () => {
+  it.each([
+    [21, 1],
+    [22, 3],
+  ])('seed %i, %i classes: onnxruntime equals the native scorer on integer-valued rows', async (seed, numClass) => {
+    const model = randomModel(seed, numClass);
+    // Integer values (and NaN, ±0, 1e-36): ONNX membership tests cannot truncate non-integer categories.
+    const rows = randomRows(seed, 500).map((v) => (Number.isNaN(v) || Math.abs(v) < 1e-30 ? v : Math.round(v)));
+    const native = new NativeScorer(model);
+    const onnx = await OnnxScorer.create(exportOnnx(model));
+    try {
+      expect(maxRelError(await onnx.predictRaw(rows, 500), native.predictRaw(rows, 500))).toBeLessThan(1e-12);
+      expect(maxRelError(await onnx.predict(rows, 500), native.predict(rows, 500))).toBeLessThan(1e-12);
+    } finally {
+      await onnx.release();
+    }
+  });
 });
 
 describe('native kernels', () => {
