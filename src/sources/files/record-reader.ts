@@ -156,8 +156,13 @@ function checkTextHead(path: string, format: 'csv' | 'jsonl', head: Uint8Array):
   const other = sniffBinaryFormat(head);
   if (other) throw new RecordFileError(path, `not ${kind} text: the content is ${other}`);
   const sample = head.subarray(0, 65_536);
+  const nul = sample.indexOf(0);
+  if (nul >= 0) throw new RecordFileError(path, `not ${kind} text: binary data at byte ${nul}`);
   const bad = firstBinaryByte(sample);
-  if (bad >= 0) throw new RecordFileError(path, `not ${kind} text: binary data at byte ${bad}`);
+  if (bad >= 0) {
+    const hex = sample[bad].toString(16).padStart(2, '0');
+    throw new RecordFileError(path, `not UTF-8 text: byte 0x${hex} at offset ${bad} (save the ${kind} file as UTF-8)`);
+  }
   if (format === 'jsonl') {
     let i = 0;
     while (i < head.length && (head[i] === 32 || head[i] === 9 || head[i] === 10 || head[i] === 13 || head[i] === 0xef || head[i] === 0xbb || head[i] === 0xbf)) i++;

@@ -35,6 +35,7 @@ describe('files that cannot be read at all', () => {
     ['semicolon.csv', /wrong delimiter: the header row is separated by semicolons/],
     ['empty.csv', /empty file: no header row/],
     ['garbage.csv', /not CSV text: binary data at byte \d+/],
+    ['latin1.csv', /not UTF-8 text: byte 0xe9 at offset 79 \(save the CSV file as UTF-8\)/],
     ['json-array.json', /a JSON array, not JSON Lines/],
     ['pretty.json', /pretty-printed JSON, not JSON Lines/],
     ['truncated.parquet', /truncated Parquet file: the footer is missing/],
