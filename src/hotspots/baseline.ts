@@ -23,6 +23,8 @@ export interface BaselineState {
   cellAtRisk: number[];
   cellExpected: number[];
   cellCount: number[];
+  users: number[];
+  cellUsers: number[];
 }
 
 export class CellHourBaseline {
@@ -34,6 +36,9 @@ export class CellHourBaseline {
   private readonly cellAtRisk: Float64Array;
   private readonly cellExpected: Float64Array;
   private readonly cellCount: Float64Array;
+  // Users scored per cell: a crowd (event congestion) shows as a cell far busier than usual.
+  private readonly users: Float64Array;
+  private readonly cellUsers: Float64Array;
 
   constructor(
     readonly nCells: number,
@@ -45,6 +50,15 @@ export class CellHourBaseline {
     this.cellAtRisk = new Float64Array(nCells);
     this.cellExpected = new Float64Array(nCells);
     this.cellCount = new Float64Array(nCells);
+    this.users = new Float64Array(nCells * HOURS_PER_DAY);
+    this.cellUsers = new Float64Array(nCells);
+  }
+
+  /** Usual users scored in a cell at an hour; NaN while the cell has no history at all (no evidence). */
+  usersScored(cell: number, hour: number): number {
+    const i = cell * HOURS_PER_DAY + hour;
+    if (this.count[i] > 0) return this.users[i];
+    return this.cellCount[cell] > 0 ? this.cellUsers[cell] : Number.NaN;
   }
 
   private priorAtRisk(cell: number): number {
@@ -71,16 +85,18 @@ export class CellHourBaseline {
   }
 
   /** Learns one normal observation. The step is 1/(n+1) until 1/alpha observations, then alpha (an EWMA). */
-  observe(cell: number, hour: number, usersAtRisk: number, expectedComplaints: number): void {
+  observe(cell: number, hour: number, usersAtRisk: number, expectedComplaints: number, usersScored = 0): void {
     const i = cell * HOURS_PER_DAY + hour;
     const memory = 1 / this.config.alpha;
     const step = Math.max(this.config.alpha, 1 / (this.count[i] + 1));
     this.atRisk[i] += step * (usersAtRisk - this.atRisk[i]);
     this.expected[i] += step * (expectedComplaints - this.expected[i]);
+    this.users[i] += step * (usersScored - this.users[i]);
     if (this.count[i] < memory) this.count[i] += 1;
     const cellStep = Math.max(this.config.alpha / HOURS_PER_DAY, 1 / (this.cellCount[cell] + 1));
     this.cellAtRisk[cell] += cellStep * (usersAtRisk - this.cellAtRisk[cell]);
     this.cellExpected[cell] += cellStep * (expectedComplaints - this.cellExpected[cell]);
+    this.cellUsers[cell] += cellStep * (usersScored - this.cellUsers[cell]);
     if (this.cellCount[cell] < memory * HOURS_PER_DAY) this.cellCount[cell] += 1;
   }
 
@@ -93,6 +109,8 @@ export class CellHourBaseline {
       cellAtRisk: [...this.cellAtRisk],
       cellExpected: [...this.cellExpected],
       cellCount: [...this.cellCount],
+      users: [...this.users],
+      cellUsers: [...this.cellUsers],
     };
   }
 
@@ -104,5 +122,7 @@ export class CellHourBaseline {
     this.cellAtRisk.set(state.cellAtRisk);
     this.cellExpected.set(state.cellExpected);
     this.cellCount.set(state.cellCount);
+    this.users.set(state.users);
+    this.cellUsers.set(state.cellUsers);
   }
 }

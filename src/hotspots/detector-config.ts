@@ -24,6 +24,8 @@ export const DEFAULT_WARMUP_WINDOWS = 4;
 export const DEFAULT_NEIGHBOUR_KM = 2;
 export const DEFAULT_UPDATE_MIN_CHANGE = 0.2;
 export const DEFAULT_UPDATE_MIN_USERS = 3;
+export const DEFAULT_CONGESTION_LOAD_RATIO = 2;
+export const DEFAULT_CONGESTION_LOAD_WEIGHT = 1.5; // a crowd outweighs any one domain's TreeSHAP share
 
 const threeAscending = z
   .tuple([z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative()])
@@ -101,6 +103,10 @@ export const detectorConfigSchema = z.object({
       vipAtRisk: threeAscending.default([1, 5, 20]),
     })
     .prefault({}),
+  /** Users scored in the alert's cells ≥ this × their baseline suggests a crowd: congestion (DOMAIN.md §4: 3–10×). */
+  congestionLoadRatio: z.number().gt(1).default(DEFAULT_CONGESTION_LOAD_RATIO),
+  /** Added to the congestion score (the TreeSHAP share sums to 1) when the load ratio is reached. */
+  congestionLoadWeight: z.number().nonnegative().default(DEFAULT_CONGESTION_LOAD_WEIGHT),
   /** Weight of moved cause codes against the TreeSHAP share when choosing the suspected cause. */
   causeCodeWeight: z.number().nonnegative().default(0.25),
   maxEvidence: z.number().int().min(1).default(5),

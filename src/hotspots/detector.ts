@@ -302,7 +302,7 @@ export class HotspotDetector {
     this.cellAlert.fill(-1);
     for (const a of this.alerts) for (const c of a.cells) this.cellAlert[c] = 1;
     for (let c = 0; c < this.nCells; c++) {
-      if (this.cellAlert[c] < 0) this.baseline.observe(c, hour, this.cellAtRisk[c], this.cellExpected[c]);
+      if (this.cellAlert[c] < 0) this.baseline.observe(c, hour, this.cellAtRisk[c], this.cellExpected[c], this.cellUsers[c]);
     }
     return events;
   }
@@ -732,12 +732,18 @@ export class HotspotDetector {
     const shapTotal = shap.reduce((a, b) => a + b, 0);
     const liftTotal = lift.reduce((a, b) => a + b, 0);
     const weight = this.config.causeCodeWeight;
+    // A crowd is seen by the detector, not by per-user features: the alert's cells far busier than usual.
+    const load = this.loadRatio(alert.cells, w.windowStart);
+    const crowd = load.ratio >= this.config.congestionLoadRatio ? this.config.congestionLoadWeight : 0;
+    const congestion = FAULT_DOMAINS.indexOf('congestion');
+    const norm = 1 + (liftTotal > 0 ? weight : 0) + crowd;
     const scores = {} as Record<FaultDomain, number>;
     let best = -1;
     let bestScore = -1;
     FAULT_DOMAINS.forEach((d, i) => {
-      const score = (shapTotal > 0 ? shap[i] / shapTotal : 0) + (liftTotal > 0 ? (weight * lift[i]) / liftTotal : 0);
-      scores[d] = score / (1 + (liftTotal > 0 ? weight : 0));
+      const score =
+        (shapTotal > 0 ? shap[i] / shapTotal : 0) + (liftTotal > 0 ? (weight * lift[i]) / liftTotal : 0) + (i === congestion ? crowd : 0);
+      scores[d] = score / norm;
       if (score > bestScore) {
         bestScore = score;
         best = i;
@@ -746,7 +752,16 @@ export class HotspotDetector {
     if (shapTotal > 0 || liftTotal > 0) alert.cause = FAULT_DOMAINS[best];
     alert.causeScores = scores;
     alert.contributions = top.map((f) => ({ feature: w.featureNames[f], contribution: sums[f] / explained }));
-    alert.evidence = top.slice(0, this.config.maxEvidence).map((f, i) => {
+    const evidence: EvidenceItem[] = [];
+    if (crowd > 0) {
+      evidence.push({
+        feature: 'users_per_cell',
+        value: load.users,
+        baseline: round3(load.baseline),
+        detail: `congestion: ${load.ratio.toFixed(1)}× the usual users in the alert's cells`,
+      });
+    }
+    alert.evidence = evidence.concat(top.slice(0, this.config.maxEvidence - evidence.length).map((f, i) => {
       const d = map.domain[f];
       const code = map.causeCode[f] ? ', cause code' : '';
       return {
@@ -755,7 +770,21 @@ export class HotspotDetector {
         baseline: means[i].outside,
         detail: `${d >= 0 ? FAULT_DOMAINS[d] : 'unmapped'}${code}; mean contribution ${(sums[f] / explained).toFixed(3)} over ${explained} users`,
       };
-    });
+    }));
+  }
+
+  /** Users scored in the cells now vs usually (cells without history are left out: no evidence either way). */
+  private loadRatio(cells: Iterable<number>, windowStart: number): { users: number; baseline: number; ratio: number } {
+    const hour = this.hourOfDay(windowStart);
+    let users = 0;
+    let baseline = 0;
+    for (const c of cells) {
+      const usual = this.baseline.usersScored(c, hour);
+      if (!Number.isFinite(usual)) continue;
+      users += this.cellUsers[c];
+      baseline += usual;
+    }
+    return { users, baseline, ratio: baseline > 0 ? users / baseline : users > 0 ? Infinity : 1 };
   }
 
   /** Mean of each feature over the alert's at-risk users vs over every other user scored this window. */

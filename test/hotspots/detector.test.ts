@@ -8,11 +8,12 @@ const topo = gridTopology();
 const eci = (enbId: number, k: number) => enbId * 256 + k;
 
 /** Feeds windows (one array of rows each) after `warmup` quiet windows; returns every event. */
-function run(detector: HotspotDetector, windows: UserRow[][], warmup = 8): AlertEvent[] {
+/** `background` healthy users per cell: enough that fault users (added on top) do not look like a crowd. */
+function run(detector: HotspotDetector, windows: UserRow[][], warmup = 8, background = 80): AlertEvent[] {
   const events: AlertEvent[] = [];
   let i = 0;
-  for (; i < warmup; i++) events.push(...detector.onWindow(scoredWindow(topo, i, [])));
-  for (const rows of windows) events.push(...detector.onWindow(scoredWindow(topo, i++, rows)));
+  for (; i < warmup; i++) events.push(...detector.onWindow(scoredWindow(topo, i, [], background)));
+  for (const rows of windows) events.push(...detector.onWindow(scoredWindow(topo, i++, rows, background)));
   return events;
 }
 
@@ -143,12 +144,25 @@ describe('suspected cause and evidence', () => {
     ['dns', 'ratio_dns_fail'],
   ] as const)('%s fault → suspected_cause %s with its feature as first evidence', (kind, feature) => {
     const d = new HotspotDetector(topo, []);
-    const open = run(d, [faultUsers(eci(1001, 1), 40, kind, 1e14)]).find((e) => e.alert.status === 'open')!;
+    // 120 users per cell, 40 of them hit: the cell is as busy as usual (fault users are added to the background)
+    const open = run(d, [faultUsers(eci(1001, 1), 40, kind, 1e14)], 8, 80).find((e) => e.alert.status === 'open')!;
     expect(open.alert.suspected_cause).toBe(kind);
     expect(open.alert.evidence[0].feature).toBe(feature);
     expect(open.alert.evidence[0].value).toBeGreaterThan(open.alert.evidence[0].baseline);
     expect(open.cause_scores[kind]).toBeGreaterThan(0.5);
     expect(open.alert.contributions[0]).toEqual({ feature, contribution: 2.5 });
+  });
+});
+
+describe('congestion from load', () => {
+  it('a cell with several times its usual users is congestion, with the load as first evidence', () => {
+    const d = new HotspotDetector(topo, []);
+    // a crowd: 60 extra users (delays up: transport-like contributions) in a cell that usually has 20
+    const open = run(d, [faultUsers(eci(1001, 1), 60, 'transport', 1e14)], 8, 20).find((e) => e.alert.status === 'open')!;
+    expect(open.alert.suspected_cause).toBe('congestion');
+    expect(open.alert.evidence[0]).toMatchObject({ feature: 'users_per_cell', value: 80, baseline: 20 });
+    const calm = new HotspotDetector(topo, [], { congestionLoadRatio: 10 });
+    expect(run(calm, [faultUsers(eci(1001, 1), 60, 'transport', 1e14)], 8, 20).find((e) => e.alert.status === 'open')!.alert.suspected_cause).toBe('transport');
   });
 });
 
