@@ -7,6 +7,7 @@
 //   exactly like CSV/JSON rows, so reasons and counts do not depend on the format.
 import {
   DataType,
+  DateUnit,
   Dictionary,
   Int8,
   RecordBatch,
@@ -89,8 +90,14 @@ function numericValues(data: Data): Float64Array | null {
   const n = data.length;
   const out = new Float64Array(n);
   const src = data.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
+  // 64-bit storage: Int64/Uint64, timestamps and Date64 (apache-arrow may hold them as BigInt64Array or as
+  // pairs of Int32).
   const wide =
-    src instanceof BigInt64Array || src instanceof BigUint64Array || ((DataType.isInt(t) && t.bitWidth === 64) || DataType.isTimestamp(t) || (DataType.isDate(t) && t.unit === 1));
+    src instanceof BigInt64Array ||
+    src instanceof BigUint64Array ||
+    (DataType.isInt(t) && t.bitWidth === 64) ||
+    DataType.isTimestamp(t) ||
+    (DataType.isDate(t) && t.unit === DateUnit.MILLISECOND);
   if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isTimestamp(t) || DataType.isDate(t)) {
     if (wide && !DataType.isFloat(t)) {
       // 64-bit: read the two 32-bit halves (exact below 2^53, no BigInt per value).
@@ -108,7 +115,7 @@ function numericValues(data: Data): Float64Array | null {
     if (DataType.isTimestamp(t)) {
       const div = t.unit === TimeUnit.SECOND ? 1e-3 : t.unit === TimeUnit.MILLISECOND ? 1 : t.unit === TimeUnit.MICROSECOND ? 1e3 : 1e6;
       if (div !== 1) for (let i = 0; i < n; i++) out[i] = Math.floor(out[i] / div);
-    } else if (DataType.isDate(t) && t.unit === 0) {
+    } else if (DataType.isDate(t) && t.unit === DateUnit.DAY) {
       for (let i = 0; i < n; i++) out[i] *= 86_400_000; // Date32: days
     }
     return out;
@@ -229,7 +236,11 @@ function allInRange(v: Int32Array | Float64Array, valid: Uint8Array | null, n: n
   return v instanceof Int32Array ? int32InRange(v, valid, n, lo, hi) : float64InRange(v, valid, n, lo, hi);
 }
 
-/** Number of distinct rules the fast path runs: kept in step with RowStage.check (any doubt → general path). */
+/**
+ * The fast path: a batch with S1's physical types whose rows all pass the same rules as RowStage.check, checked
+ * vectorised per column. Returns the batch re-wrapped as S1_SCHEMA (buffers reused, enum indices remapped to the
+ * fixed vocabularies), or null at the first doubt — the general path then decides row by row, with reasons.
+ */
 function fastPathBatch(batch: RecordBatch, sourceIndex: Int32Array): RecordBatch | null {
   const n = batch.numRows;
   const children: Data[] = [];

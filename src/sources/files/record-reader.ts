@@ -59,6 +59,9 @@ const MAX_ROW_BYTES = 64 << 20;
  */
 export function readRecords(path: string, opts: ReadOptions = {}): AsyncIterable<RecordBatch> & { stats: ReadStats } {
   const stats: ReadStats = { rows: 0, accepted: 0, deadLettered: 0, duplicates: 0, unknownColumns: [] };
+  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) {
+    throw new RangeError(`readRecords: batchSize must be a positive integer, got ${opts.batchSize}`);
+  }
   return {
     stats,
     [Symbol.asyncIterator]: () => readBatches(path, opts, stats)[Symbol.asyncIterator](),
