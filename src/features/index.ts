@@ -18,4 +18,4 @@ export {
   type FeatureEngineStats,
   type DeadLetterTarget,
 } from './engine.js';
-export { featureWindowsToTable, featureWindowsToParquet, writeFeatureWindows, FEATURE_KEY_COLUMNS } from './parquet.js';
+export { featureWindowsToTable, featureWindowsToParquet, writeFeatureWindows, FeatureParquetWriter, FEATURE_KEY_COLUMNS } from './parquet.js';

@@ -1,6 +1,7 @@
 // Feature windows → Arrow table → Parquet, one row per user-window with named columns, so data scientists can
 // train in their own tools (pandas, pyarrow, DuckDB) on exactly the values hotspot scores with.
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { Float64, Int64, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import type { Topology } from '../schema/side-files.js';
@@ -10,9 +11,9 @@ import type { FeatureWindow } from './engine.js';
 export const FEATURE_KEY_COLUMNS = ['window_start', 'window_end', 'imsi', 'msisdn', 'cell', 'region'] as const;
 
 /** One Arrow table for a list of windows (all of one spec). Times are epoch ms (int64), `imsi` a 15-digit string. */
-export function featureWindowsToTable(windows: readonly FeatureWindow[], topology: Topology): Table {
+export function featureWindowsToTable(windows: readonly FeatureWindow[], topology: Topology, featureNames?: readonly string[]): Table {
   const rows = windows.reduce((n, w) => n + w.imsi.length, 0);
-  const names = windows[0]?.featureNames ?? [];
+  const names = featureNames ?? windows[0]?.featureNames ?? [];
   const start = new BigInt64Array(rows);
   const end = new BigInt64Array(rows);
   const imsi: string[] = new Array(rows);
@@ -48,15 +49,85 @@ export function featureWindowsToTable(windows: readonly FeatureWindow[], topolog
   return new Table(columns);
 }
 
-/** Parquet bytes (zstd... snappy by default in parquet-wasm) of the windows. */
+/** Parquet bytes of the windows (parquet-wasm's default writer properties). */
 export function featureWindowsToParquet(windows: readonly FeatureWindow[], topology: Topology): Uint8Array {
   const table = featureWindowsToTable(windows, topology);
   const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
   return parquet.writeParquet(wasmTable);
 }
 
-export async function writeFeatureWindows(path: string, windows: readonly FeatureWindow[], topology: Topology): Promise<number> {
-  const bytes = featureWindowsToParquet(windows, topology);
-  await writeFile(path, bytes);
-  return windows.reduce((n, w) => n + w.imsi.length, 0);
+/**
+ * Streams feature windows into one Parquet file as they close (a row group per window or so), so `hotspot
+ * features` never holds a whole day of windows in memory.
+ */
+export class FeatureParquetWriter {
+  private controller!: ReadableStreamDefaultController<unknown>;
+  private pulled: (() => void) | null = null;
+  private readonly done: Promise<void>;
+  private failure: Error | null = null;
+  rows = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly topology: Topology,
+    private readonly featureNames: readonly string[],
+  ) {
+    const input = new ReadableStream<unknown>(
+      {
+        start: (c) => {
+          this.controller = c;
+        },
+        pull: () => {
+          this.pulled?.();
+          this.pulled = null;
+        },
+      },
+      { highWaterMark: 1 },
+    );
+    const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.SNAPPY).build();
+    this.done = (async () => {
+      const out = createWriteStream(path);
+      const failed = once(out, 'error').then(([e]) => {
+        throw e;
+      });
+      const output = await parquet.transformParquetStream(input as ReadableStream, props);
+      for await (const chunk of output as unknown as AsyncIterable<Uint8Array>) {
+        if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
+      }
+      out.end();
+      await Promise.race([once(out, 'finish'), failed]);
+    })().catch((e) => {
+      this.failure ??= e as Error;
+    });
+  }
+
+  async write(window: FeatureWindow): Promise<void> {
+    if (this.failure) throw new Error(`cannot write ${this.path}: ${this.failure.message}`);
+    if (window.imsi.length === 0) return;
+    this.enqueue(featureWindowsToTable([window], this.topology, this.featureNames));
+    this.rows += window.imsi.length;
+    // Back-pressure: wait until the encoder has taken the batch.
+    if ((this.controller.desiredSize ?? 1) <= 0) await Promise.race([new Promise<void>((r) => (this.pulled = r)), this.done]);
+  }
+
+  async close(): Promise<number> {
+    // The encoder needs one batch to know the schema: an empty file still gets its columns.
+    if (this.rows === 0) this.enqueue(featureWindowsToTable([], this.topology, this.featureNames));
+    this.controller.close();
+    await this.done;
+    if (this.failure) throw new Error(`cannot write ${this.path}: ${this.failure.message}`);
+    return this.rows;
+  }
+
+  private enqueue(table: Table): void {
+    const wasm = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
+    for (const rb of wasm.recordBatches()) this.controller.enqueue(rb);
+  }
+}
+
+/** Writes a list of windows to one Parquet file; returns the number of rows. */
+export async function writeFeatureWindows(path: string, windows: readonly FeatureWindow[], topology: Topology, featureNames?: readonly string[]): Promise<number> {
+  const writer = new FeatureParquetWriter(path, topology, featureNames ?? windows[0]?.featureNames ?? []);
+  for (const w of windows) await writer.write(w);
+  return writer.close();
 }

@@ -2,7 +2,7 @@
 // scientists train in their own tools on exactly what hotspot scores.
 import { z } from 'zod';
 import { parseFlags, UsageError, type Command } from '../command.js';
-import { FeatureEngine, DEFAULT_ALLOWED_LATENESS_MS, loadFeatureSpec, writeFeatureWindows, type FeatureWindow } from '../../features/index.js';
+import { FeatureEngine, FeatureParquetWriter, DEFAULT_ALLOWED_LATENESS_MS, loadFeatureSpec } from '../../features/index.js';
 import { readRecords, readTopology } from '../../sources/files/index.js';
 import { DeadLetterFile, DeadLetterMemory, type DeadLetterSink } from '../../sources/dead-letters.js';
 
@@ -49,19 +49,29 @@ export async function computeFeaturesFile(o: z.infer<typeof OptionsSchema>): Pro
   const topology = await readTopology(o.topology);
   const deadLetters: DeadLetterSink = o.deadLetters ? new DeadLetterFile(o.deadLetters) : new DeadLetterMemory();
   const engine = new FeatureEngine(spec, topology, { allowedLatenessMs: o.allowedLatenessMs, deadLetters, source: o.records });
-  const windows: FeatureWindow[] = [];
+  // Windows stream into the Parquet file as the watermark closes them: memory stays bounded by open windows.
+  const writer = new FeatureParquetWriter(o.out, topology, engine.featureNames);
+  let windows = 0;
   try {
     const reader = readRecords(o.records, { deadLetters, onWarning: (m) => console.error(`hotspot features: ${m}`) });
-    for await (const batch of reader) windows.push(...engine.push(batch));
-    windows.push(...engine.flush());
+    for await (const batch of reader) {
+      for (const w of engine.push(batch)) {
+        await writer.write(w);
+        windows++;
+      }
+    }
+    for (const w of engine.flush()) {
+      await writer.write(w);
+      windows++;
+    }
   } finally {
     await deadLetters.close();
   }
-  const rows = await writeFeatureWindows(o.out, windows, topology);
+  const rows = await writer.close();
   const s = engine.stats();
   return {
     records: s.records,
-    windows: windows.length,
+    windows,
     rows,
     features: engine.featureNames.length,
     lateRecords: s.lateRecords,
