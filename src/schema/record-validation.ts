@@ -92,6 +92,7 @@ S1_COLUMNS.forEach((c, i) => {
   RANGE_MAX[i] = r ? r[1] : Infinity;
 });
 const REQUIRED_INDEX = Int32Array.from(REQUIRED_COLUMNS.map(idx));
+const NUMERIC_COLUMNS = Int32Array.from(S1_COLUMNS.flatMap((c, i) => (c.kind === 'int32' || c.kind === 'int64' ? [i] : [])));
 
 /** Enum column position → its vendor-mapped column name (app_type has no vendor codes). */
 const VENDOR_ENUM: ReadonlyMap<number, VendorMappedColumn> = new Map([
@@ -283,8 +284,9 @@ export class RowStage {
     if (!this.isDigits(COL.imsi, 15)) return `invalid imsi: ${quote(this.textOf(COL.imsi))} is not 15 digits`;
     if (p[COL.imei] && !this.isDigits(COL.imei, 15)) return `invalid imei: ${quote(this.textOf(COL.imei))} is not 15 digits`;
     const num = this.num;
-    for (let c = 0; c < NUM_COLUMNS; c++) {
-      if (!p[c] || COLUMN_KIND[c] < KIND_INT32) continue;
+    for (let k = 0; k < NUMERIC_COLUMNS.length; k++) {
+      const c = NUMERIC_COLUMNS[k];
+      if (!p[c]) continue;
       const v = num[c];
       if (!(v >= RANGE_MIN[c] && v <= RANGE_MAX[c])) {
         return `invalid ${S1_COLUMNS[c].name}: ${v} is out of range [${RANGE_MIN[c]}, ${RANGE_MAX[c]}]`;
