@@ -5,10 +5,6 @@
 // append-only, so a row must be known good before any of it is written.
 import { z } from 'zod';
 import {
-  INTERFACES,
-  PROCEDURE_TYPES,
-  S1AP_CAUSE_GROUPS,
-  APP_TYPES,
   S1_COLUMNS,
   S1_COLUMN_INDEX,
   REQUIRED_COLUMNS,
@@ -397,12 +393,21 @@ export function stageJsonRecord(stage: RowStage, obj: Record<string, unknown>): 
   }
 }
 
-/** Validates one JSON value as an S1 record; returns the reason on failure (first zod issue, in our format). */
-export function zodReason(error: z.ZodError): string {
+const EXPECTED_JSON: Record<ColumnKind, string> = {
+  utf8: 'a string',
+  enum: 'a name or a numeric vendor code',
+  int32: 'an integer (or a numeric string)',
+  int64: 'an integer (or a numeric or ISO-8601 string)',
+};
+
+/** The dead-letter reason for an object S1JsonRecordSchema rejected: the column, what it needs, what it got. */
+export function zodReason(error: z.ZodError, obj?: Record<string, unknown>): string {
   const issue = error.issues[0];
   const col = issue.path[0];
   if (col === undefined) return `invalid record: ${issue.message}`;
-  return `invalid ${String(col)}: ${issue.message}`;
+  const i = S1_COLUMN_INDEX.get(String(col));
+  if (i === undefined || obj === undefined) return `invalid ${String(col)}: ${issue.message}`;
+  const v = obj[String(col)];
+  const got = Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  return `invalid ${String(col)}: expected ${EXPECTED_JSON[S1_COLUMNS[i].kind]}, got ${got}`;
 }
-
-export { INTERFACES, PROCEDURE_TYPES, S1AP_CAUSE_GROUPS, APP_TYPES };

@@ -31,7 +31,7 @@ function collectJsonValue(
   }
   const parsed = S1JsonRecordSchema.safeParse(obj);
   if (!parsed.success) {
-    collector.reject(rowNumber, zodReason(parsed.error), raw());
+    collector.reject(rowNumber, zodReason(parsed.error, obj), raw());
     return;
   }
   stageJsonRecord(collector.stage, obj);
