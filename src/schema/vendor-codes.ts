@@ -1,6 +1,7 @@
 // Vendor code map: probes from different vendors encode procedure types, interfaces, statuses and S1AP cause
 // groups as numbers. This map turns those numbers into hotspot's vocabularies (DESIGN.md §3). It is a JSON file
 // validated with zod; DEFAULT_VENDOR_CODES documents the encoding hotspot itself uses when none is given.
+// A copy of the default to start a vendor map from: src/schema/vendor-codes.default.json (a test keeps it equal).
 // A code that is not in the map is never guessed: the row is dead-lettered with reason "unmapped <column>".
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';

@@ -102,3 +102,15 @@ describe('vendor codes in columnar files', () => {
     expect(plain.letters.map((l) => l.reason)).toEqual(['invalid procedure_status: 255 is out of range [0, 3]']);
   });
 });
+
+describe('the shipped default map file', () => {
+  it('src/schema/vendor-codes.default.json is the documented default and loads', async () => {
+    const path = join(import.meta.dirname, '../../src/schema/vendor-codes.default.json');
+    const { readFileSync } = await import('node:fs');
+    const { DEFAULT_VENDOR_CODE_FILE } = await import('../../src/schema/vendor-codes.js');
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(DEFAULT_VENDOR_CODE_FILE);
+    const map = await VendorCodeMap.load(path);
+    expect(map.name).toBe('default');
+    expect(map.lookup('procedure_type', 13)).toBe(PROCEDURE_TYPES.indexOf('s1_handover_in'));
+  });
+});
