@@ -244,7 +244,7 @@ export function evaluateHotspots(input: EvaluateInput): HotspotMetrics {
     );
     for (const s of late) useful.add(s.alertId);
     const first = catching[0] ?? null; // spans are sorted by openedAt
-    const fault = first ? matchFault(input.faults, h, maxLeadMs) : null;
+    const fault = first ? matchFault(input.faults, h, first.openedAt, maxLeadMs) : null;
     return {
       ...h,
       caughtBy: first?.alertId ?? null,
@@ -285,16 +285,22 @@ export function evaluateHotspots(input: EvaluateInput): HotspotMetrics {
   };
 }
 
-function matchFault(faults: readonly InjectedFault[] | undefined, h: ComplaintHotspot, maxLeadMs: number): InjectedFault | null {
+/**
+ * The injected fault behind a caught hotspot: in its region, not over more than maxLead before its first
+ * complaint (complaints lag), and already running when the catching alert opened (an alert cannot be about a
+ * fault that had not started). The latest such start wins; when none had started, the latest before declaration.
+ */
+function matchFault(faults: readonly InjectedFault[] | undefined, h: ComplaintHotspot, alertOpenedAt: number, maxLeadMs: number): InjectedFault | null {
   if (!faults) return null;
-  // The fault that was running in the hotspot's region when its complaints began (complaints lag: allow the
-  // fault to have ended up to maxLead before). Latest start wins when several overlap.
-  let best: InjectedFault | null = null;
-  for (const f of faults) {
-    if (!f.regions.includes(h.region)) continue;
-    if (f.startAt <= h.declaredAt && f.endAt + maxLeadMs >= h.firstComplaintAt && (!best || f.startAt > best.startAt)) best = f;
-  }
-  return best;
+  const latestStartingBy = (by: number) => {
+    let best: InjectedFault | null = null;
+    for (const f of faults) {
+      if (!f.regions.includes(h.region) || f.startAt > by || f.endAt + maxLeadMs < h.firstComplaintAt) continue;
+      if (!best || f.startAt > best.startAt) best = f;
+    }
+    return best;
+  };
+  return latestStartingBy(alertOpenedAt) ?? latestStartingBy(h.declaredAt);
 }
 
 function overlapsFault(s: AlertSpan, f: InjectedFault, graceMs: number): boolean {

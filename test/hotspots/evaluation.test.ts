@@ -102,6 +102,17 @@ describe('evaluateHotspots', () => {
     expect(wrong.cause_accuracy).toBe(0);
   });
 
+  it('matches the fault that was running when the alert opened, not one that started later in the region', () => {
+    const events = [ev('a', 'open', 80, ['east'], 'congestion')];
+    const faults = [
+      { domain: 'congestion' as const, regions: ['east'], startAt: T + 50 * MIN, endAt: T + 300 * MIN },
+      { domain: 'pgw_apn' as const, regions: ['east', 'west'], startAt: T + 100 * MIN, endAt: T + 200 * MIN },
+    ];
+    const m = evaluateHotspots({ ...base, events, faults });
+    expect(m.outcomes[0].injectedDomain).toBe('congestion');
+    expect(m.cause_accuracy).toBe(1);
+  });
+
   it('median of an even number of leads is the mean of the middle two', () => {
     expect(median([10, 20, 40, 100])).toBe(30);
     expect(median([])).toBeNull();
