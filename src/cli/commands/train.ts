@@ -11,6 +11,8 @@ import { writeModelDir, type ModelCard } from '../../model/model-dir.js';
 import { exportOnnx } from '../../model/onnx-export.js';
 import { trainFromConfig } from '../../model/train/from-config.js';
 import { parseConfigText, parseKeyValueArgs, resolveParams } from '../../model/train/params.js';
+import { sigmoidProbabilities } from '../../model/train/eval.js';
+import { thresholdFor, type ThresholdStats } from '../../model/metrics.js';
 import { loadSpec, samplesFromParquet, samplesFromRecords, trainFromSamples, type ThresholdTarget } from '../../model/train/pipeline.js';
 
 const HELP = `usage: hotspot train --records FILE --complaints FILE --topology FILE --out DIR [options] [key=value ...]
@@ -132,10 +134,10 @@ const command: Command = {
     const log = (line: string) => console.error(`hotspot train: ${line}`);
 
     try {
-      if (!fromRecords && !o.trainSet) return await trainConfigMode(o.config!, o.out, kv, log);
+      const target: ThresholdTarget = o.targetRecall !== undefined ? { kind: 'recall', value: o.targetRecall } : { kind: 'precision', value: o.targetPrecision ?? 0.5 };
+      if (!fromRecords && !o.trainSet) return await trainConfigMode(o.config!, o.out, kv, target, log);
       if (!o.out) throw new UsageError('train: --out DIR is required');
       const confParams = o.config ? parseConfigText(readFileSync(o.config, 'utf8')) : {};
-      const target: ThresholdTarget = o.targetRecall !== undefined ? { kind: 'recall', value: o.targetRecall } : { kind: 'precision', value: o.targetPrecision ?? 0.5 };
       const spec = await loadSpec(o.spec);
       const samples = fromRecords
         ? await samplesFromRecords(o.records!, o.complaints!, o.topology!, spec, horizonMs, log)
@@ -164,7 +166,7 @@ function fmt(x: number | null): string {
 }
 
 /** LightGBM CLI style: data files named in the config. */
-async function trainConfigMode(config: string, out: string | undefined, kv: Record<string, string>, log: (l: string) => void): Promise<number> {
+async function trainConfigMode(config: string, out: string | undefined, kv: Record<string, string>, target: ThresholdTarget, log: (l: string) => void): Promise<number> {
   const t0 = performance.now();
   const { params } = resolveParams(parseConfigText(readFileSync(config, 'utf8')), kv);
   const r = trainFromConfig(config, kv, {
@@ -179,6 +181,14 @@ async function trainConfigMode(config: string, out: string | undefined, kv: Reco
   if (out) {
     // A model from raw data files has no feature spec: the card names the data's columns instead.
     const names = r.model.featureNames;
+    // Binary with a validation set: the operating point as for complaint models.
+    let op: ThresholdStats | null = null;
+    let prob: Float64Array | null = null;
+    const validLabel = r.validLabel;
+    if (params.objective === 'binary' && r.validScores && validLabel) {
+      prob = sigmoidProbabilities(r.validScores, params.sigmoid);
+      op = thresholdFor(prob, validLabel, target.kind === 'precision' ? { precision: target.value } : { recall: target.value });
+    }
     const card: ModelCard = {
       modelVersion: `lightgbm-data-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`,
       createdAt: new Date().toISOString(),
@@ -194,11 +204,11 @@ async function trainConfigMode(config: string, out: string | undefined, kv: Reco
         auc: r.validMetrics.auc ?? null,
         prAuc: r.validMetrics.average_precision ?? null,
         logloss: r.validMetrics.binary_logloss ?? null,
-        precision: null,
-        recall: null,
+        precision: op ? op.precision : null,
+        recall: op ? op.recall : null,
       },
-      threshold: 0.5,
-      thresholdRule: { target: 'precision', value: 0, met: false },
+      threshold: op ? op.threshold : 0.5,
+      thresholdRule: { target: target.kind, value: target.value, met: op !== null },
     };
     await writeModelDir(out, r.model, card);
   } else {

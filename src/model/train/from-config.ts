@@ -13,6 +13,8 @@ export interface ConfigTrainResult extends TrainResult {
   /** rows with label > 0 (the positives of a binary problem) */
   trainPositives: number;
   validPositives: number;
+  /** labels of the (first) validation file */
+  validLabel?: Float64Array;
 }
 
 function positives(label: Float64Array | undefined): number {
@@ -34,5 +36,5 @@ export function trainFromConfig(confPath: string, overrides: Record<string, stri
     throw new Error(`valid data has ${valid.columns.length} features, training data ${train.columns.length}`);
   }
   const result = trainGbdt(train, p, { valid, categorical: train.categorical, onIteration: opts.onIteration });
-  return { ...result, resolved, trainRows: train.label.length, validRows: valid?.label.length ?? 0, trainPositives: positives(train.label), validPositives: positives(valid?.label) };
+  return { ...result, resolved, trainRows: train.label.length, validRows: valid?.label.length ?? 0, trainPositives: positives(train.label), validPositives: positives(valid?.label), validLabel: valid?.label };
 }

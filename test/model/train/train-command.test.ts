@@ -89,6 +89,10 @@ describe('hotspot train', () => {
     const card = JSON.parse(readFileSync(join(out, 'card.json'), 'utf8'));
     expect(card.validation.auc).toBeGreaterThan(0.8);
     expect(card.data.trainRows).toBe(20000);
+    // the default operating point: the lowest threshold with validation precision >= 0.5
+    expect(card.thresholdRule).toEqual({ target: 'precision', value: 0.5, met: true });
+    expect(card.validation.precision).toBeGreaterThanOrEqual(0.5);
+    expect(card.threshold).toBeGreaterThan(0);
   }, 120_000);
 
   it('refuses contradictory or missing inputs with usage errors', async () => {
