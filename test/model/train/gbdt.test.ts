@@ -142,6 +142,23 @@ describe('trainGbdt', () => {
     expect(r.validMetrics.multi_error!).toBeLessThan(0.05);
   });
 
+  it('zero_as_missing and feature_fraction_bynode: the written trees score validation exactly as training did', () => {
+    const d = binaryData(3000, 12);
+    const v = binaryData(1000, 13);
+    // a third of x0 is "missing" as zero, some NaN too: the model must route them by the learned default direction
+    for (const x of [d, v]) {
+      for (let i = 0; i < x.label.length; i += 3) x.columns[0][i] = 0;
+      for (let i = 1; i < x.label.length; i += 17) x.columns[0][i] = NaN;
+    }
+    const r = trainGbdt(d, P({ num_iterations: '15', zero_as_missing: 'true', feature_fraction_bynode: '0.6' }), { valid: v });
+    expect(r.model.trees.some((t) => Array.from(t.decisionType).some((dt) => ((dt >> 2) & 3) === 1))).toBe(true); // missing type Zero
+    const walked = rawScoreColumns(r.model, v.columns);
+    let worst = 0;
+    for (let i = 0; i < 1000; i++) worst = Math.max(worst, Math.abs(walked[i] - r.validScores![i]));
+    expect(worst).toBeLessThan(1e-9);
+    expect(r.validMetrics.auc!).toBeGreaterThan(0.75);
+  });
+
   it('rejects labels the objective cannot use', () => {
     const d = binaryData(100, 10);
     const bad = d.label.slice();
