@@ -181,10 +181,9 @@ async function startProducer(job: ProducerJob): Promise<Producer> {
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
   let finished = false;
-  // A progress message racing the producer's exit fails with EPIPE; it is no longer needed then.
-  child.on('error', (e) => {
-    if (!finished) throw e;
-  });
+  // A progress message racing the producer's exit fails with EPIPE; it is no longer needed then. A producer that
+  // really fails exits non-zero, which rejects `done`.
+  child.on('error', () => undefined);
   const done = new Promise<number>((resolve, reject) => {
     child.on('message', (m: { ready?: boolean; failed?: number }) => {
       if (m.ready) ready();
