@@ -100,8 +100,10 @@ function slowParse(buf: Uint8Array, s: number, e: number): number | undefined {
   return text !== '' && !Number.isNaN(v) ? v : undefined;
 }
 
-function splitHeader(line: string, delim: string): string[] {
-  return line.split(delim).map((s) => s.trim().replace(/^"|"$/g, ''));
+function splitFields(line: string, delim: string): string[] {
+  // Space-separated files may use runs of spaces between fields.
+  const parts = delim === ' ' ? line.trim().split(/ +/) : line.split(delim);
+  return parts.map((s) => s.trim().replace(/^"|"$/g, ''));
 }
 
 function detectDelimiter(firstLine: string): string {
@@ -164,11 +166,11 @@ export function loadDataFile(path: string, opts: DataFileOptions, weightFile?: s
   let firstRow = 0;
   let numCols: number;
   if (opts.header) {
-    names = splitHeader(first, delim);
+    names = splitFields(first, delim);
     numCols = names.length;
     firstRow = 1;
   } else {
-    numCols = first.split(delim).length;
+    numCols = splitFields(first, delim).length;
   }
   const labelCol = resolveColumn(opts.labelColumn, names, 'label_column', 0);
   if (labelCol >= numCols) throw new Error(`label_column ${labelCol} is beyond the ${numCols} columns of ${path}`);
@@ -202,27 +204,63 @@ export function loadDataFile(path: string, opts: DataFileOptions, weightFile?: s
 
   const rows = lineStarts.length - firstRow;
   const all: Float64Array[] = Array.from({ length: numCols }, () => new Float64Array(rows));
+  const spaceDelimited = delim === ' ';
   for (let r = 0; r < rows; r++) {
     const ls = lineStarts[r + firstRow];
     const le = lineEnds[r + firstRow];
     let c = 0;
     let s = ls;
-    for (let i = ls; i <= le; i++) {
-      if (i === le || buf[i] === delimByte) {
-        if (delim === ' ' && i === s) {
-          s = i + 1;
-          continue; // runs of spaces
+    while (s <= le) {
+      if (spaceDelimited && s < le && buf[s] === delimByte) {
+        s++; // runs of spaces
+        continue;
+      }
+      if (spaceDelimited && s === le) break;
+      if (c >= numCols) throw new Error(`${path}:${r + firstRow + 1}: more than ${numCols} columns`);
+      // Fast path, fused with finding the cell's end: [-]digits[.digits] up to 15 significant digits.
+      let i = s;
+      let neg = false;
+      if (i < le && buf[i] === 45) {
+        neg = true;
+        i++;
+      }
+      let mant = 0;
+      let sig = 0;
+      let frac = 0;
+      let digits = 0;
+      let b = 0;
+      while (i < le && (b = buf[i]) >= 48 && b <= 57) {
+        mant = mant * 10 + (b - 48);
+        if (mant > 0) sig++;
+        digits++;
+        i++;
+      }
+      if (i < le && buf[i] === 46) {
+        i++;
+        while (i < le && (b = buf[i]) >= 48 && b <= 57) {
+          mant = mant * 10 + (b - 48);
+          if (mant > 0) sig++;
+          digits++;
+          frac++;
+          i++;
         }
-        if (c >= numCols) throw new Error(`${path}:${r + firstRow + 1}: more than ${numCols} columns`);
-        const v = parseNumberBytes(buf, s, i);
+      }
+      let v: number | undefined;
+      if (digits > 0 && sig <= 15 && frac <= 22 && (i === le || buf[i] === delimByte)) {
+        v = mant / POW10[frac];
+        if (neg) v = -v;
+      } else {
+        // Anything else (exponent, nan, quotes, spaces, long digit strings): find the end, parse carefully.
+        while (i < le && buf[i] !== delimByte) i++;
+        v = parseNumberBytes(buf, s, i);
         if (v === undefined) {
           const cell = buf.subarray(s, i).toString('utf8');
           throw new Error(`${path}:${r + firstRow + 1}: column ${c + 1} is not a number: '${cell}'`);
         }
-        all[c][r] = v;
-        c++;
-        s = i + 1;
       }
+      all[c][r] = v;
+      c++;
+      s = i + 1;
     }
     if (c !== numCols) throw new Error(`${path}:${r + firstRow + 1}: ${c} columns, expected ${numCols}`);
   }
