@@ -1,0 +1,31 @@
+// `--source kafka://BROKERS/TOPIC[,TOPIC...][?format=json|csv|arrow&group=ID&dlq=TOPIC|none]` (DESIGN.md §6) →
+// KafkaSource options. One format for all the URL's topics; mixed formats go through a config file instead.
+import { MESSAGE_FORMATS, type MessageFormat } from './message-decoders.js';
+import { DEFAULT_DEAD_LETTER_TOPIC, type KafkaSourceOptions } from './kafka-source.js';
+
+export const DEFAULT_GROUP_ID = 'hotspot';
+
+export class KafkaUrlError extends Error {}
+
+export function parseKafkaUrl(url: string): KafkaSourceOptions {
+  const m = /^kafka:\/\/([^/?]+)\/([^?]+)(?:\?(.*))?$/.exec(url);
+  if (!m) throw new KafkaUrlError(`'${url}' is not kafka://BROKERS/TOPIC[?format=json|csv|arrow&group=ID&dlq=TOPIC]`);
+  const [, brokers, topicList, query] = m;
+  const params = new URLSearchParams(query ?? '');
+  for (const k of params.keys()) {
+    if (!['format', 'group', 'dlq'].includes(k)) throw new KafkaUrlError(`unknown kafka URL parameter '${k}' (format, group, dlq)`);
+  }
+  const format = (params.get('format') ?? 'json') as MessageFormat;
+  if (!MESSAGE_FORMATS.includes(format)) {
+    throw new KafkaUrlError(`format '${format}' is not one of ${MESSAGE_FORMATS.join(', ')}`);
+  }
+  const topics = topicList.split(',').map((t) => decodeURIComponent(t.trim()));
+  if (topics.some((t) => !/^[A-Za-z0-9._-]{1,249}$/.test(t))) throw new KafkaUrlError(`invalid topic name in '${topicList}'`);
+  const dlq = params.get('dlq');
+  return {
+    brokers,
+    groupId: params.get('group') || DEFAULT_GROUP_ID,
+    topics: topics.map((topic) => ({ topic, format })),
+    deadLetterTopic: dlq === 'none' ? null : dlq || DEFAULT_DEAD_LETTER_TOPIC,
+  };
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { KafkaUrlError, parseKafkaUrl } from '../../../src/sources/kafka/kafka-url.js';
+
+describe('parseKafkaUrl', () => {
+  it('reads brokers, topics and options', () => {
+    expect(parseKafkaUrl('kafka://b1:9092,b2:9092/s1-records')).toEqual({
+      brokers: 'b1:9092,b2:9092',
+      groupId: 'hotspot',
+      topics: [{ topic: 's1-records', format: 'json' }],
+      deadLetterTopic: 'hotspot.dead-letters',
+    });
+    expect(parseKafkaUrl('kafka://localhost:9092/a,b?format=arrow&group=g1&dlq=none')).toEqual({
+      brokers: 'localhost:9092',
+      groupId: 'g1',
+      topics: [
+        { topic: 'a', format: 'arrow' },
+        { topic: 'b', format: 'arrow' },
+      ],
+      deadLetterTopic: null,
+    });
+  });
+
+  it.each([
+    ['kafka://localhost:9092', /is not kafka:\/\/BROKERS\/TOPIC/],
+    ['http://x/y', /is not kafka/],
+    ['kafka://h:1/t?format=xml', /format 'xml' is not one of json, csv, arrow/],
+    ['kafka://h:1/t?colour=red', /unknown kafka URL parameter 'colour'/],
+    ['kafka://h:1/bad topic', /invalid topic name/],
+  ])('%s is refused', (url, message) => {
+    expect(() => parseKafkaUrl(url)).toThrow(KafkaUrlError);
+    expect(() => parseKafkaUrl(url)).toThrow(message);
+  });
+});
