@@ -121,7 +121,8 @@ export class Engine {
     const p = this.progress;
     p.windows++;
     p.userWindows += scored.imsi.length;
-    p.atRisk += scored.explainedRows.length;
+    const threshold = this.options.threshold;
+    for (let i = 0; i < scored.probability.length; i++) if (scored.probability[i] >= threshold) p.atRisk++;
     p.eventTime = Math.max(p.eventTime, scored.windowEnd);
     const regions = this.options.topology.regions;
     for (const sink of this.options.sinks) await sink.onScoredWindow?.(scored, regions, this.options.threshold);

@@ -6,14 +6,20 @@ import { NativeScorer } from '../model/native-scorer.js';
 import { predictContrib } from '../model/tree-shap.js';
 import type { GbdtModel } from '../model/tree.js';
 
-/** At most this many users are explained per window (the most at risk first): SHAP is the costly part. */
-export const DEFAULT_MAX_EXPLAINED_PER_WINDOW = 20_000;
+/**
+ * TreeSHAP is the costly part of scoring (a few hundred rows/s for a 300-tree model), so a window explains a
+ * sample of its at-risk users: the most probable ones of every cell, up to a per-cell and a per-window cap.
+ * The detector aggregates contributions per cell to name the suspected cause; a dozen users per cell carry that.
+ */
+export const DEFAULT_MAX_EXPLAINED_PER_WINDOW = 3_000;
+export const DEFAULT_MAX_EXPLAINED_PER_CELL = 12;
 
 export interface WindowScorerOptions {
   /** The model's operating threshold: users at or above it are "at risk" and get explained. */
   threshold: number;
   modelVersion: string;
   maxExplainedPerWindow?: number;
+  maxExplainedPerCell?: number;
 }
 
 export class WindowScorer {
@@ -22,6 +28,7 @@ export class WindowScorer {
   private columnOfModelFeature: Int32Array | null = null;
   private windowFeatureNames: string[] | null = null;
   private readonly maxExplained: number;
+  private readonly maxPerCell: number;
 
   constructor(
     private readonly model: GbdtModel,
@@ -31,6 +38,7 @@ export class WindowScorer {
     this.scorer = new NativeScorer(model);
     this.modelFeatures = model.featureNames;
     this.maxExplained = options.maxExplainedPerWindow ?? DEFAULT_MAX_EXPLAINED_PER_WINDOW;
+    this.maxPerCell = options.maxExplainedPerCell ?? DEFAULT_MAX_EXPLAINED_PER_CELL;
   }
 
   get threshold(): number {
@@ -45,7 +53,7 @@ export class WindowScorer {
     for (let f = 0; f < nf; f++) modelColumns[f] = w.columns[columnOf[f]];
     const probability = this.scorer.scoreColumns(modelColumns, n, new Float64Array(n));
 
-    const explainedRows = this.atRiskRows(probability);
+    const explainedRows = this.explainedSample(probability, w.cell);
     const k = explainedRows.length;
     // TreeSHAP reads row-major rows: gather only the explained users.
     const rows = new Float64Array(k * nf);
@@ -72,17 +80,24 @@ export class WindowScorer {
     };
   }
 
-  /** Rows at or above the threshold, most probable first, capped. */
-  private atRiskRows(probability: Float64Array): Int32Array {
+  /** At-risk rows to explain: per cell the most probable first, within both caps; ascending row order. */
+  explainedSample(probability: Float64Array, cell: Float64Array): Int32Array {
     const t = this.options.threshold;
-    let count = 0;
-    for (let i = 0; i < probability.length; i++) if (probability[i] >= t) count++;
-    const rows = new Int32Array(count);
-    let j = 0;
-    for (let i = 0; i < probability.length; i++) if (probability[i] >= t) rows[j++] = i;
-    if (count <= this.maxExplained) return rows;
-    const sorted = Array.from(rows).sort((a, b) => probability[b] - probability[a] || a - b);
-    return Int32Array.from(sorted.slice(0, this.maxExplained)).sort();
+    const atRisk: number[] = [];
+    for (let i = 0; i < probability.length; i++) if (probability[i] >= t) atRisk.push(i);
+    if (atRisk.length <= this.maxPerCell && atRisk.length <= this.maxExplained) return Int32Array.from(atRisk);
+    atRisk.sort((a, b) => probability[b] - probability[a] || a - b);
+    const perCell = new Map<number, number>();
+    const chosen: number[] = [];
+    for (const r of atRisk) {
+      const c = cell[r];
+      const k = perCell.get(c) ?? 0;
+      if (k >= this.maxPerCell) continue;
+      perCell.set(c, k + 1);
+      chosen.push(r);
+      if (chosen.length >= this.maxExplained) break;
+    }
+    return Int32Array.from(chosen).sort();
   }
 
   /** Maps model features to window columns by name, once per feature list; refuses a model the spec cannot feed. */
