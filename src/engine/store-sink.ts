@@ -26,9 +26,6 @@ export class StoreSink implements EngineSink {
   }
 
   async onDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
-    // The store keeps when (event time of the run) and the letter's origin "source#row".
-    await this.store.writeDeadLetters(
-      letters.map((l) => ({ at: this.eventTime, source: `${l.source}#${l.row}`, reason: l.reason, payload: l.raw })),
-    );
+    await this.store.writeDeadLetters(letters, this.eventTime);
   }
 }

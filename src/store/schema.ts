@@ -88,8 +88,9 @@ CREATE TABLE IF NOT EXISTS outreach (
 );
 CREATE TABLE IF NOT EXISTS dead_letters (
   run_id VARCHAR,
-  failed_at TIMESTAMP,
-  source VARCHAR,
+  failed_at TIMESTAMP,       -- event time of the run when the letter was stored
+  source VARCHAR,            -- file path, topic/partition, or stage ('features')
+  row BIGINT,                -- line number in text files, 1-based row index otherwise
   reason VARCHAR,
   payload VARCHAR
 );

@@ -28,6 +28,7 @@ import {
 import type { AlertEvent } from '../hotspots/alert.js';
 import type { ScoredWindow } from '../hotspots/scored-window.js';
 import { createMasker, maskKeyFromEnv, type Masker } from '../outreach/masking.js';
+import type { DeadLetter } from '../sources/dead-letters.js';
 import type { OutreachMessage } from '../outreach/outreach-message.js';
 import type { Complaint } from '../schema/side-files.js';
 import { ALERT_STATE_COLUMNS, SCHEMA_SQL, STORE_SCHEMA_VERSION, type TableName } from './schema.js';
@@ -64,14 +65,6 @@ export interface ScoredWindowContext {
    * clock may prefer the at-risk users only. Default false: every scored user.
    */
   onlyAtRisk?: boolean;
-}
-
-/** A record that could not be used, with why. Sources produce these; the store keeps them. */
-export interface DeadLetter {
-  at: number;
-  source: string;
-  reason: string;
-  payload: string;
 }
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';
@@ -233,16 +226,18 @@ export class Store {
     this.counts.outreach += messages.length;
   }
 
-  async writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+  /** Rows the sources or the feature engine rejected, with where they came from and why; `at` is event time. */
+  async writeDeadLetters(letters: readonly DeadLetter[], at: number): Promise<void> {
     if (letters.length === 0) return;
     const a = await this.appender('dead_letters');
     const runId = this.currentRunId;
     for (const d of letters) {
       a.appendVarchar(runId);
-      a.appendTimestamp(timestampOf(d.at));
+      a.appendTimestamp(timestampOf(at));
       a.appendVarchar(d.source);
+      a.appendBigInt(BigInt(d.row));
       a.appendVarchar(d.reason);
-      a.appendVarchar(d.payload);
+      a.appendVarchar(d.raw);
       a.endRow();
     }
     this.counts.deadLetters += letters.length;

@@ -32,7 +32,7 @@ describe('Store', () => {
       { alertId: events[0].alert.alert_id, kind: 'proactive', rank: 1, tier: 'vip', msisdn: '13800000001', userId: store.mask('460001000000000'),
         vipLevel: 2, probability: 0.9, region: 'east', severity: 'yellow', listedAt: 1000, sendAt: 2000 },
     ]);
-    await store.writeDeadLetters([{ at: 5, source: 'file', reason: 'imsi: not 15 digits', payload: '{"imsi":"12"}' }]);
+    await store.writeDeadLetters([{ source: 'file', row: 7, reason: 'imsi: not 15 digits', raw: '{"imsi":"12"}' }], 5);
     await store.writeMetrics({ recall: 1, median_lead_minutes: Number.NaN });
     expect(runId).toBe('r1');
     await store.close(); // no explicit flush: close must flush the appenders
@@ -65,6 +65,8 @@ describe('Store', () => {
     expect(hits[0].n).toBe('30');
     const raw = await again.query(`SELECT count(*) AS n FROM scored_windows WHERE user_id LIKE '460%'`);
     expect(raw[0].n).toBe('0');
+    const [letter] = await again.query('SELECT source, row, reason, payload, epoch_ms(failed_at) AS at FROM dead_letters');
+    expect(letter).toEqual({ source: 'file', row: '7', reason: 'imsi: not 15 digits', payload: '{"imsi":"12"}', at: '5' });
     const metrics = await again.query('SELECT name, value FROM metrics ORDER BY name');
     expect(metrics).toEqual([{ name: 'median_lead_minutes', value: null }, { name: 'recall', value: 1 }]);
     await again.close();
