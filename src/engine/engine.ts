@@ -107,11 +107,13 @@ export class Engine {
   }
 
   /**
-   * End of input: closes every open window. Alerts still open stay open — the input ended, the region did not
+   * End of input: closes every open window (unless told not to). Alerts still open stay open — the input ended, the region did not
    * return to baseline — so the store and the evaluation see them as unresolved.
    */
-  async finish(): Promise<void> {
-    for (const w of this.features.flush()) await this.onWindow(w);
+  async finish(options: { closeOpenWindows?: boolean } = {}): Promise<void> {
+    // An interrupted run leaves its open windows unscored: they hold only part of their records, and scoring
+    // them would show every alert shrinking at the moment ops pressed Ctrl-C.
+    if (options.closeOpenWindows ?? true) for (const w of this.features.flush()) await this.onWindow(w);
     await this.drainDeadLetters();
     this.report();
   }

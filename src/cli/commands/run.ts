@@ -222,7 +222,7 @@ const command: Command = {
         await engine.push(batch);
         if (controller.signal.aborted) break;
       }
-      await engine.finish();
+      await engine.finish({ closeOpenWindows: !interrupted });
       if (interrupted) status = 'interrupted';
     } catch (err) {
       status = 'failed';
