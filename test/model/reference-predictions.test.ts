@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predictFile } from '../../src/cli/commands/predict.js';
 
-const REFERENCE = '/work/shared/reference/lightgbm';
+import { HAVE_REFERENCE, REFERENCE_DIR as REFERENCE } from '../support/reference.js';
 const CASES = [
   { folder: 'binary_example', data: 'binary.test', header: false, contrib: true },
   { folder: 'categorical', data: 'test.csv', header: true, contrib: true },
@@ -43,7 +43,7 @@ function compareFiles(expectedPath: string, actualPath: string): { lines: number
   return { lines: expected.length, worst, mismatches: mismatches.slice(0, 5) };
 }
 
-describe('hotspot predict reproduces LightGBM task=predict', () => {
+describe.skipIf(!HAVE_REFERENCE)('hotspot predict reproduces LightGBM task=predict', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hotspot-predict-'));
   for (const c of CASES) {
     const kinds: { name: string; raw?: boolean; contrib?: boolean }[] = [

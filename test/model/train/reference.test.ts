@@ -10,7 +10,7 @@ import { loadDataFile, dataFileOptions } from '../../../src/model/train/data-fil
 import { trainFromConfig } from '../../../src/model/train/from-config.js';
 import { rawScoreColumns } from '../../../src/model/train/raw-score.js';
 
-const REF = resolve(__dirname, '../../../../shared/reference/lightgbm');
+import { REFERENCE_DIR as REF } from '../../support/reference.js';
 const have = existsSync(resolve(REF, 'README.md'));
 
 /** LightGBM 4.6's validation metric at the last iteration (from each folder's train.log). */

@@ -15,7 +15,7 @@ import { loadModelDir, SpecMismatchError } from '../../../src/model/model-dir.js
 
 const dir = mkdtempSync(join(tmpdir(), 'hotspot-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const REF = resolve(__dirname, '../../../../shared/reference/lightgbm');
+import { REFERENCE_DIR as REF } from '../../support/reference.js';
 
 describe('hotspot train', () => {
   it('trains on simulated records + complaints and writes a loadable model directory', async () => {
