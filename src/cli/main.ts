@@ -10,7 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   train: { summary: 'train a GBDT model from records + complaints, or from a training set', load: async () => (await import('./commands/train.js')).default },
   predict: { summary: "score a CSV/TSV with a LightGBM text model, output like LightGBM's task=predict", load: async () => (await import('./commands/predict.js')).default },
   replay: { summary: 'replay history through the serving code and measure alerts against complaints', load: async () => (await import('./commands/replay.js')).default },
-  serve: { summary: 'serve gRPC + dashboard over an existing database', load: async () => (await import('./commands/serve.js')).default },
+  serve: { summary: 'serve gRPC + dashboard over an existing database (not built yet)', load: async () => (await import('./commands/serve.js')).default },
 };
 
 export function usage(): string {
