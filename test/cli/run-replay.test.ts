@@ -89,6 +89,25 @@ describe('hotspot run', () => {
     expect(scored.n).toBeGreaterThan(0);
   });
 
+  it('keeps rejected rows: counted, stored with file, row and reason, and written to --dead-letters', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hotspot-dead-'));
+    const db = join(dir, 'd.duckdb');
+    const file = join(dir, 'dead.jsonl');
+    const r = hotspot([
+      'run', '--source', join(ROOT, 'fixtures', 'broken', 'bad-rows.csv'), '--topology', join(SAMPLE, 'topology.csv'),
+      '--model', MODEL, '--db', db, '--dead-letters', file,
+    ]);
+    expect(r.status).toBe(0);
+    const letters = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(letters.length).toBeGreaterThan(3);
+    expect(r.stdout).toContain(`${letters.length} dead letters`);
+    const stored = await query(db, 'SELECT source, row::INTEGER AS row, reason FROM dead_letters ORDER BY row');
+    expect(stored.map((d) => [d.row, d.reason])).toEqual(
+      [...letters].sort((a, b) => a.row - b.row).map((l) => [l.row, l.reason]),
+    );
+    expect(letters.find((l) => l.row === 3)?.reason).toMatch(/^invalid imsi: /);
+  });
+
   it('refuses a source it cannot use with a clear message', () => {
     const r = hotspot(['run', '--source', join(SAMPLE, 'records.parquet'), '--model', MODEL]);
     expect(r.status).toBe(2);

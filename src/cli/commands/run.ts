@@ -3,7 +3,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { ConsoleSink, formatProgress } from '../../engine/console-sink.js';
-import { Engine } from '../../engine/engine.js';
+import { Engine, type EngineSink } from '../../engine/engine.js';
 import { StoreSink } from '../../engine/store-sink.js';
 import { loadFeatureSpec } from '../../features/index.js';
 import { evaluateHotspots, type HotspotMetrics, type InjectedFault } from '../../hotspots/evaluation.js';
@@ -11,7 +11,7 @@ import type { FaultDomain } from '../../hotspots/cause-domains.js';
 import { loadModelDir } from '../../model/model-dir.js';
 import type { Complaint, Subscriber, Topology } from '../../schema/side-files.js';
 import { buildTopology } from '../../schema/side-files.js';
-import { DeadLetterMemory } from '../../sources/dead-letters.js';
+import { DeadLetterFile, DeadLetterMemory } from '../../sources/dead-letters.js';
 import { readComplaints, readRecords, readSubscribers, readTopology } from '../../sources/files/index.js';
 import { pacedBatches } from '../../sources/paced.js';
 import {
@@ -43,7 +43,8 @@ source options:
     --hours H             simulated hours (default ${DEFAULT_RUN_HOURS})
     --subscribers N       subscribers (default ${DEFAULT_RUN_SUBSCRIBERS})
     --speed X             simulated ms per wall ms (default ${DEFAULT_SIM_SPEED}; 0 = as fast as possible)
-  --source FILE           a record file (csv, jsonl, parquet, arrow), replayed in file order
+  --source FILE           a record file (csv, jsonl, parquet, arrow), read in file order as fast as
+                          possible (or paced with --speed X)
     --topology FILE       required with a file source
     --subscribers-file FILE   optional: VIP levels and opt-outs for outreach
     --complaints FILE     optional: users who already complained are not contacted; enables the summary
@@ -68,7 +69,8 @@ const OptionsSchema = z.object({
   seed: z.coerce.number().int().default(DEFAULT_RUN_SEED),
   hours: z.coerce.number().positive().default(DEFAULT_RUN_HOURS),
   subscribers: z.coerce.number().int().min(50).default(DEFAULT_RUN_SUBSCRIBERS),
-  speed: z.coerce.number().nonnegative().default(DEFAULT_SIM_SPEED),
+  /** Unset: the simulator plays at DEFAULT_SIM_SPEED, a file as fast as possible. */
+  speed: z.coerce.number().nonnegative().optional(),
   topology: z.string().optional(),
   subscribersFile: z.string().optional(),
   complaints: z.string().optional(),
@@ -105,7 +107,7 @@ function prepareSimulator(o: RunOptions): PreparedSource {
     startAt: fault.start,
     endAt: fault.end,
   }));
-  const speed = o.speed === 0 ? Infinity : o.speed;
+  const speed = o.speed === 0 ? Infinity : (o.speed ?? DEFAULT_SIM_SPEED);
   return {
     label: `sim:${city.scenario.name}:seed=${o.seed}`,
     topology,
@@ -123,14 +125,15 @@ async function prepareFile(o: RunOptions, deadLetters: DeadLetterMemory): Promis
   const topology = await readTopology(o.topology);
   const subscribers = o.subscribersFile ? await readSubscribers(o.subscribersFile) : [];
   const complaints = o.complaints ? await readComplaints(o.complaints) : [];
-  const speed = o.speed === 0 || o.speed === DEFAULT_SIM_SPEED ? Infinity : o.speed;
+  const speed = o.speed === undefined || o.speed === 0 ? Infinity : o.speed;
   return {
     label: o.source,
     topology,
     subscribers,
     complaints,
     faults: [],
-    batches: (signal) => pacedBatches(readRecords(o.source, { deadLetters }), { speed, signal }),
+    batches: (signal) =>
+      pacedBatches(readRecords(o.source, { deadLetters, onWarning: (m) => console.warn(`warning: ${m}`) }), { speed, signal }),
     startAt: NaN,
     endAt: null,
   };
@@ -199,6 +202,10 @@ const command: Command = {
 
     const runId = await store.beginRun({ source: source.label, modelVersion: modelDir.card.modelVersion, config: o });
     const consoleSink = new ConsoleSink({ color: process.stdout.isTTY, write: (l) => console.log(l) });
+    // Rejected rows always reach the store; --dead-letters also keeps them as JSONL next to the data.
+    const deadLetterFile = o.deadLetters ? new DeadLetterFile(o.deadLetters) : null;
+    const sinks: EngineSink[] = [new StoreSink(store), o.quiet ? { name: 'alerts', onAlertEvents: (e) => consoleSink.onAlertEvents(e) } : consoleSink];
+    if (deadLetterFile) sinks.push({ name: 'dead-letter-file', onDeadLetters: (letters) => letters.forEach((l) => deadLetterFile.add(l)) });
     const engine = new Engine({
       spec,
       topology: source.topology,
@@ -208,7 +215,7 @@ const command: Command = {
       threshold: modelDir.card.threshold,
       modelVersion: modelDir.card.modelVersion,
       deadLetters,
-      sinks: o.quiet ? [new StoreSink(store), { name: 'alerts', onAlertEvents: (e) => consoleSink.onAlertEvents(e) }] : [new StoreSink(store), consoleSink],
+      sinks,
     });
     console.log(
       `hotspot run ${runId}: source ${source.label}, ${source.topology.cells.length} cells in ${source.topology.regions.length} regions, ` +
@@ -255,6 +262,7 @@ const command: Command = {
         });
       }
       await store.close(status);
+      await deadLetterFile?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       console.log(`stored run ${runId} in ${o.db} (${status})`);
