@@ -54,6 +54,8 @@ const LEVEL_WARM = 1; // above baseline enough to keep a cell in an existing ale
 const LEVEL_HOT = 2; // significant on its own: may start an alert
 const SNAPSHOT_VERSION = 1;
 const ATTRIBUTION_KEEP_SHARE = 0.5;
+/** A cell leaves an alert when the alert's domain scores below this share of the cell's top domain. */
+const OTHER_DOMAIN_SHARE = 0.5;
 
 /** Counters a caller can report; nothing the detector drops goes uncounted. */
 export interface DetectorStats {
@@ -88,6 +90,11 @@ interface ActiveAlert {
   causeScores: Record<FaultDomain, number>;
   /** Explained users behind the current attribution. */
   attributedUsers: number;
+  /**
+   * Domain (FAULT_DOMAINS index) of the largest TreeSHAP share behind the attribution, or -1: what the cells'
+   * own users point at, which is what clusters are compared with (the cause may be congestion from load).
+   */
+  shapDomain: number;
   evidence: EvidenceItem[];
   contributions: FeatureContribution[];
   modelVersion: string;
@@ -216,26 +223,45 @@ export class HotspotDetector {
     const clusters = this.clusterHotCells(cellShap);
     const touchedBy = new Map<ActiveAlert, number[][]>();
     const newClusters: number[][] = [];
-    for (const cluster of clusters) {
-      const domain = this.dominantDomain(cellShap, cluster);
-      const touched = this.alerts.filter((a) => this.touches(a, cluster, domain));
+    for (const whole of clusters) {
+      const domain = this.dominantDomain(cellShap, whole);
+      const touched = this.alerts.filter((a) => this.touches(a, whole, domain));
       if (touched.length === 0) {
-        newClusters.push(cluster);
+        newClusters.push(whole);
         continue;
       }
+      // A network-scoped cluster can span an active alert's regions and new ones: only the cells the alerts
+      // can reach join them; the rest is judged as an incident of its own.
       touched.sort((a, b) => a.ordinal - b.ordinal);
-      const survivor = touched[0];
-      for (const absorbed of touched.slice(1)) events.push(...this.absorb(survivor, absorbed, w));
-      const list = touchedBy.get(survivor) ?? [];
-      list.push(cluster);
-      touchedBy.set(survivor, list);
+      const rest: number[] = [];
+      if (this.scope(domain) === 'neighbour') {
+        // A local incident that grew to bridge two alerts is one incident: the oldest absorbs the others.
+        const survivor = touched[0];
+        for (const absorbed of touched.slice(1)) events.push(...this.absorb(survivor, absorbed, w));
+        const cluster: number[] = [];
+        for (const c of whole) (this.reaches(survivor, c, domain) ? cluster : rest).push(c);
+        this.grow(touchedBy, survivor, cluster);
+      } else {
+        // Same-domain incidents in different regions (two PGW faults, an MME storm and a later one) stay apart:
+        // each cell goes to the oldest alert that reaches it.
+        const parts = new Map<ActiveAlert, number[]>();
+        for (const c of whole) {
+          const owner = touched.find((a) => this.reaches(a, c, domain));
+          if (!owner) rest.push(c);
+          else parts.set(owner, [...(parts.get(owner) ?? []), c]);
+        }
+        for (const [alert, cells] of parts) this.grow(touchedBy, alert, cells);
+      }
+      if (rest.length > 0) newClusters.push(rest);
     }
 
     // Existing alerts: keep cells still above their sustain level, add the clusters that reached them.
     this.cellAlert.fill(-1);
     for (const alert of this.alerts) {
       const next = new Set<number>();
-      for (const c of alert.cells) if (this.cellLevel[c] >= LEVEL_WARM) next.add(c);
+      // A cell whose at-risk users now point at another fault domain carries another incident: it leaves this
+      // alert (and may open its own), so neither keeps this alert alive nor decides its cause.
+      for (const c of alert.cells) if (this.cellLevel[c] >= LEVEL_WARM && !this.otherDomain(cellShap, c, alert)) next.add(c);
       const grown = touchedBy.get(alert) ?? [];
       for (const cluster of grown) for (const c of cluster) next.add(c);
       // Hysteresis: easier to stay than to open, but the remaining cells must still be jointly above baseline,
@@ -257,8 +283,10 @@ export class HotspotDetector {
     // New incidents: only clusters above the floors and significant together.
     newClusters.sort((a, b) => this.minEci(a) - this.minEci(b));
     const warm = this.stats.windows > this.config.warmupWindows;
-    for (const cluster of warm ? newClusters : []) {
-      if (cluster.some((c) => this.cellAlert[c] >= 0)) continue;
+    for (const whole of warm ? newClusters : []) {
+      // Cells still held by an alert of another domain stay there; the rest may be a new incident.
+      const cluster = whole.filter((c) => this.cellAlert[c] < 0);
+      if (cluster.length === 0) continue;
       const t = this.totals(cluster, w.windowStart);
       const { minUsersAtRisk, minExpectedComplaints, openPValue, expectedRatio } = this.config.alert;
       const excess = t.expected - t.baselineExpected;
@@ -508,6 +536,21 @@ export class HotspotDetector {
     return best;
   }
 
+  /**
+   * Whether cell c's at-risk users point clearly at a domain other than the alert's cause: its top domain is
+   * another one and the alert's domain holds less than OTHER_DOMAIN_SHARE of that top score. A cell without
+   * attribution (or an alert not yet attributed) is not evidence either way.
+   */
+  private otherDomain(cellShap: Map<number, Float64Array>, c: number, alert: ActiveAlert): boolean {
+    const alertDomain = alert.shapDomain ?? -1;
+    if (alertDomain < 0 || !cellShap.has(c)) return false;
+    const scores = this.domainScoresFromShap(cellShap, [c]);
+    const own = scores[alertDomain];
+    let top = 0;
+    for (let d = 0; d < N_DOMAINS; d++) top = Math.max(top, scores[d]);
+    return top > 0 && own < OTHER_DOMAIN_SHARE * top;
+  }
+
   private scope(domain: number): DomainScope {
     if (domain < 0) return 'neighbour';
     const name = FAULT_DOMAINS[domain];
@@ -575,11 +618,43 @@ export class HotspotDetector {
   }
 
   private touches(alert: ActiveAlert, cluster: number[], clusterDomain: number): boolean {
-    const alertDomain = FAULT_DOMAINS.indexOf(alert.cause);
-    for (const c of cluster) {
-      if (alert.cells.has(c) || alert.footprint.has(c)) return true;
-      for (const a of alert.cells) if (this.related(c, clusterDomain, a, alertDomain)) return true;
+    const alertDomain = alert.shapDomain ?? -1;
+    // One incident = one alert: a fault of another domain over the same cells (DNS during an MME storm) is a
+    // second incident, not a growth of the first, even inside its footprint. A small different-looking
+    // remnant (fewer at-risk users than would move the alert's attribution) is still the old incident's tail.
+    if (clusterDomain >= 0 && alertDomain >= 0 && clusterDomain !== alertDomain) {
+      let atRisk = 0;
+      for (const c of cluster) atRisk += this.cellAtRisk[c];
+      if (atRisk >= ATTRIBUTION_KEEP_SHARE * alert.attributedUsers) return false;
     }
+    for (const c of cluster) if (this.reaches(alert, c, clusterDomain)) return true;
+    return false;
+  }
+
+  private grow(touchedBy: Map<ActiveAlert, number[][]>, alert: ActiveAlert, cells: number[]): void {
+    if (cells.length === 0) return;
+    const list = touchedBy.get(alert) ?? [];
+    list.push(cells);
+    touchedBy.set(alert, list);
+  }
+
+  /**
+   * Whether cell c (of a cluster pointing at `domain`) belongs to the alert: a cell it holds or held, a
+   * neighbour of its cells, or — for region/network-scoped domains — a cell of a region it has held. The same
+   * domain failing later in other regions (a PGW fault after an MME storm) is a new incident, with its own
+   * cause and end, not growth of the old one.
+   */
+  private reaches(alert: ActiveAlert, c: number, domain: number): boolean {
+    if (alert.cells.has(c) || alert.footprint.has(c)) return true;
+    const alertDomain = alert.shapDomain ?? -1;
+    let inRegions = false;
+    for (const a of alert.footprint) {
+      if (this.cellRegion[a] === this.cellRegion[c]) {
+        inRegions = true;
+        break;
+      }
+    }
+    for (const a of alert.cells) if (inRegions ? this.related(c, domain, a, alertDomain) : this.neighbours(c, a)) return true;
     return false;
   }
 
@@ -640,6 +715,7 @@ export class HotspotDetector {
       pValue: 1,
       causeScores: zeroScores,
       attributedUsers: 0,
+      shapDomain: -1,
       evidence: [],
       contributions: [],
       modelVersion: w.modelVersion,
@@ -730,6 +806,7 @@ export class HotspotDetector {
       if (inside > outside) lift[map.domain[f]] += (inside - outside) / (Math.abs(outside) + 1);
     });
     const shapTotal = shap.reduce((a, b) => a + b, 0);
+    alert.shapDomain = shapTotal > 0 ? shap.indexOf(Math.max(...shap)) : -1;
     const liftTotal = lift.reduce((a, b) => a + b, 0);
     const weight = this.config.causeCodeWeight;
     // A crowd is seen by the detector, not by per-user features: the alert's cells far busier than usual.

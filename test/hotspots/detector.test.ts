@@ -101,6 +101,30 @@ describe('HotspotDetector lifecycle', () => {
     expect(opens[0].alert.suspected_cause).toBe('core');
   });
 
+  it('one incident = one alert: a DNS fault over cells of an active core alert opens its own alert, each with its own cause and end', () => {
+    const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
+    const core = (cells: number[]) => cells.flatMap((c, i) => faultUsers(c, 20, 'core', 1e14 + i * 1e12));
+    const dns = (cells: number[]) => cells.flatMap((c, i) => faultUsers(c, 30, 'dns', 5e14 + i * 1e12));
+    const storm = [eci(1000, 0), eci(1000, 1), eci(1102, 1)];
+    // the MME storm in east and west; then DNS fails in east, over one of the storm's cells (its core users gone)
+    const both = [...core([eci(1000, 1), eci(1102, 1)]), ...dns([eci(1000, 0), eci(1001, 0)])];
+    const dnsOnly = dns([eci(1000, 0), eci(1001, 0)]);
+    const events = run(d, [core(storm), core(storm), both, both, both, dnsOnly, dnsOnly, dnsOnly, dnsOnly, dnsOnly]);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['core', 'dns']);
+    const [coreId, dnsId] = opens.map((e) => e.alert.alert_id);
+    expect(events.some((e) => e.merged_into !== null)).toBe(false);
+    const trail = (id: string) => events.filter((e) => e.alert.alert_id === id);
+    // each alert keeps the cause of its own cells' users, and the DNS alert holds the cell the storm left
+    expect(trail(coreId).every((e) => e.alert.suspected_cause === 'core')).toBe(true);
+    expect(trail(dnsId).every((e) => e.alert.suspected_cause === 'dns')).toBe(true);
+    expect(trail(dnsId).at(-1)!.alert.cells).toEqual([eci(1000, 0), eci(1001, 0)]);
+    // the storm's alert resolves when the storm ends; the DNS alert is still open
+    expect(trail(coreId).at(-1)!.alert.status).toBe('resolved');
+    expect(trail(dnsId).at(-1)!.alert.status).not.toBe('resolved');
+    expect(d.activeAlerts().map((a) => a.alert_id)).toEqual([dnsId]);
+  });
+
   it('a network-scoped cluster must lift the network by itself, not with another incident\'s excess', () => {
     const d = new HotspotDetector(topo, []);
     const rand = mulberry32(5);
