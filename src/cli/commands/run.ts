@@ -11,6 +11,7 @@ import type { FaultDomain } from '../../hotspots/cause-domains.js';
 import { loadModelDir } from '../../model/model-dir.js';
 import type { Complaint, Subscriber, Topology } from '../../schema/side-files.js';
 import { buildTopology } from '../../schema/side-files.js';
+import { int64Column } from '../../schema/columns.js';
 import { DeadLetterFile, DeadLetterMemory } from '../../sources/dead-letters.js';
 import { readComplaints, readRecords, readSubscribers, readTopology } from '../../sources/files/index.js';
 import { pacedBatches } from '../../sources/paced.js';
@@ -139,10 +140,17 @@ async function prepareFile(o: RunOptions, deadLetters: DeadLetterMemory): Promis
   };
 }
 
+function minStartTime(batch: RecordBatch): number {
+  const t = int64Column(batch, 'start_time').values;
+  let min = Infinity;
+  for (let i = 0; i < t.length; i++) if (t[i] < min) min = t[i];
+  return min;
+}
+
 export function formatSummary(m: HotspotMetrics): string {
   const lead = m.median_lead_minutes === null ? '—' : `${m.median_lead_minutes.toFixed(0)} min`;
   const lines = [
-    `complaint hotspots: ${m.hotspots}; caught before declaration: ${m.caught} (recall ${m.recall.toFixed(2)}), late: ${m.late}, missed: ${m.missed}`,
+    `complaint hotspots: ${m.hotspots}; caught before declaration: ${m.caught} (recall ${Number.isFinite(m.recall) ? m.recall.toFixed(2) : '—'}), late: ${m.late}, missed: ${m.missed}`,
     `median lead time: ${lead}; alerts: ${m.alerts}; false alerts: ${m.false_alerts} (${m.false_alerts_per_1000_cell_hours.toFixed(2)} per 1000 cell-hours)`,
   ];
   if (m.cause_accuracy !== null) lines.push(`suspected cause matched the injected fault for ${(m.cause_accuracy * 100).toFixed(0)}% of caught hotspots`);
@@ -226,6 +234,8 @@ const command: Command = {
     let firstRecordAt = source.startAt;
     try {
       for await (const batch of source.batches(controller.signal)) {
+        // A file source's time range is only known from its records (for false alerts per cell-hour).
+        if (Number.isNaN(firstRecordAt) && batch.numRows > 0) firstRecordAt = minStartTime(batch);
         await engine.push(batch);
         if (controller.signal.aborted) break;
       }
@@ -239,8 +249,7 @@ const command: Command = {
       const p = engine.stats;
       console.log(formatProgress(p));
       console.log(`${p.records.toLocaleString('en-US')} records in ${seconds.toFixed(1)} s (${Math.round(p.records / Math.max(seconds, 1e-9)).toLocaleString('en-US')} records/s)`);
-      if (Number.isNaN(firstRecordAt)) firstRecordAt = engine.alertEvents[0]?.alert.opened_at ?? 0;
-      if (source.complaints.length > 0 && p.eventTime > 0) {
+      if (source.complaints.length > 0 && p.eventTime > 0 && !Number.isNaN(firstRecordAt)) {
         const endAt = p.eventTime;
         const metrics = evaluateHotspots({
           events: engine.alertEvents,
