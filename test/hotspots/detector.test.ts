@@ -125,6 +125,20 @@ describe('HotspotDetector lifecycle', () => {
     expect(d.activeAlerts().map((a) => a.alert_id)).toEqual([dnsId]);
   });
 
+  it('the same network-scoped domain failing later in a region the alert never held is a new incident', () => {
+    const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
+    const east = faultUsers(eci(1000, 0), 30, 'dns', 1e14);
+    const west = faultUsers(eci(1102, 1), 30, 'dns', 2e14);
+    const events = run(d, [east, east, [...east, ...west], [...east, ...west], west, west, west, west]);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.regions)).toEqual([['east'], ['west']]);
+    expect(events.some((e) => e.merged_into !== null)).toBe(false);
+    // the east alert ends with the east fault while the west one goes on
+    const eastTrail = events.filter((e) => e.alert.alert_id === opens[0].alert.alert_id);
+    expect(eastTrail.at(-1)!.alert.status).toBe('resolved');
+    expect(eastTrail.every((e) => e.regions.join() === 'east')).toBe(true);
+  });
+
   it('a network-scoped cluster must lift the network by itself, not with another incident\'s excess', () => {
     const d = new HotspotDetector(topo, []);
     const rand = mulberry32(5);
