@@ -10,10 +10,13 @@
 //     eNB or region whose sum is significant promotes its above-baseline cells to hot (thin, wide faults);
 //  3. cluster hot cells into incidents: neighbours (same eNB, same TAC, ≤ neighbourKm) with the same dominant
 //     TreeSHAP domain; region/network-scoped domains (core, subscription, pgw_apn, dns) join across the scope;
-//  4. a cluster touching active alerts (their cells, their footprint, or a related neighbour) grows the oldest
-//     and merges the others into it; an untouched cluster opens a new alert if above the floors and
+//  4. one incident = one alert: a cluster joins an active alert of its own TreeSHAP domain (or is a small
+//     remnant) through its cells, its footprint, a neighbour, or — region/network scope — a region the alert
+//     has held; a local cluster bridging alerts of one domain merges them into the oldest; cells no alert
+//     reaches are judged on their own: an untouched cluster opens a new alert if above the floors and
 //     significant (and, for region/network scope, lifting its whole scope);
-//  5. an alert stays while its cells are jointly above baseline (alert.sustainPValue); after
+//  5. an alert keeps only cells whose users still point at its domain, and stays while they are jointly above
+//     baseline (alert.sustainPValue); after
 //     alert.resolveAfterWindows windows that are not, it resolves — easy to stay, hard to open: no flapping;
 //  6. severity (peak over the incident) from users at risk, expected complaints and VIPs; suspected cause and
 //     evidence from the at-risk users' summed TreeSHAP per domain plus the cause codes that moved;
