@@ -44,7 +44,8 @@ const CASES = [
   { folder: 'linear', data: 'test.csv', header: true },
 ];
 
-describe.skipIf(!HAVE_REFERENCE)('scorers agree with LightGBM on the reference set', () => {
+describe('scorers agree with LightGBM on the reference set', () => {
+  if (!HAVE_REFERENCE) return void it.skip('LightGBM reference set not found beside the repository');
   for (const c of CASES) {
     const model = parseModelText(readFileSync(`${REFERENCE}/${c.folder}/model.txt`, 'utf8'));
     const { rows, numRows } = loadRows(`${REFERENCE}/${c.folder}/${c.data}`, c.header, model.maxFeatureIdx + 1);
