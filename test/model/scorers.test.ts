@@ -101,6 +101,7 @@ describe('ONNX export of random trees (every decision kind, repeated features)',
 });
 
 describe('native kernels', () => {
+  if (!HAVE_REFERENCE) return void it.skip('LightGBM reference set not found beside the repository');
   it('the WebAssembly and JavaScript kernels give bit-identical scores on plain trees', () => {
     const model = parseModelText(readFileSync(`${REFERENCE}/binary_example/model.txt`, 'utf8'));
     const { rows, numRows } = loadRows(`${REFERENCE}/binary_example/binary.test`, false, model.maxFeatureIdx + 1);
