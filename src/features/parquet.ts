@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { Float64, Int64, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import type { Topology } from '../schema/side-files.js';
+import { ParquetStream } from '../sources/files/parquet-wasm.js';
 import type { FeatureWindow } from './engine.js';
 
 /** The fixed leading columns of a feature row; the spec's features follow. */
@@ -61,10 +62,7 @@ export function featureWindowsToParquet(windows: readonly FeatureWindow[], topol
  * features` never holds a whole day of windows in memory.
  */
 export class FeatureParquetWriter {
-  private controller!: ReadableStreamDefaultController<unknown>;
-  private pulled: (() => void) | null = null;
-  private readonly done: Promise<void>;
-  private failure: Error | null = null;
+  private readonly stream: ParquetStream;
   rows = 0;
 
   constructor(
@@ -72,56 +70,36 @@ export class FeatureParquetWriter {
     private readonly topology: Topology,
     private readonly featureNames: readonly string[],
   ) {
-    const input = new ReadableStream<unknown>(
-      {
-        start: (c) => {
-          this.controller = c;
-        },
-        pull: () => {
-          this.pulled?.();
-          this.pulled = null;
-        },
-      },
-      { highWaterMark: 1 },
-    );
+    const out = createWriteStream(path);
+    const failed = once(out, 'error').then(([e]) => {
+      throw e;
+    });
+    failed.catch(() => {}); // observed through the sink's races below
     const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.SNAPPY).build();
-    this.done = (async () => {
-      const out = createWriteStream(path);
-      const failed = once(out, 'error').then(([e]) => {
-        throw e;
-      });
-      const output = await parquet.transformParquetStream(input as ReadableStream, props);
-      for await (const chunk of output as unknown as AsyncIterable<Uint8Array>) {
+    this.stream = new ParquetStream(props, {
+      write: async (chunk) => {
         if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
-      }
-      out.end();
-      await Promise.race([once(out, 'finish'), failed]);
-    })().catch((e) => {
-      this.failure ??= e as Error;
+      },
+      close: async () => {
+        out.end();
+        await Promise.race([once(out, 'finish'), failed]);
+      },
     });
   }
 
   async write(window: FeatureWindow): Promise<void> {
-    if (this.failure) throw new Error(`cannot write ${this.path}: ${this.failure.message}`);
+    if (this.stream.failure) throw new Error(`cannot write ${this.path}: ${this.stream.failure.message}`);
     if (window.imsi.length === 0) return;
-    this.enqueue(featureWindowsToTable([window], this.topology, this.featureNames));
+    await this.stream.push(featureWindowsToTable([window], this.topology, this.featureNames));
     this.rows += window.imsi.length;
-    // Back-pressure: wait until the encoder has taken the batch.
-    if ((this.controller.desiredSize ?? 1) <= 0) await Promise.race([new Promise<void>((r) => (this.pulled = r)), this.done]);
   }
 
   async close(): Promise<number> {
     // The encoder needs one batch to know the schema: an empty file still gets its columns.
-    if (this.rows === 0) this.enqueue(featureWindowsToTable([], this.topology, this.featureNames));
-    this.controller.close();
-    await this.done;
-    if (this.failure) throw new Error(`cannot write ${this.path}: ${this.failure.message}`);
+    if (this.rows === 0) await this.stream.push(featureWindowsToTable([], this.topology, this.featureNames));
+    await this.stream.close();
+    if (this.stream.failure) throw new Error(`cannot write ${this.path}: ${this.stream.failure.message}`);
     return this.rows;
-  }
-
-  private enqueue(table: Table): void {
-    const wasm = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
-    for (const rb of wasm.recordBatches()) this.controller.enqueue(rb);
   }
 }
 
