@@ -1,7 +1,7 @@
 // Care lists out of hotspot: CSV for people and spreadsheets, Parquet (written by DuckDB's COPY) for tools.
 import { writeFile } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { timestampOf } from '../store/store.js';
+import { appendOutreachMessage } from '../store/store.js';
 import type { OutreachMessage } from './outreach-message.js';
 
 export const OUTREACH_COLUMNS = [
@@ -64,18 +64,7 @@ export async function writeOutreachParquet(path: string, messages: readonly Outr
       listed_at TIMESTAMP, send_at TIMESTAMP)`);
     const a = await con.createAppender('outreach');
     for (const m of messages) {
-      a.appendVarchar(m.alertId);
-      a.appendVarchar(m.kind);
-      a.appendInteger(m.rank);
-      a.appendVarchar(m.tier);
-      a.appendVarchar(m.msisdn);
-      a.appendVarchar(m.userId);
-      a.appendInteger(m.vipLevel);
-      a.appendDouble(m.probability);
-      a.appendVarchar(m.region);
-      a.appendVarchar(m.severity);
-      a.appendTimestamp(timestampOf(m.listedAt));
-      a.appendTimestamp(timestampOf(m.sendAt));
+      appendOutreachMessage(a, m);
       a.endRow();
     }
     a.closeSync();

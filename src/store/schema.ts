@@ -77,8 +77,8 @@ CREATE TABLE IF NOT EXISTS outreach (
   kind VARCHAR,
   rank INTEGER,
   tier VARCHAR,
-  user_id VARCHAR,
   msisdn VARCHAR,            -- the one place an MSISDN is stored
+  user_id VARCHAR,
   vip_level INTEGER,
   probability DOUBLE,
   region VARCHAR,

@@ -78,6 +78,22 @@ function scoredTypes(runId: string, regions: readonly string[]): DuckDBType[] {
   return [ENUM([runId]), TIMESTAMP, TIMESTAMP, VARCHAR, BIGINT, ENUM(regions), DOUBLE, BOOLEAN, VARCHAR];
 }
 
+/** One care-list line in OUTREACH_COLUMNS order (the store's outreach table after run_id, and the export). */
+export function appendOutreachMessage(a: DuckDBAppender, m: OutreachMessage): void {
+  a.appendVarchar(m.alertId);
+  a.appendVarchar(m.kind);
+  a.appendInteger(m.rank);
+  a.appendVarchar(m.tier);
+  a.appendVarchar(m.msisdn);
+  a.appendVarchar(m.userId);
+  a.appendInteger(m.vipLevel);
+  a.appendDouble(m.probability);
+  a.appendVarchar(m.region);
+  a.appendVarchar(m.severity);
+  a.appendTimestamp(timestampOf(m.listedAt));
+  a.appendTimestamp(timestampOf(m.sendAt));
+}
+
 export function timestampOf(epochMs: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(epochMs)) * 1000n);
 }
@@ -209,18 +225,7 @@ export class Store {
     const runId = this.currentRunId;
     for (const m of messages) {
       a.appendVarchar(runId);
-      a.appendVarchar(m.alertId);
-      a.appendVarchar(m.kind);
-      a.appendInteger(m.rank);
-      a.appendVarchar(m.tier);
-      a.appendVarchar(m.userId);
-      a.appendVarchar(m.msisdn);
-      a.appendInteger(m.vipLevel);
-      a.appendDouble(m.probability);
-      a.appendVarchar(m.region);
-      a.appendVarchar(m.severity);
-      a.appendTimestamp(timestampOf(m.listedAt));
-      a.appendTimestamp(timestampOf(m.sendAt));
+      appendOutreachMessage(a, m);
       a.endRow();
     }
     this.counts.outreach += messages.length;
