@@ -2,17 +2,9 @@
 // 10 regions) and scored windows of `users` users with `features` features, ~2% at risk and explained.
 import type { ScoredWindow } from '../src/hotspots/scored-window.js';
 import { buildTopology, type Cell, type Topology } from '../src/schema/side-files.js';
+import { mulberry32 as rng } from '../test/support/mulberry32.js';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../test/support/mulberry32.js';
 
 export function benchTopology(cells: number, regions = 10): Topology {
   const list: Cell[] = [];

@@ -22,6 +22,7 @@ import { OnnxScorer } from '../src/model/onnx-scorer.js';
 import { exportOnnx } from '../src/model/onnx-export.js';
 import { predictContrib } from '../src/model/tree-shap.js';
 import { formatModelText, parseModelText } from '../src/model/lightgbm-text.js';
+import { mulberry32 as rng } from '../test/support/mulberry32.js';
 import type { GbdtModel, Tree } from '../src/model/tree.js';
 
 const NUM_TREES = 300;
@@ -30,17 +31,6 @@ const NUM_FEATURES = 60;
 const TRAIN_ROWS = 4000;
 const NAN_RATE = 0.01;
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(random: () => number): number {
   const u = 1 - random();

@@ -4,17 +4,9 @@ import type { RecordBatch } from 'apache-arrow';
 import { S1BatchBuilder } from '../../src/schema/s1-batch-builder.js';
 import { PROCEDURE_TYPES, S1AP_CAUSE_GROUPS, APP_TYPES } from '../../src/schema/record.js';
 import { buildTopology, type Cell, type Topology } from '../../src/schema/side-files.js';
+import { mulberry32 as rng } from '../support/mulberry32.js';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../support/mulberry32.js';
 
 export const T0 = Date.UTC(2026, 10, 20, 8, 0, 0);
 

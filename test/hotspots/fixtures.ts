@@ -1,6 +1,7 @@
 // Hand-made topology and scored windows for hotspot tests: small enough to reason about, columnar like the real thing.
 import { buildTopology, type Cell, type Topology } from '../../src/schema/side-files.js';
 import type { ScoredWindow } from '../../src/hotspots/scored-window.js';
+import { mulberry32 } from '../support/mulberry32.js';
 
 export const WINDOW_MS = 15 * 60_000;
 /** 2026-03-02 10:00 UTC: a Monday morning, not quiet hours. */
@@ -97,13 +98,4 @@ export function noise(topology: Topology, rand: () => number, meanPerCell = 0.3)
   return rows;
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../support/mulberry32.js';

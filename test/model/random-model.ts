@@ -1,16 +1,9 @@
 // Random LightGBM-shaped models for tests: few features (so paths repeat them), every decision kind
 // (missing None/Zero/NaN, default left/right, categorical bitsets) and consistent node counts.
 import type { GbdtModel, Tree } from '../../src/model/tree.js';
+import { mulberry32 as rng } from '../support/mulberry32.js';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../support/mulberry32.js';
 
 export const NUM_FEATURES = 5; // few features, so paths repeat them (the unwind/re-extend cases)
 const DECISION_TYPES = [0, 2, 4, 6, 8, 10, 1, 9];
