@@ -28,6 +28,7 @@
 //   for (const e of detector.finish()) sink(e);          // end of a finite input (replay)
 //   outreach.onAlertEvent(e, detector.affectedUsers(e.alert.alert_id));
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Subscriber, Topology } from '../schema/side-files.js';
 import {
   severityRank,
@@ -49,13 +50,14 @@ import {
   type DomainScope,
 } from './detector-config.js';
 import { poissonUpperTail } from './poisson.js';
+import { detectorSnapshotSchema } from './detector-snapshot.js';
 import type { ScoredWindow } from './scored-window.js';
 
 const N_DOMAINS = FAULT_DOMAINS.length;
 const LEVEL_NORMAL = 0;
 const LEVEL_WARM = 1; // above baseline enough to keep a cell in an existing alert
 const LEVEL_HOT = 2; // significant on its own: may start an alert
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 const ATTRIBUTION_KEEP_SHARE = 0.5;
 /** A cell leaves an alert when the alert's domain scores below this share of the cell's top domain. */
 const OTHER_DOMAIN_SHARE = 0.5;
@@ -110,11 +112,14 @@ export interface DetectorSnapshot {
   version: number;
   sequence: number;
   ordinal: number;
-  lastWindowStart: number;
+  /** null before the first window. */
+  lastWindowStart: number | null;
   lastWindowEnd: number;
   stats: DetectorStats;
   baseline: BaselineState;
   alerts: Array<Omit<ActiveAlert, 'cells' | 'footprint' | 'affected'> & { cells: number[]; footprint: number[]; affected: AffectedUser[] }>;
+  /** Affected users kept for resolved alerts (the restoration lists), oldest first. */
+  resolved: Array<{ alertId: string; users: AffectedUser[] }>;
 }
 
 export class HotspotDetector {
@@ -201,7 +206,7 @@ export class HotspotDetector {
    */
   affectedUsers(alertId: string): AffectedUser[] {
     const active = this.alerts.find((a) => a.id === alertId);
-    const users = active ? [...active.affected.values()] : (this.resolved.get(alertId) ?? []);
+    const users = active ? [...active.affected.values()] : [...(this.resolved.get(alertId) ?? [])];
     return users.sort((a, b) => b.probability - a.probability || a.imsi - b.imsi);
   }
 
@@ -351,35 +356,47 @@ export class HotspotDetector {
   }
 
   /**
-   * Everything needed to continue exactly where this detector is (JSON-safe): baselines, active alerts with
-   * their affected users, counters. Not included: affected users of already-resolved alerts (restoration
-   * lists are built when the resolve event is handled, before any snapshot would be taken).
+   * Everything needed to continue exactly where this detector is, as plain JSON (it goes to a checkpoint file):
+   * baselines, active alerts with their affected users, the affected users kept for resolved alerts (restoration
+   * lists), counters. A detector restored from it emits exactly the events, and answers exactly the
+   * affectedUsers(), that the uninterrupted detector would. Per-window scratch is not state.
    */
   snapshot(): DetectorSnapshot {
     return structuredClone({
       version: SNAPSHOT_VERSION,
       sequence: this.sequence,
       ordinal: this.ordinal,
-      lastWindowStart: this.lastWindowStart,
+      // -Infinity (no window yet) is not JSON: null stands for it.
+      lastWindowStart: Number.isFinite(this.lastWindowStart) ? this.lastWindowStart : null,
       lastWindowEnd: this.lastWindowEnd,
       stats: this.stats,
       baseline: this.baseline.snapshot(),
       alerts: this.alerts.map((a) => ({ ...a, cells: [...a.cells], footprint: [...a.footprint], affected: [...a.affected.values()] })),
+      // In retention order: the oldest is evicted first.
+      resolved: [...this.resolved].map(([alertId, users]) => ({ alertId, users })),
     });
   }
 
-  restore(s: DetectorSnapshot): void {
-    if (s.version !== SNAPSHOT_VERSION) throw new Error(`detector snapshot version ${s.version}, expected ${SNAPSHOT_VERSION}`);
+  /** Continues from a snapshot (validated: it comes from a file). Refuses one of another version or topology. */
+  restore(input: DetectorSnapshot): void {
+    const parsed = detectorSnapshotSchema.safeParse(input);
+    if (!parsed.success) throw new Error(`invalid detector snapshot: ${z.prettifyError(parsed.error)}`);
+    const s = structuredClone(parsed.data) as DetectorSnapshot;
     this.baseline.restore(s.baseline);
     this.sequence = s.sequence;
     this.ordinal = s.ordinal;
-    this.lastWindowStart = s.lastWindowStart;
+    this.lastWindowStart = s.lastWindowStart ?? -Infinity;
     this.lastWindowEnd = s.lastWindowEnd;
     Object.assign(this.stats, s.stats);
     this.alerts.length = 0;
-    for (const a of structuredClone(s.alerts)) {
+    for (const a of s.alerts) {
+      for (const c of [...a.cells, ...a.footprint]) {
+        if (c >= this.nCells) throw new Error(`detector snapshot alert ${a.id} holds cell ${c}; the topology has ${this.nCells} cells`);
+      }
       this.alerts.push({ ...a, cells: new Set(a.cells), footprint: new Set(a.footprint), affected: new Map(a.affected.map((u) => [u.imsi, u])) });
     }
+    this.resolved.clear();
+    for (const r of s.resolved) this.resolved.set(r.alertId, r.users);
   }
 
   // ---- per-window stages -------------------------------------------------------------------------------
@@ -666,7 +683,7 @@ export class HotspotDetector {
     for (const c of absorbed.footprint) survivor.footprint.add(c);
     for (const [imsi, u] of absorbed.affected) {
       const mine = survivor.affected.get(imsi);
-      if (!mine || mine.probability < u.probability) survivor.affected.set(imsi, mine ? { ...mine, probability: u.probability } : u);
+      if (!mine || mine.probability < u.probability) survivor.affected.set(imsi, mine ? { ...mine, probability: u.probability } : { ...u });
     }
     this.alerts.splice(this.alerts.indexOf(absorbed), 1);
     absorbed.updatedAt = w.windowEnd;
@@ -969,7 +986,8 @@ export class HotspotDetector {
 
   private retainResolved(alert: ActiveAlert): void {
     if (this.config.retainResolvedAlerts === 0) return;
-    this.resolved.set(alert.id, [...alert.affected.values()]);
+    // Copies: after a merge the survivor keeps updating users it shares with the absorbed alert.
+    this.resolved.set(alert.id, [...alert.affected.values()].map((u) => ({ ...u })));
     while (this.resolved.size > this.config.retainResolvedAlerts) {
       this.resolved.delete(this.resolved.keys().next().value!);
     }

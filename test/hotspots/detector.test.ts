@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HotspotDetector } from '../../src/hotspots/detector.js';
 import type { AlertEvent } from '../../src/hotspots/alert.js';
-import type { Subscriber } from '../../src/schema/side-files.js';
+import { buildTopology, type Subscriber, type Topology } from '../../src/schema/side-files.js';
 import { faultUsers, gridTopology, mulberry32, noise, scoredWindow, type UserRow } from './fixtures.js';
 
 const topo = gridTopology();
@@ -247,6 +247,85 @@ describe('determinism, snapshot and bad input', () => {
     second.restore(JSON.parse(JSON.stringify(first.snapshot())));
     got.push(...windows.slice(4).flatMap((w) => second.onWindow(w)));
     expect(JSON.stringify(got)).toBe(JSON.stringify(expected));
+  });
+
+  // A line of three eNBs 1.5 km apart: west and east are not neighbours (3 km), middle is next to both.
+  const line = buildTopology(
+    ['west', 'middle', 'east'].flatMap((name, e) =>
+      [0, 1, 2].map((k) => ({ eci: (2000 + e) * 256 + k, enbId: 2000 + e, tac: 2000 + e, cellName: `${name}-${k}`, region: 'line', lat: 30, lon: 100 + e * 0.0156 })),
+    ),
+  );
+  const snapshotScenarios: Array<{ name: string; topology: Topology; rows: (i: number, rand: () => number) => UserRow[] }> = [
+    {
+      name: 'open, grow, resolve, open again',
+      topology: topo,
+      rows: (i, rand) => [
+        ...noise(topo, rand),
+        ...(i >= 1 && i < 9 ? faultUsers(eci(1001, 0), 15 + 3 * i, 'radio', 1e14) : []),
+        ...(i >= 3 && i < 9 ? faultUsers(eci(1001, 1), 20, 'radio', 2e14, 0.7 + i / 40) : []),
+        ...(i >= 14 && i < 20 ? faultUsers(eci(1100, 2), 25, 'dns', 3e14, 0.6 + i / 100) : []),
+        ...(i >= 22 && i < 25 ? faultUsers(eci(1003, 0), 30, 'core', 4e14) : []),
+      ],
+    },
+    {
+      // Two radio alerts, bridged into one by the middle eNB; the survivor then sees the absorbed alert's users
+      // again with a higher probability (which must not rewrite the absorbed alert's restoration list).
+      name: 'two alerts merge, shared users keep changing',
+      topology: line,
+      rows: (i, rand) => [
+        ...noise(line, rand, 0.02),
+        ...(i >= 1 && i < 12 ? faultUsers(2000 * 256, 25, 'radio', 1e14, 0.6 + i / 40) : []),
+        ...(i >= 2 && i < 12 ? faultUsers(2002 * 256, 25, 'radio', 2e14, 0.6 + i / 40) : []),
+        ...(i >= 5 && i < 12 ? faultUsers(2001 * 256, 25, 'radio', 3e14) : []),
+      ],
+    },
+  ];
+
+  it.each(snapshotScenarios)('snapshot → JSON → restore at any point continues exactly like the uninterrupted run: $name', ({ topology, rows }) => {
+    const rand = mulberry32(5);
+    const windows = Array.from({ length: 30 }, (_, i) => scoredWindow(topology, i, rows(i, rand), 40));
+    const usersOf = (d: HotspotDetector, events: AlertEvent[]) =>
+      [...new Set(events.map((e) => e.alert.alert_id))].map((id) => ({ id, users: d.affectedUsers(id) }));
+    const whole = new HotspotDetector(topology, [], { warmupWindows: 0 });
+    const expected = windows.flatMap((w) => whole.onWindow(w));
+    expect(expected.filter((e) => e.alert.status === 'resolved').length).toBeGreaterThanOrEqual(2);
+    const expectedUsers = JSON.stringify(usersOf(whole, expected));
+    // Every cut: before, inside and after each incident (the windows are few and small).
+    for (let cut = 0; cut < windows.length; cut++) {
+      const first = new HotspotDetector(topology, [], { warmupWindows: 0 });
+      const got = windows.slice(0, cut).flatMap((w) => first.onWindow(w));
+      const checkpoint = JSON.stringify(first.snapshot()); // what a checkpoint file holds
+      const second = new HotspotDetector(topology, [], { warmupWindows: 0 });
+      second.restore(JSON.parse(checkpoint));
+      got.push(...windows.slice(cut).flatMap((w) => second.onWindow(w)));
+      expect(JSON.stringify(got), `cut at window ${cut}`).toBe(JSON.stringify(expected));
+      expect(JSON.stringify(usersOf(second, got)), `affected users, cut at window ${cut}`).toBe(expectedUsers);
+      expect(second.snapshot(), `state, cut at window ${cut}`).toEqual(whole.snapshot());
+    }
+  });
+
+  it('the merge scenario really merges two alerts that share users', () => {
+    const rand = mulberry32(5);
+    const { rows } = snapshotScenarios[1];
+    const d = new HotspotDetector(line, [], { warmupWindows: 0 });
+    const events = Array.from({ length: 30 }, (_, i) => d.onWindow(scoredWindow(line, i, rows(i, rand), 40))).flat();
+    expect(events.filter((e) => e.alert.status === 'open')).toHaveLength(2);
+    const merged = events.find((e) => e.merged_into !== null);
+    expect(merged).toBeDefined();
+    expect(d.affectedUsers(merged!.merged_into!).length).toBeGreaterThan(d.affectedUsers(merged!.alert.alert_id).length);
+  });
+
+  it('refuses a damaged or foreign snapshot with a clear message and keeps working', () => {
+    const d = new HotspotDetector(topo, []);
+    d.onWindow(scoredWindow(topo, 0, []));
+    const good = d.snapshot();
+    expect(() => d.restore({ ...good, version: 1 })).toThrow(/version/);
+    expect(() => d.restore({ ...good, baseline: { ...good.baseline, count: [] } })).toThrow(/baseline arrays/);
+    expect(() => d.restore(JSON.parse('{"version":2}'))).toThrow(/invalid detector snapshot/);
+    const other = new HotspotDetector(gridTopology(['north']), []);
+    expect(() => other.restore(good)).toThrow(/cells/);
+    expect(d.onWindow(scoredWindow(topo, 1, []))).toEqual([]);
+    expect(d.stats.windows).toBe(2);
   });
 
   it('refuses malformed and out-of-order windows, counting them; counts rows with unknown cells', () => {
