@@ -9,7 +9,8 @@
 //
 // usage:
 //   node dist/bench/quality.js --train DIR[,DIR...] --eval DIR [--horizon 3h] [--target-precision P]
-//       [--drop default|none|PATTERN,...] [--save MODELDIR] [--detector JSON] [--threshold P] [key=value ...]
+//       [--drop default|none|PATTERN,...] [--save MODELDIR] [--detector JSON] [--threshold P] [--events FILE.jsonl]
+//       [key=value ...]
 //   DIR: a `hotspot simulate` output (records.arrow, complaints.csv, topology.csv, subscribers.csv, truth.json).
 //   --model DIR instead of --train evaluates an existing model directory.
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
       save: { type: 'string' },
       detector: { type: 'string', default: '{}' },
       threshold: { type: 'string' },
+      events: { type: 'string' },
     },
   });
   if (!values.eval || (!values.train && !values.model)) throw new Error('usage: quality --train DIR[,DIR] | --model DIR, --eval DIR');
@@ -229,6 +231,8 @@ async function main(): Promise<void> {
     events.push(...detector.onWindow(s));
   }
   events.push(...detector.finish());
+  // The alert events as alerts.jsonl would hold them, to see which alert caught what and with which cause.
+  if (values.events) writeFileSync(values.events, events.map((ev) => JSON.stringify(ev)).join('\n') + '\n');
   const probability = new Float64Array(labelSet.label.length);
   let o = 0;
   for (const p of probs) {
