@@ -3,7 +3,7 @@
 
 export const STORE_SCHEMA_VERSION = 1;
 
-export const TABLES = ['runs', 'scored_windows', 'alert_events', 'alerts', 'outreach', 'dead_letters', 'complaints', 'metrics'] as const;
+export const TABLES = ['runs', 'scored_windows', 'alert_events', 'alerts', 'outreach', 'dead_letters', 'complaints', 'metrics', 'checkpoints'] as const;
 export type TableName = (typeof TABLES)[number];
 
 export const SCHEMA_SQL = `
@@ -106,6 +106,19 @@ CREATE TABLE IF NOT EXISTS metrics (
   run_id VARCHAR,
   name VARCHAR,
   value DOUBLE
+);
+-- A live run's checkpoints: committed in the same transaction as every row written since the previous one, so
+-- after a crash the database holds exactly the effects of the records before the checkpoint's offsets.
+CREATE TABLE IF NOT EXISTS checkpoints (
+  run_id VARCHAR,
+  checkpoint_id BIGINT,
+  taken_at TIMESTAMP,        -- wall clock
+  event_time TIMESTAMP,      -- end of the newest closed window
+  source VARCHAR,            -- e.g. kafka://BROKERS/TOPIC?group=ID (the run's source label)
+  offsets VARCHAR,           -- JSON [{topic, partition, offset}]: next offset to read per partition
+  state_file VARCHAR,        -- engine state (features, detector, outreach) next to the database
+  state_sha256 VARCHAR,
+  PRIMARY KEY (run_id, checkpoint_id)
 );
 `;
 

@@ -69,6 +69,20 @@ export interface ScoredWindowContext {
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';
 
+/** One committed checkpoint of a live run (see `commitCheckpoint`). */
+export interface CheckpointRow {
+  runId: string;
+  checkpointId: number;
+  takenAt: number;
+  /** End of the newest closed window, epoch ms. */
+  eventTime: number;
+  source: string;
+  /** Next offset to read per partition: where a restart resumes. */
+  offsets: { topic: string; partition: number; offset: number }[];
+  stateFile: string;
+  stateSha256: string;
+}
+
 /**
  * Chunk column types for scored_windows. run_id and region go in as ENUMs although the table holds VARCHAR:
  * an ENUM vector is filled in JS and copied in one call, where a VARCHAR vector costs a native call per row;
@@ -105,6 +119,8 @@ export class Store {
   private scoredTypesCache: { runId: string; regions: readonly string[]; types: DuckDBType[] } | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
+  /** True in a checkpointed run: rows become durable only with the next checkpoint. */
+  private inTransaction = false;
   readonly counts = { scoredRows: 0, alertEvents: 0, outreach: 0, deadLetters: 0, complaints: 0 };
 
   private constructor(
@@ -278,6 +294,85 @@ export class Store {
     }
   }
 
+  /**
+   * Continues a run after a restart (a live run resuming from its checkpoint): nothing is deleted, since the
+   * database holds exactly what the checkpoint covered — later rows died with the transaction they were in.
+   */
+  async resumeRun(runId: string): Promise<void> {
+    this.assertOpen();
+    await this.connection.run("UPDATE runs SET status = 'running', ended_at = NULL WHERE run_id = $1", [runId]);
+    this.runId = runId;
+    const max = await this.connection.runAndReadAll('SELECT coalesce(max(sequence), 0) AS s FROM alert_events WHERE run_id = $1', [runId]);
+    this.flushedSequence = Number(max.getRowObjectsJS()[0].s);
+  }
+
+  /**
+   * From here on every row is written inside one transaction that `commitCheckpoint` commits together with the
+   * checkpoint row (and then opens the next). A crash loses exactly the rows after the last checkpoint, which
+   * the restarted run recomputes from the checkpoint's offsets: nothing lost, nothing doubled.
+   */
+  async beginCheckpointedWrites(): Promise<void> {
+    this.assertOpen();
+    if (this.inTransaction) return;
+    this.closeAppenders();
+    await this.connection.run('BEGIN TRANSACTION');
+    this.inTransaction = true;
+  }
+
+  async commitCheckpoint(row: CheckpointRow): Promise<void> {
+    this.assertOpen();
+    await this.flush();
+    this.closeAppenders();
+    await this.connection.run('INSERT INTO checkpoints VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+      row.runId,
+      BigInt(row.checkpointId),
+      timestampOf(row.takenAt),
+      timestampOf(row.eventTime),
+      row.source,
+      JSON.stringify(row.offsets),
+      row.stateFile,
+      row.stateSha256,
+    ]);
+    if (this.inTransaction) {
+      await this.connection.run('COMMIT');
+      await this.connection.run('BEGIN TRANSACTION');
+    }
+  }
+
+  /** Leaves checkpointed mode after the final checkpoint: later rows (the run's metrics) commit as they are written. */
+  async endCheckpointedWrites(): Promise<void> {
+    if (!this.inTransaction) return;
+    this.closeAppenders();
+    this.inTransaction = false;
+    await this.connection.run('COMMIT');
+  }
+
+  /** The newest checkpoint of the newest unfinished run of `source` (status other than completed), if any. */
+  async latestCheckpoint(source: string): Promise<CheckpointRow | null> {
+    this.assertOpen();
+    const r = await this.connection.runAndReadAll(
+      `SELECT c.run_id, c.checkpoint_id, epoch_ms(c.taken_at) AS taken_at, epoch_ms(c.event_time) AS event_time, c.source,
+              c.offsets, c.state_file, c.state_sha256
+       FROM checkpoints c JOIN runs r USING (run_id)
+       WHERE c.source = $1 AND r.status <> 'completed'
+       ORDER BY r.started_at DESC, c.checkpoint_id DESC LIMIT 1`,
+      [source],
+    );
+    const rows = r.getRowObjectsJS();
+    if (rows.length === 0) return null;
+    const x = rows[0];
+    return {
+      runId: String(x.run_id),
+      checkpointId: Number(x.checkpoint_id),
+      takenAt: Number(x.taken_at),
+      eventTime: Number(x.event_time),
+      source: String(x.source),
+      offsets: JSON.parse(String(x.offsets)) as CheckpointRow['offsets'],
+      stateFile: String(x.state_file),
+      stateSha256: String(x.state_sha256),
+    };
+  }
+
   /** Makes everything appended so far durable and brings `alerts` (latest state per alert) up to date. */
   async flush(): Promise<void> {
     this.assertOpen();
@@ -296,17 +391,26 @@ export class Store {
     this.flushedSequence = Number(max.getRowObjectsJS()[0].s);
   }
 
-  /** Flushes, marks the run ended, and closes the file. Safe to call more than once (e.g. from a signal handler). */
+  /**
+   * Flushes, marks the run ended, and closes the file. Safe to call more than once (e.g. from a signal handler).
+   * In a checkpointed run only what the last checkpoint committed stays: rows after it are rolled back, because
+   * a restart recomputes them from the checkpoint's offsets (take a final checkpoint before closing).
+   */
   close(status: RunStatus = 'completed'): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       try {
-        await this.flush();
+        if (this.inTransaction) {
+          this.closeAppenders();
+          this.inTransaction = false;
+          await this.connection.run('ROLLBACK');
+        } else {
+          await this.flush();
+          this.closeAppenders();
+        }
         if (this.runId !== null) {
           await this.connection.run('UPDATE runs SET ended_at = $1, status = $2 WHERE run_id = $3', [timestampOf(Date.now()), status, this.runId]);
         }
-        for (const a of this.appenders.values()) a.closeSync();
-        this.appenders.clear();
         await this.connection.run('CHECKPOINT');
       } finally {
         this.closed = true;
@@ -341,6 +445,12 @@ export class Store {
       this.appenders.set(table, a);
     }
     return a;
+  }
+
+  /** Appenders are closed around transaction boundaries so none straddles two transactions. */
+  private closeAppenders(): void {
+    for (const a of this.appenders.values()) a.closeSync();
+    this.appenders.clear();
   }
 
   private assertOpen(): void {
