@@ -15,6 +15,8 @@ import { OutreachPlanner, type OutreachConfigInput } from '../outreach/care-list
 import type { OutreachMessage } from '../outreach/outreach-message.js';
 import type { Complaint, Subscriber, Topology } from '../schema/side-files.js';
 import { DeadLetterMemory, type DeadLetter } from '../sources/dead-letters.js';
+import type { DetectorSnapshot } from '../hotspots/detector.js';
+import type { OutreachSnapshot } from '../outreach/care-list.js';
 import { WindowScorer } from './window-scorer.js';
 
 /** Where the engine's results go: the store, the console, gRPC, Kafka. Every method is optional. */
@@ -57,13 +59,23 @@ export interface EngineProgress {
   eventTime: number;
 }
 
+/** Everything a restarted engine needs to continue exactly where this one was (a live run's checkpoint). */
+export interface EngineState {
+  features: Uint8Array;
+  detector: DetectorSnapshot;
+  outreach: OutreachSnapshot;
+  progress: EngineProgress;
+}
+
 export class Engine {
-  readonly features: FeatureEngine;
+  private featureEngine: FeatureEngine;
   readonly scorer: WindowScorer;
   readonly detector: HotspotDetector;
   readonly outreach: OutreachPlanner;
   readonly deadLetters: DeadLetterMemory;
   readonly alertEvents: AlertEvent[] = [];
+  /** Dead letters counted before a restore (the shared DeadLetterMemory of a restarted process starts at zero). */
+  private deadLetterBase = 0;
   private readonly progress: EngineProgress = {
     records: 0,
     windows: 0,
@@ -78,11 +90,7 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.deadLetters = options.deadLetters ?? new DeadLetterMemory();
-    this.features = new FeatureEngine(options.spec, options.topology, {
-      allowedLatenessMs: options.allowedLatenessMs,
-      deadLetters: this.deadLetters,
-      source: 'features',
-    });
+    this.featureEngine = new FeatureEngine(options.spec, options.topology, this.featureOptions());
     this.scorer = new WindowScorer(options.model, { threshold: options.threshold, modelVersion: options.modelVersion });
     this.detector = new HotspotDetector(options.topology, options.subscribers, {
       ...options.detector,
@@ -99,10 +107,44 @@ export class Engine {
     return this.progress;
   }
 
+  get features(): FeatureEngine {
+    return this.featureEngine;
+  }
+
+  /** Take between two push() calls: the state then covers exactly the records pushed so far. */
+  snapshot(): EngineState {
+    return {
+      features: this.featureEngine.snapshot(),
+      detector: this.detector.snapshot(),
+      outreach: this.outreach.snapshot(),
+      progress: { ...this.progress },
+    };
+  }
+
+  /** Continues from a snapshot (same spec, topology, model and options as the engine that took it). */
+  restore(state: EngineState): void {
+    this.featureEngine = FeatureEngine.restore(this.options.spec, this.options.topology, state.features, this.featureOptions());
+    this.detector.restore(state.detector);
+    this.outreach.restore(state.outreach);
+    Object.assign(this.progress, state.progress);
+    this.deadLetterBase = state.progress.deadLetters - this.deadLetters.count;
+  }
+
+  private featureOptions() {
+    return { allowedLatenessMs: this.options.allowedLatenessMs, deadLetters: this.deadLetters, source: 'features' };
+  }
+
   async push(batch: RecordBatch): Promise<void> {
     this.progress.records += batch.numRows;
-    const windows = this.features.push(batch);
+    const windows = this.featureEngine.push(batch);
     for (const w of windows) await this.onWindow(w);
+    await this.drainDeadLetters();
+  }
+
+  /** Letters a source rejected, handed over when the records around them are processed (checkpointed runs). */
+  async acceptDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    for (const l of letters) this.deadLetters.add(l);
     await this.drainDeadLetters();
   }
 
@@ -113,7 +155,7 @@ export class Engine {
   async finish(options: { closeOpenWindows?: boolean } = {}): Promise<void> {
     // An interrupted run leaves its open windows unscored: they hold only part of their records, and scoring
     // them would show every alert shrinking at the moment ops pressed Ctrl-C.
-    if (options.closeOpenWindows ?? true) for (const w of this.features.flush()) await this.onWindow(w);
+    if (options.closeOpenWindows ?? true) for (const w of this.featureEngine.flush()) await this.onWindow(w);
     await this.drainDeadLetters();
     this.report();
   }
@@ -150,7 +192,7 @@ export class Engine {
 
   private async drainDeadLetters(): Promise<void> {
     const letters = this.deadLetters.drain();
-    this.progress.deadLetters = this.deadLetters.count;
+    this.progress.deadLetters = this.deadLetterBase + this.deadLetters.count;
     if (letters.length === 0) return;
     for (const sink of this.options.sinks) await sink.onDeadLetters?.(letters);
   }

@@ -1,0 +1,106 @@
+// A live run's checkpoint state file: the engine's state (feature windows and baselines, detector, outreach
+// suppression) in one file next to the database, written atomically (temp file, fsync, rename) before the
+// database transaction that names it commits. The database row holds the Kafka offsets and the file's SHA-256,
+// so a restart never pairs offsets with state from another moment.
+//
+// Layout: magic "HSCKPT01", u32 JSON length, JSON {detector, outreach, progress}, then the feature engine's own
+// binary snapshot (which carries its own magic and spec hash).
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import type { DetectorSnapshot } from '../hotspots/detector.js';
+import type { OutreachSnapshot } from '../outreach/care-list.js';
+import type { EngineProgress, EngineState } from './engine.js';
+
+const MAGIC = 'HSCKPT01';
+
+const progressSchema = z.object({
+  records: z.number(),
+  windows: z.number(),
+  userWindows: z.number(),
+  atRisk: z.number(),
+  alertEvents: z.number(),
+  openAlerts: z.number(),
+  outreachMessages: z.number(),
+  deadLetters: z.number(),
+  eventTime: z.number(),
+});
+// Detector and outreach snapshots are validated by their own restore(); here only their presence.
+const headerSchema = z.object({ detector: z.record(z.string(), z.unknown()), outreach: z.record(z.string(), z.unknown()), progress: progressSchema });
+
+export function encodeEngineState(state: EngineState): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify({ detector: state.detector, outreach: state.outreach, progress: state.progress }));
+  const out = new Uint8Array(MAGIC.length + 4 + json.length + state.features.length);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
+  out.set(json, MAGIC.length + 4);
+  out.set(state.features, MAGIC.length + 4 + json.length);
+  return out;
+}
+
+export function decodeEngineState(bytes: Uint8Array, what = 'checkpoint state'): EngineState {
+  const magic = new TextDecoder().decode(bytes.subarray(0, MAGIC.length));
+  if (magic !== MAGIC) throw new Error(`${what}: not a hotspot checkpoint (magic '${magic}', expected '${MAGIC}')`);
+  const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(MAGIC.length, true);
+  const start = MAGIC.length + 4;
+  if (start + len > bytes.length) throw new Error(`${what}: truncated (header of ${len} bytes, file of ${bytes.length})`);
+  const header = headerSchema.parse(JSON.parse(new TextDecoder().decode(bytes.subarray(start, start + len))));
+  return {
+    detector: header.detector as unknown as DetectorSnapshot,
+    outreach: header.outreach as unknown as OutreachSnapshot,
+    progress: header.progress as EngineProgress,
+    // A copy: the feature engine keeps views into it, aligned to 8 bytes for its typed arrays.
+    features: bytes.slice(start + len),
+  };
+}
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Writes `bytes` to `path` so that a crash leaves either the old file or the complete new one. */
+export function writeFileDurably(path: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dirFd = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+/** Reads a state file and checks it is the one the checkpoint row names. */
+export function readStateFile(path: string, expectedSha256: string): EngineState {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new Error(`checkpoint state ${path} cannot be read: ${(err as Error).message}`);
+  }
+  const actual = sha256(bytes);
+  if (actual !== expectedSha256) throw new Error(`checkpoint state ${path} does not match its checkpoint (sha256 ${actual.slice(0, 12)}…, expected ${expectedSha256.slice(0, 12)}…)`);
+  return decodeEngineState(bytes, path);
+}
+
+/** Directory of a database's checkpoint state files: `hotspot.duckdb` → `hotspot.duckdb.checkpoints/`. */
+export const checkpointDirOf = (dbPath: string): string => `${dbPath}.checkpoints`;
+
+/** Removes state files of `runId` other than the `keep` newest names (older checkpoints are never read again). */
+export function pruneStateFiles(dir: string, runId: string, keep: readonly string[]): void {
+  const keepNames = new Set(keep.map((k) => basename(k)));
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) if (n.startsWith(`${runId}-`) && !keepNames.has(n)) rmSync(join(dir, n), { force: true });
+}
