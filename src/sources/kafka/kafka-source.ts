@@ -69,6 +69,11 @@ export interface DeliveredBatch {
   /** Good records; zero rows when every message in the range was dead-lettered. */
   batch: RecordBatch;
   deadLettered: number;
+  /**
+   * The letters of this offset range, so a checkpointing consumer stores them with the records' effects (the
+   * `deadLetters` hook sees them earlier, at decode time, ahead of what has been processed).
+   */
+  letters: DeadLetter[];
 }
 
 export interface KafkaSourceStats {
@@ -121,6 +126,7 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     deadLetterPublishFailures: 0,
   };
   private lastDeadLetterError = '';
+  private readonly startOffsets: Map<string, number>;
   private readonly byReason = new Map<string, number>();
 
   constructor(
@@ -133,9 +139,15 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
        * restart is not a duplicate, so a set used here must be checkpointed with the offsets it has seen.
        */
       xdrIds?: XdrIdSet | null;
+      /**
+       * Where to start reading each partition when it is assigned (a restart resuming from its checkpoint);
+       * partitions not listed start at the group's committed offset.
+       */
+      startOffsets?: readonly PartitionOffset[];
     } = {},
   ) {
     this.options = kafkaSourceOptionsSchema.parse(opts);
+    this.startOffsets = new Map((hooks.startOffsets ?? []).map((o) => [keyOf(o.topic, o.partition), o.offset]));
     for (const t of this.options.topics) this.formats.set(t.topic, t);
     const o = this.options;
     const cooperative = o.groupProtocol === 'consumer';
@@ -320,31 +332,31 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
       topic.format === 'json'
         ? decodeJsonMessages(values, opts)
         : decodeCsvMessages(values, topic.csvHeader ?? S1_COLUMN_NAMES, opts);
-    for (const l of r.letters) this.deadLetter(group[l.message], l.reason, 0, l.raw);
-    this.enqueue(group, r.batches[0] ?? emptyBatch(), r.letters.length);
+    const letters = r.letters.map((l) => this.deadLetter(group[l.message], l.reason, 0, l.raw));
+    this.enqueue(group, r.batches[0] ?? emptyBatch(), letters);
   }
 
   private decodeArrowMessage(m: Message): void {
     const r = decodeArrowMessage(m.value, { source: `kafka:${m.topic}/${m.partition}`, xdrIds: this.hooks.xdrIds ?? null });
-    for (const l of r.letters) this.deadLetter(m, l.reason, l.row, l.raw);
+    const letters = r.letters.map((l) => this.deadLetter(m, l.reason, l.row, l.raw));
     const batches = r.batches.filter((b) => b.numRows > 0);
     if (batches.length === 0) batches.push(emptyBatch());
     // A chunk of several batches: only the last one carries the message's offset forward, so a commit after the
     // first cannot skip the rest.
     for (let i = 0; i < batches.length; i++) {
       const last = i === batches.length - 1;
-      this.enqueueRange(m.topic, m.partition, m.offset, last ? m.offset + 1 : m.offset, batches[i], last ? r.letters.length : 0);
+      this.enqueueRange(m.topic, m.partition, m.offset, last ? m.offset + 1 : m.offset, batches[i], last ? letters : []);
     }
   }
 
-  private enqueue(group: Message[], batch: RecordBatch, deadLettered: number): void {
+  private enqueue(group: Message[], batch: RecordBatch, letters: DeadLetter[]): void {
     const first = group[0];
     const last = group[group.length - 1];
-    this.enqueueRange(first.topic, first.partition, first.offset, last.offset + 1, batch, deadLettered);
+    this.enqueueRange(first.topic, first.partition, first.offset, last.offset + 1, batch, letters);
   }
 
-  private enqueueRange(topic: string, partition: number, firstOffset: number, nextOffset: number, batch: RecordBatch, dead: number): void {
-    this.queue.push({ topic, partition, firstOffset, nextOffset, batch, deadLettered: dead });
+  private enqueueRange(topic: string, partition: number, firstOffset: number, nextOffset: number, batch: RecordBatch, letters: DeadLetter[]): void {
+    this.queue.push({ topic, partition, firstOffset, nextOffset, batch, deadLettered: letters.length, letters });
     this.queuedRecords += batch.numRows;
     this.counters.records += batch.numRows;
     this.counters.batches++;
@@ -354,7 +366,7 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
    * `row` > 0 names one row of an Arrow chunk: its letter carries the row as text (JSON) rather than the whole chunk,
    * and the chunk's good rows go on. Other letters carry the original message value byte for byte.
    */
-  private deadLetter(m: Message, reason: string, row: number, rowRaw: string): void {
+  private deadLetter(m: Message, reason: string, row: number, rowRaw: string): DeadLetter {
     this.counters.deadLettered++;
     const cat = reasonCategory(reason);
     this.byReason.set(cat, (this.byReason.get(cat) ?? 0) + 1);
@@ -367,7 +379,7 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     };
     this.hooks.deadLetters?.add(letter);
     const p = this.dlqProducer;
-    if (!p || !this.options.deadLetterTopic) return;
+    if (!p || !this.options.deadLetterTopic) return letter;
     const headers: Kafka.MessageHeader[] = [
       { [DLQ_REASON_HEADER]: reason },
       { [DLQ_TOPIC_HEADER]: m.topic },
@@ -383,6 +395,7 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
       this.counters.deadLetterPublishFailures++;
       this.lastDeadLetterError = (err as Error).message;
     }
+    return letter;
   }
 
   private pause(): void {
@@ -406,6 +419,17 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     const cooperative = this.consumer.rebalanceProtocol() === 'COOPERATIVE';
     try {
       if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+        // A resumed run starts each partition where its checkpoint left off, once; a later reassignment of the
+        // same partition starts at the committed offset like any other.
+        if (this.startOffsets.size > 0) {
+          assignment = assignment.map((t) => {
+            const k = keyOf(t.topic, t.partition);
+            const offset = this.startOffsets.get(k);
+            if (offset === undefined) return t;
+            this.startOffsets.delete(k);
+            return { ...t, offset };
+          });
+        }
         if (cooperative) this.consumer.incrementalAssign(assignment);
         else this.consumer.assign(assignment);
         // A paused source stays paused on newly assigned partitions too.

@@ -1,5 +1,6 @@
-// `--source kafka://BROKERS/TOPIC[,TOPIC...][?format=json|csv|arrow&group=ID&dlq=TOPIC|none]` (DESIGN.md §6) →
-// KafkaSource options. One format for all the URL's topics; mixed formats go through a config file instead.
+// `--source kafka://BROKERS/TOPIC[,TOPIC...][?format=json|csv|arrow&group=ID&dlq=TOPIC|none&rdkafka.KEY=VALUE]`
+// (DESIGN.md §6) → KafkaSource options. One format for all the URL's topics. `rdkafka.`-prefixed parameters pass
+// straight to librdkafka (e.g. `rdkafka.session.timeout.ms=6000`, `rdkafka.security.protocol=ssl`).
 import { MESSAGE_FORMATS, type MessageFormat } from './message-decoders.js';
 import { DEFAULT_DEAD_LETTER_TOPIC, type KafkaSourceOptions } from './kafka-source.js';
 
@@ -12,8 +13,10 @@ export function parseKafkaUrl(url: string): KafkaSourceOptions {
   if (!m) throw new KafkaUrlError(`'${url}' is not kafka://BROKERS/TOPIC[?format=json|csv|arrow&group=ID&dlq=TOPIC]`);
   const [, brokers, topicList, query] = m;
   const params = new URLSearchParams(query ?? '');
-  for (const k of params.keys()) {
-    if (!['format', 'group', 'dlq'].includes(k)) throw new KafkaUrlError(`unknown kafka URL parameter '${k}' (format, group, dlq)`);
+  const rdkafka: Record<string, string> = {};
+  for (const [k, v] of params) {
+    if (k.startsWith('rdkafka.') && k.length > 'rdkafka.'.length) rdkafka[k.slice('rdkafka.'.length)] = v;
+    else if (!['format', 'group', 'dlq'].includes(k)) throw new KafkaUrlError(`unknown kafka URL parameter '${k}' (format, group, dlq, rdkafka.*)`);
   }
   const format = (params.get('format') ?? 'json') as MessageFormat;
   if (!MESSAGE_FORMATS.includes(format)) {
@@ -27,5 +30,11 @@ export function parseKafkaUrl(url: string): KafkaSourceOptions {
     groupId: params.get('group') || DEFAULT_GROUP_ID,
     topics: topics.map((topic) => ({ topic, format })),
     deadLetterTopic: dlq === 'none' ? null : dlq || DEFAULT_DEAD_LETTER_TOPIC,
+    ...(Object.keys(rdkafka).length > 0 ? { rdkafka } : {}),
   };
+}
+
+/** The stream a run reads, without client settings: `kafka://BROKERS/TOPICS?group=ID` (checkpoints are found by it). */
+export function kafkaSourceLabel(o: KafkaSourceOptions): string {
+  return `kafka://${o.brokers}/${o.topics.map((t) => t.topic).join(',')}?group=${o.groupId}`;
 }

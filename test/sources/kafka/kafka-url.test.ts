@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaUrlError, parseKafkaUrl } from '../../../src/sources/kafka/kafka-url.js';
+import { KafkaUrlError, kafkaSourceLabel, parseKafkaUrl } from '../../../src/sources/kafka/kafka-url.js';
 
 describe('parseKafkaUrl', () => {
   it('reads brokers, topics and options', () => {
@@ -18,6 +18,13 @@ describe('parseKafkaUrl', () => {
       ],
       deadLetterTopic: null,
     });
+  });
+
+  it('passes rdkafka.* parameters to librdkafka and labels the stream without them', () => {
+    const o = parseKafkaUrl('kafka://h:1/t?format=arrow&rdkafka.session.timeout.ms=6000&rdkafka.client.id=x');
+    expect(o.rdkafka).toEqual({ 'session.timeout.ms': '6000', 'client.id': 'x' });
+    expect(kafkaSourceLabel(o)).toBe('kafka://h:1/t?group=hotspot');
+    expect(() => parseKafkaUrl('kafka://h:1/t?rdkafka.=1')).toThrow(/unknown kafka URL parameter 'rdkafka.'/);
   });
 
   it.each([

@@ -1,0 +1,116 @@
+// Puts S1 records on a Kafka topic the way hotspot's Kafka source reads them: every user's records in one
+// partition (chosen from the IMSI), in the order given, as one JSON record per message keyed by IMSI, or as
+// Arrow IPC stream chunks of one partition's records keyed by the chunk's first IMSI. Used by
+// `hotspot simulate --publish`, the streaming tests and the Kafka benchmark.
+import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
+import Kafka from 'node-rdkafka';
+import { S1_COLUMN_NAMES } from '../../schema/record.js';
+import { takeRows } from '../../schema/take-rows.js';
+import { utf8Column } from '../../schema/columns.js';
+import type { MessageFormat } from './message-decoders.js';
+
+export interface PublishOptions {
+  brokers: string;
+  topic: string;
+  format: Extract<MessageFormat, 'json' | 'arrow'>;
+  /** Partitions of the topic (auto-created topics of the mock cluster have 4). */
+  partitions: number;
+  /** Most records per Arrow chunk. */
+  chunkRecords?: number;
+  rdkafka?: Record<string, string | number | boolean>;
+}
+
+export interface PublishResult {
+  messages: number;
+  records: number;
+}
+
+/** FNV-1a over the IMSI's characters: stable across processes and releases (unlike a keyed hash). */
+export function partitionOfImsi(imsi: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < imsi.length; i++) {
+    h ^= imsi.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
+
+function partitionOfImsiBytes(bytes: Uint8Array, from: number, to: number, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let p = from; p < to; p++) {
+    h ^= bytes[p];
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
+
+export async function publishRecords(batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, o: PublishOptions): Promise<PublishResult> {
+  const producer = new Kafka.Producer({
+    'bootstrap.servers': o.brokers,
+    dr_cb: true,
+    'linger.ms': 5,
+    'queue.buffering.max.kbytes': 262_144,
+    'message.max.bytes': 16_000_000,
+    ...o.rdkafka,
+  });
+  await new Promise<void>((resolve, reject) => producer.connect({ timeout: 10_000 }, (err) => (err ? reject(new Error(`kafka connect failed: ${err.message}`)) : resolve())));
+  producer.setPollInterval(5);
+  let sent = 0;
+  let delivered = 0;
+  let failure: Error | null = null;
+  producer.on('delivery-report', (err) => {
+    delivered++;
+    if (err && !failure) failure = new Error(`kafka delivery failed: ${err.message}`);
+  });
+  const send = async (partition: number, value: Buffer, key: string): Promise<void> => {
+    for (;;) {
+      try {
+        producer.produce(o.topic, partition, value, key);
+        sent++;
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL) throw err;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  };
+  let records = 0;
+  try {
+    for await (const batch of batches) {
+      records += batch.numRows;
+      const imsiCol = utf8Column(batch, 'imsi');
+      const imsiVector = batch.getChild('imsi')!;
+      const imsi = { get: (i: number) => String(imsiVector.get(i)) };
+      const parts = new Int32Array(batch.numRows);
+      const counts = new Int32Array(o.partitions);
+      for (let i = 0; i < batch.numRows; i++) counts[(parts[i] = partitionOfImsiBytes(imsiCol.bytes, imsiCol.offsets[i], imsiCol.offsets[i + 1], o.partitions))]++;
+      if (o.format === 'json') {
+        const rows = batch.toArray();
+        for (let i = 0; i < batch.numRows; i++) {
+          const obj: Record<string, unknown> = {};
+          const row = rows[i] as Record<string, unknown>;
+          for (const c of S1_COLUMN_NAMES) obj[c] = typeof row[c] === 'bigint' ? Number(row[c]) : row[c];
+          await send(parts[i], Buffer.from(JSON.stringify(obj)), imsi.get(i));
+        }
+        continue;
+      }
+      const chunk = o.chunkRecords ?? 8192;
+      for (let p = 0; p < o.partitions; p++) {
+        if (counts[p] === 0) continue;
+        const rowsOfP = new Int32Array(counts[p]);
+        for (let i = 0, k = 0; i < batch.numRows; i++) if (parts[i] === p) rowsOfP[k++] = i;
+        for (let s = 0; s < rowsOfP.length; s += chunk) {
+          const sel = rowsOfP.subarray(s, Math.min(s + chunk, rowsOfP.length));
+          const ipc = tableToIPC(new Table(takeRows(batch, sel)), 'stream');
+          await send(p, Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength), imsi.get(sel[0]));
+        }
+      }
+    }
+    await new Promise<void>((resolve, reject) => producer.flush(30_000, (err) => (err ? reject(err) : resolve())));
+    while (delivered < sent && !failure) await new Promise((r) => setTimeout(r, 5));
+    if (failure) throw failure;
+  } finally {
+    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  }
+  return { messages: sent, records };
+}
