@@ -8,6 +8,7 @@ import { StoreSink } from '../../engine/store-sink.js';
 import { loadFeatureSpec } from '../../features/index.js';
 import { evaluateHotspots, type HotspotMetrics, type InjectedFault } from '../../hotspots/evaluation.js';
 import type { FaultDomain } from '../../hotspots/cause-domains.js';
+import type { AlertEvent } from '../../hotspots/alert.js';
 import { loadModelDir } from '../../model/model-dir.js';
 import type { Complaint, Subscriber, Topology } from '../../schema/side-files.js';
 import { buildTopology } from '../../schema/side-files.js';
@@ -23,6 +24,8 @@ import {
   subscriberRows,
 } from '../../sources/simulator/index.js';
 import { Store } from '../../store/store.js';
+import { runCheckpointed, resumeOffsets } from '../../engine/checkpointed-run.js';
+import { KafkaSource, kafkaSourceLabel, parseKafkaUrl, KafkaUrlError } from '../../sources/kafka/index.js';
 import { parseFlags, UsageError, type Command } from '../command.js';
 
 /** The embedded default: a seed never used to train models/default, several faults within the first hours. */
@@ -44,6 +47,13 @@ source options:
     --hours H             simulated hours (default ${DEFAULT_RUN_HOURS})
     --subscribers N       subscribers (default ${DEFAULT_RUN_SUBSCRIBERS})
     --speed X             simulated ms per wall ms (default ${DEFAULT_SIM_SPEED}; 0 = as fast as possible)
+  --source kafka://BROKERS/TOPIC[?format=json|csv|arrow&group=ID&dlq=TOPIC|none&rdkafka.KEY=VALUE]
+                          a Kafka topic, consumed in a consumer group (default format json, group hotspot);
+                          checkpoints go into the database: after a crash the same command resumes exactly
+                          where the last checkpoint left off (nothing lost, nothing doubled)
+    --topology FILE       required; --subscribers-file, --complaints as for files
+    --exit-when-idle S    finish (closing open windows) after S seconds without records (default: run until Ctrl-C)
+    --fresh               start a new run even if the database holds an unfinished one for this stream
   --source FILE           a record file (csv, jsonl, parquet, arrow), read in file order as fast as
                           possible (or paced with --speed X)
     --topology FILE       required with a file source
@@ -54,6 +64,7 @@ source options:
 other options:
   --db FILE               DuckDB file (default hotspot.duckdb)
   --model DIR             model directory with model.txt and card.json (default models/default)
+  --allowed-lateness-ms N records this far behind the newest are still counted exactly (default 120000)
   --quiet                 only alerts and the summary
 
 examples:
@@ -76,6 +87,9 @@ const OptionsSchema = z.object({
   subscribersFile: z.string().optional(),
   complaints: z.string().optional(),
   deadLetters: z.string().optional(),
+  exitWhenIdle: z.coerce.number().positive().optional(),
+  fresh: z.boolean().default(false),
+  allowedLatenessMs: z.coerce.number().int().nonnegative().optional(),
   quiet: z.boolean().default(false),
 });
 type RunOptions = z.infer<typeof OptionsSchema>;
@@ -140,6 +154,43 @@ async function prepareFile(o: RunOptions, deadLetters: DeadLetterMemory): Promis
   };
 }
 
+function parseKafkaSource(url: string) {
+  try {
+    return parseKafkaUrl(url);
+  } catch (err) {
+    if (err instanceof KafkaUrlError) throw new UsageError(`run: ${err.message}`);
+    throw err;
+  }
+}
+
+async function prepareKafkaSideFiles(o: RunOptions, kafka: ReturnType<typeof parseKafkaUrl>): Promise<PreparedSource> {
+  if (!o.topology) throw new UsageError('run: a kafka:// source needs --topology FILE');
+  return {
+    label: kafkaSourceLabel(kafka),
+    topology: await readTopology(o.topology),
+    subscribers: o.subscribersFile ? await readSubscribers(o.subscribersFile) : [],
+    complaints: o.complaints ? await readComplaints(o.complaints) : [],
+    faults: [],
+    batches: () => {
+      throw new Error('a kafka source is consumed by runCheckpointed');
+    },
+    startAt: NaN,
+    endAt: null,
+  };
+}
+
+async function firstWindowStart(store: Store, runId: string): Promise<number> {
+  const rows = await store.query('SELECT epoch_ms(min(window_start)) AS t FROM scored_windows WHERE run_id = $1', [runId]);
+  const t = rows[0]?.t;
+  return t === null || t === undefined ? NaN : Number(t);
+}
+
+/** A resumed run's alert history so far, for the summary at its end. */
+async function storedAlertEvents(store: Store, runId: string): Promise<AlertEvent[]> {
+  const rows = await store.query('SELECT event FROM alert_events WHERE run_id = $1 ORDER BY sequence', [runId]);
+  return rows.map((r) => JSON.parse(String(r.event)) as AlertEvent);
+}
+
 function minStartTime(batch: RecordBatch): number {
   const t = int64Column(batch, 'start_time').values;
   let min = Infinity;
@@ -180,21 +231,26 @@ const command: Command = {
       'subscribers-file': { type: 'string' },
       complaints: { type: 'string' },
       'dead-letters': { type: 'string' },
+      'exit-when-idle': { type: 'string' },
+      fresh: { type: 'boolean' },
+      'allowed-lateness-ms': { type: 'string' },
       quiet: { type: 'boolean' },
     });
     const parsed = OptionsSchema.safeParse({
       ...values,
       subscribersFile: values['subscribers-file'],
       deadLetters: values['dead-letters'],
+      exitWhenIdle: values['exit-when-idle'],
+      allowedLatenessMs: values['allowed-lateness-ms'],
     });
     if (!parsed.success) throw new UsageError(`run: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
     const o = parsed.data;
-    if (o.source.startsWith('kafka://')) throw new UsageError('run: kafka:// sources arrive with the streaming issue; use sim or a file');
+    const kafka = o.source.startsWith('kafka://') ? parseKafkaSource(o.source) : null;
 
     const spec = await loadFeatureSpec();
     const modelDir = await loadModelDir(o.model, spec);
     const deadLetters = new DeadLetterMemory();
-    const source = o.source === 'sim' ? prepareSimulator(o) : await prepareFile(o, deadLetters);
+    const source = kafka ? await prepareKafkaSideFiles(o, kafka) : o.source === 'sim' ? prepareSimulator(o) : await prepareFile(o, deadLetters);
 
     const store = await Store.open(o.db);
     const controller = new AbortController();
@@ -208,7 +264,9 @@ const command: Command = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
-    const runId = await store.beginRun({ source: source.label, modelVersion: modelDir.card.modelVersion, config: o });
+    // A Kafka stream continues its unfinished run from the newest checkpoint (after a crash or Ctrl-C).
+    const resume = kafka && !o.fresh ? await store.latestCheckpoint(source.label) : null;
+    const runId = resume ? resume.runId : await store.beginRun({ source: source.label, modelVersion: modelDir.card.modelVersion, config: o });
     const consoleSink = new ConsoleSink({ color: process.stdout.isTTY, write: (l) => console.log(l) });
     // Rejected rows always reach the store; --dead-letters also keeps them as JSONL next to the data.
     const deadLetterFile = o.deadLetters ? new DeadLetterFile(o.deadLetters) : null;
@@ -222,25 +280,50 @@ const command: Command = {
       model: modelDir.model,
       threshold: modelDir.card.threshold,
       modelVersion: modelDir.card.modelVersion,
+      allowedLatenessMs: o.allowedLatenessMs,
       deadLetters,
       sinks,
     });
     console.log(
-      `hotspot run ${runId}: source ${source.label}, ${source.topology.cells.length} cells in ${source.topology.regions.length} regions, ` +
+      `hotspot run ${runId}${resume ? ` (resumed from checkpoint ${resume.checkpointId}, event time ${new Date(resume.eventTime).toISOString()})` : ''}: ` +
+        `source ${source.label}, ${source.topology.cells.length} cells in ${source.topology.regions.length} regions, ` +
         `${source.subscribers.length.toLocaleString('en-US')} subscribers, model ${modelDir.card.modelVersion} (threshold ${modelDir.card.threshold.toFixed(3)}), db ${o.db}`,
     );
     const t0 = performance.now();
     let status = 'completed' as 'completed' | 'interrupted' | 'failed';
     let firstRecordAt = source.startAt;
+    const noteFirstRecord = (batch: RecordBatch) => {
+      // A file or Kafka source's time range is only known from its records (for false alerts per cell-hour).
+      if (Number.isNaN(firstRecordAt) && batch.numRows > 0) firstRecordAt = minStartTime(batch);
+    };
     try {
-      for await (const batch of source.batches(controller.signal)) {
-        // A file source's time range is only known from its records (for false alerts per cell-hour).
-        if (Number.isNaN(firstRecordAt) && batch.numRows > 0) firstRecordAt = minStartTime(batch);
-        await engine.push(batch);
-        if (controller.signal.aborted) break;
+      if (kafka) {
+        if (resume) {
+          firstRecordAt = await firstWindowStart(store, runId);
+          engine.alertEvents.push(...(await storedAlertEvents(store, runId)));
+        }
+        const kafkaSource = new KafkaSource(kafka, { startOffsets: resumeOffsets(resume) });
+        const result = await runCheckpointed({
+          engine,
+          source: kafkaSource,
+          store,
+          runId,
+          sourceLabel: source.label,
+          resumeFrom: resume,
+          exitWhenIdleMs: o.exitWhenIdle === undefined ? Infinity : o.exitWhenIdle * 1000,
+          signal: controller.signal,
+          onBatch: noteFirstRecord,
+        });
+        status = result.status;
+      } else {
+        for await (const batch of source.batches(controller.signal)) {
+          noteFirstRecord(batch);
+          await engine.push(batch);
+          if (controller.signal.aborted) break;
+        }
+        await engine.finish({ closeOpenWindows: !interrupted });
+        if (interrupted) status = 'interrupted';
       }
-      await engine.finish({ closeOpenWindows: !interrupted });
-      if (interrupted) status = 'interrupted';
     } catch (err) {
       status = 'failed';
       throw err;

@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseFlags, UsageError, type Command } from '../command.js';
+import { publishRecords, type PublishOptions } from '../../sources/kafka/index.js';
 import { openRecordWriter, writeComplaints, writeSubscribers, writeTopology, type RecordFormat } from '../../sources/files/index.js';
 import {
   BUILTIN_SCENARIOS,
@@ -37,11 +38,16 @@ options:
   --subscribers N         number of subscribers (default 100000)
   --format F              records format: parquet (default), csv, jsonl, arrow
   --complaint-rate P      base share of affected users who complain (default 0.015)
+  --publish kafka://BROKERS/TOPIC[?format=arrow|json&partitions=N]
+                          put the records on a Kafka topic instead of records.<ext> (each user's records in
+                          one partition chosen from the IMSI; arrow = IPC chunks, json = one record per
+                          message keyed by IMSI; default arrow, 4 partitions); side files still go to --out
 
 examples:
   hotspot simulate --out out/city
   hotspot simulate --out out/faults --scenario all-faults --hours 6 --seed 42 --format arrow
   hotspot simulate --out out/night --scenario fixtures/scenarios/night-cutover.json --start 2026-03-03T00:00:00Z --hours 12
+  hotspot simulate --out out/live --hours 3 --subscribers 3000 --publish kafka://localhost:9092/s1-records
   hotspot simulate --out fixtures/sample --scenario sample --hours 1 --subscribers 3000 --seed 7 --format csv`;
 
 const FORMAT_EXT: Record<RecordFormat, string> = { parquet: 'parquet', csv: 'csv', jsonl: 'jsonl', arrow: 'arrow' };
@@ -66,6 +72,7 @@ const OptionsSchema = z.object({
   subscribers: z.coerce.number().int().min(50, '--subscribers must be at least 50').default(100_000),
   format: z.enum(['parquet', 'csv', 'jsonl', 'arrow'], { error: '--format must be parquet, csv, jsonl or arrow' }).default('parquet'),
   complaintRate: z.coerce.number().min(0).max(1).default(0.015),
+  publish: z.string().startsWith('kafka://', '--publish takes kafka://BROKERS/TOPIC').optional(),
 });
 export type SimulateOptions = z.input<typeof OptionsSchema>;
 
@@ -79,6 +86,19 @@ export interface SimulateSummary {
   recordsPerSecond: number;
   files: string[];
   truth: Truth;
+}
+
+/** `kafka://BROKERS/TOPIC?format=arrow|json&partitions=N` → where and how to publish. */
+function parsePublishUrl(url: string): PublishOptions {
+  const m = /^kafka:\/\/([^/?]+)\/([A-Za-z0-9._-]+)(?:\?(.*))?$/.exec(url);
+  if (!m) throw new UsageError(`simulate: --publish '${url}' is not kafka://BROKERS/TOPIC[?format=arrow|json&partitions=N]`);
+  const params = new URLSearchParams(m[3] ?? '');
+  for (const k of params.keys()) if (k !== 'format' && k !== 'partitions') throw new UsageError(`simulate: --publish: unknown parameter '${k}' (format, partitions)`);
+  const format = params.get('format') ?? 'arrow';
+  if (format !== 'arrow' && format !== 'json') throw new UsageError(`simulate: --publish: format '${format}' is not arrow or json`);
+  const partitions = Number(params.get('partitions') ?? 4);
+  if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`simulate: --publish: partitions must be a positive integer`);
+  return { brokers: m[1], topic: m[2], format, partitions };
 }
 
 /** Builds the city and writes every output file; returns what was written. */
@@ -98,16 +118,23 @@ export async function runSimulation(input: SimulateOptions): Promise<SimulateSum
     throw new UsageError(`simulate: ${(err as Error).message}`);
   }
   await mkdir(o.out, { recursive: true });
-  const recordsPath = join(o.out, `records.${FORMAT_EXT[o.format]}`);
-  const writer = await openRecordWriter(recordsPath, o.format);
+  let recordsPath: string;
   let records = 0;
-  try {
-    for (const batch of simulateRecords(city)) {
-      await writer.write(batch);
-      records += batch.numRows;
+  if (o.publish) {
+    const target = parsePublishUrl(o.publish);
+    recordsPath = o.publish;
+    records = (await publishRecords(simulateRecords(city), target)).records;
+  } else {
+    recordsPath = join(o.out, `records.${FORMAT_EXT[o.format]}`);
+    const writer = await openRecordWriter(recordsPath, o.format);
+    try {
+      for (const batch of simulateRecords(city)) {
+        await writer.write(batch);
+        records += batch.numRows;
+      }
+    } finally {
+      await writer.close();
     }
-  } finally {
-    await writer.close();
   }
   const seconds = (performance.now() - t0) / 1000;
   const impacts = faultImpacts(city);
@@ -145,6 +172,7 @@ const command: Command = {
       subscribers: { type: 'string' },
       format: { type: 'string' },
       'complaint-rate': { type: 'string' },
+      publish: { type: 'string' },
     });
     const s = await runSimulation({
       out: values.out as string,
@@ -155,6 +183,7 @@ const command: Command = {
       subscribers: values.subscribers,
       format: values.format as SimulateOptions['format'],
       complaintRate: values['complaint-rate'],
+      publish: values.publish,
     });
     console.log(
       `hotspot simulate: ${s.records.toLocaleString('en-US')} records, ${s.users.toLocaleString('en-US')} users, ${s.cells} cells, ` +

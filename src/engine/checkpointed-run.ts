@@ -1,0 +1,167 @@
+// A live run from Kafka with checkpoints that survive a crash (kill -9 at any moment).
+//
+// Exactly-once, end to end, rests on three facts:
+//   1. The store writes every row inside a transaction that commits together with a checkpoint row naming the
+//      Kafka offsets (next offset per partition) whose records those rows account for, and the engine-state file
+//      (features, detector, outreach) taken at that same moment. A crash rolls back everything after it.
+//   2. A restart restores the engine state and re-reads every partition from the checkpoint's offsets.
+//   3. Alert ids and sequence numbers are deterministic functions of the input, so the recomputed rows are the
+//      same rows. (Kafka sinks downstream see re-sent events after a crash: consumers dedupe on alert_id+sequence.)
+// Offsets are committed to the consumer group only after the database commit, for lag monitoring and hand-over.
+import { join } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import type { KafkaSource, PartitionOffset } from '../sources/kafka/kafka-source.js';
+import type { CheckpointRow, Store } from '../store/store.js';
+import { checkpointDirOf, encodeEngineState, pruneStateFiles, readStateFile, sha256, writeFileDurably } from './checkpoint.js';
+import type { Engine } from './engine.js';
+
+export interface CheckpointedRunOptions {
+  engine: Engine;
+  /** Not started yet: created with `startOffsets` from `resumeFrom` (see `resumeOffsets`). */
+  source: KafkaSource;
+  store: Store;
+  runId: string;
+  /** The run's source label; checkpoints are looked up by it. */
+  sourceLabel: string;
+  /** The checkpoint this run continues from (its state is restored here), or null for a new run. */
+  resumeFrom: CheckpointRow | null;
+  /** Stop (closing open windows) after this long without records; Infinity = until the signal. */
+  exitWhenIdleMs?: number;
+  /** Besides at every closed window, checkpoint at least this often (wall clock) while records flow. */
+  checkpointIntervalMs?: number;
+  signal: AbortSignal;
+  onCheckpoint?(row: CheckpointRow): void;
+  /** Each batch of records before the engine sees it. */
+  onBatch?(batch: RecordBatch): void;
+}
+
+export interface CheckpointedRunResult {
+  status: 'completed' | 'interrupted';
+  checkpoints: number;
+  lastCheckpoint: CheckpointRow | null;
+}
+
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000;
+/** How long one wait for the next batch lasts before idle time and the signal are looked at again. */
+const POLL_MS = 200;
+
+const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export async function runCheckpointed(o: CheckpointedRunOptions): Promise<CheckpointedRunResult> {
+  const { engine, source, store, runId } = o;
+  const stateDir = checkpointDirOf(store.path);
+  const offsets = new Map<string, PartitionOffset>();
+  let checkpointId = 0;
+  let lastCheckpoint: CheckpointRow | null = null;
+  let checkpoints = 0;
+
+  if (o.resumeFrom) {
+    engine.restore(readStateFile(o.resumeFrom.stateFile, o.resumeFrom.stateSha256));
+    await store.resumeRun(runId);
+    for (const p of o.resumeFrom.offsets) offsets.set(keyOf(p.topic, p.partition), p);
+    checkpointId = o.resumeFrom.checkpointId;
+    lastCheckpoint = o.resumeFrom;
+  }
+  await store.beginCheckpointedWrites();
+
+  const checkpoint = async (): Promise<void> => {
+    checkpointId++;
+    const bytes = encodeEngineState(engine.snapshot());
+    const stateFile = join(stateDir, `${runId}-${String(checkpointId).padStart(8, '0')}.state`);
+    writeFileDurably(stateFile, bytes);
+    const row: CheckpointRow = {
+      runId,
+      checkpointId,
+      takenAt: Date.now(),
+      eventTime: engine.stats.eventTime,
+      source: o.sourceLabel,
+      offsets: [...offsets.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
+      stateFile,
+      stateSha256: sha256(bytes),
+    };
+    await store.commitCheckpoint(row);
+    // The state file of the previous checkpoint stays until this one is committed: a crash in between restarts
+    // from the previous one.
+    pruneStateFiles(stateDir, runId, [stateFile]);
+    await source.commit(row.offsets).catch(() => undefined); // the group's offsets are advisory; the database rules
+    lastCheckpoint = row;
+    checkpoints++;
+    o.onCheckpoint?.(row);
+  };
+
+  const idleLimit = o.exitWhenIdleMs ?? Infinity;
+  const interval = o.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  let windowsAtCheckpoint = engine.stats.windows;
+  let recordsAtCheckpoint = engine.stats.records;
+  let lastCheckpointAt = Date.now();
+  let lastRecordAt = Date.now();
+  let status: CheckpointedRunResult['status'] = 'interrupted';
+
+  await source.start();
+  // One outstanding next() at a time: a second call would take a batch the first one's caller never sees.
+  let pending: Promise<Awaited<ReturnType<KafkaSource['next']>>> | null = null;
+  try {
+    for (;;) {
+      if (o.signal.aborted) break;
+      pending ??= source.next();
+      const d = await Promise.race([pending, sleep(POLL_MS, o.signal)]);
+      if (d === TIMEOUT) {
+        const now = Date.now();
+        const changed = engine.stats.records !== recordsAtCheckpoint || engine.stats.windows !== windowsAtCheckpoint;
+        if (changed && now - lastCheckpointAt >= Math.min(interval, 1000)) {
+          // Quiet input: make what has been processed durable rather than wait for the next window.
+          await checkpoint();
+          windowsAtCheckpoint = engine.stats.windows;
+          recordsAtCheckpoint = engine.stats.records;
+          lastCheckpointAt = now;
+        }
+        if (now - lastRecordAt >= idleLimit) {
+          status = 'completed';
+          break;
+        }
+        continue;
+      }
+      pending = null;
+      if (d === null) break; // the source was closed
+      lastRecordAt = Date.now();
+      await engine.acceptDeadLetters(d.letters);
+      if (d.batch.numRows > 0) {
+        o.onBatch?.(d.batch);
+        await engine.push(d.batch);
+      }
+      offsets.set(keyOf(d.topic, d.partition), { topic: d.topic, partition: d.partition, offset: d.nextOffset });
+      const now = Date.now();
+      if (engine.stats.windows !== windowsAtCheckpoint || now - lastCheckpointAt >= interval) {
+        await checkpoint();
+        windowsAtCheckpoint = engine.stats.windows;
+        recordsAtCheckpoint = engine.stats.records;
+        lastCheckpointAt = now;
+      }
+    }
+    // Idle end of input closes the open windows; an interruption leaves them for the restart to continue.
+    await engine.finish({ closeOpenWindows: status === 'completed' });
+    await checkpoint();
+    await store.endCheckpointedWrites();
+  } finally {
+    await source.close();
+  }
+  return { status, checkpoints, lastCheckpoint };
+}
+
+/** Partitions' start offsets for a KafkaSource resuming from `row` (empty for a new run). */
+export function resumeOffsets(row: CheckpointRow | null): PartitionOffset[] {
+  return row ? row.offsets.map((p) => ({ ...p })) : [];
+}
+
+const TIMEOUT = Symbol('timeout');
+function sleep(ms: number, signal: AbortSignal): Promise<typeof TIMEOUT> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve(TIMEOUT);
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
