@@ -8,8 +8,8 @@
 import type { RecordBatch } from 'apache-arrow';
 import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
-import { BatchColumns, oneHotKernel, ratioFeature, statFeatures, statKernel } from './kernels.js';
-import { ACC, BUILTIN_FEATURES, CELL_SLOTS, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';
+import { BatchColumns, encodeOneHot, encodeStat } from './kernels.js';
+import { ACC, BUILTIN_FEATURES, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';
 import { SlotTable, growFloat64, growInt32 } from './slot-table.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotParts } from './snapshot.js';
 
@@ -65,19 +65,55 @@ export interface FeatureEngineStats {
   evictedUsers: number;
 }
 
+/** One open window: its user-window rows (row id → user slot) and its records, encoded and buffered in arrival
+ *  order in fixed-size chunks (recycled between windows, so a growing window never copies what it holds). */
 interface Pane {
   window: number; // window index (start / windowMs); -1 = free
-  slots: Int32Array;
-  count: number;
+  rows: number;
+  rowSlot: Int32Array;
+  records: number;
+  /** Per chunk: RECORD_F64 Float64 fields, RECORD_I16 Int16 fields and the row id of each record. */
+  f64: Float64Array[];
+  i16: Int16Array[];
+  row: Int32Array[];
+}
+
+interface Chunk {
+  f64: Float64Array;
+  i16: Int16Array;
+  row: Int32Array;
 }
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** Records per kernel block: their accumulator rows (~1.7 KB each for s1-v1) fit in L2. */
-const KERNEL_BLOCK = 512;
-/** Rows per block when a window closes (accumulator rows of one block stay in cache). */
-const CLOSE_BLOCK = 64;
+/** Records per buffer chunk. */
+const CHUNK_BITS = 13;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+/** Rows aggregated together at close: their statistics scratch (~75 columns × BLOCK) stays in L1/L2. */
+const BLOCK = 256;
+/** Distinct cells tracked inline per row; more go to a Map (rare: a user in > 16 cells in one window). */
+const CELLS_INLINE = 16;
+
+// Encoded record, Float64 part: start time, ECI (NaN = none), MSISDN digits (NaN = none), then one input value per
+// statistic (NaN = skipped). Int16 part: MSISDN length, silence bin, then one bucket per one-hot (-1 = none).
+const R_TIME = 0;
+const R_ECI = 1;
+const R_MSISDN = 2;
+const R_STATS = 3;
+const R_MSISDN_LEN = 0;
+const R_BIN = 1;
+const R_ONEHOTS = 2;
+
+// Close-time scratch, column-major over a block of rows: column c of row jj is at c * BLOCK + jj.
+const S_FIRST = 0;
+const S_LAST = 1;
+const S_MASK = 2;
+const S_MSISDN = 3;
+const S_MSISDN_LEN = 4;
+const S_CELLS = 5;
+const S_STATS = 6; // 5 per statistic: n, sum, sum of squares, min, max
 
 export class FeatureEngine {
   readonly spec: FeatureSpec;
@@ -92,6 +128,15 @@ export class FeatureEngine {
   /** Differential base features K and baseline buckets H. */
   private readonly K: number;
   private readonly H: number;
+  /** Encoded record widths. */
+  private readonly F64: number;
+  private readonly I16: number;
+  /** Output column of each one-hot plan's first bucket. */
+  private readonly onehotColumn: Int32Array;
+  /** Ratio terms: ≥ 0 an output column (one-hot count, cnt_records), < 0 the scratch column −(t + 1). */
+  private readonly ratioNum: Int32Array[];
+  private readonly ratioDen: Int32Array[];
+  private readonly scratchColumns: number;
 
   // Hot users: full state.
   private hot = new SlotTable(1024);
@@ -99,7 +144,7 @@ export class FeatureEngine {
   private hotLastWindow: Float64Array = new Float64Array(0); // start of the user's last closed active window
   private hotPrev: Float64Array = new Float64Array(0); // K per slot
   private hotBase: Float64Array = new Float64Array(0); // K × H per slot
-  private hotPaneRow: Int32Array = new Int32Array(0); // maxPanes per slot: pool offset or -1
+  private hotPaneRow: Int32Array = new Int32Array(0); // maxPanes per slot: row id in the pane or -1
 
   // Cold users: evicted, baseline kept.
   private cold = new SlotTable(16);
@@ -107,16 +152,19 @@ export class FeatureEngine {
   private coldLastWindow: Float64Array = new Float64Array(0);
   private coldBase: Float64Array = new Float64Array(0);
 
-  // Accumulator pool: rows of `width` Float64s, recycled through a free list.
-  private pool: Float64Array = new Float64Array(0);
-  private poolFree: Int32Array = new Int32Array(0);
-  private poolFreeCount = 0;
-  private poolRows = 0;
-  /** pool offset → (eci → count) for rows that saw more than CELL_SLOTS distinct cells. */
-  private cellSpill = new Map<number, Map<number, number>>();
-  private readonly cellScratch = new Float64Array(2);
-
   private panes: Pane[];
+  private freeChunks: Chunk[] = [];
+  private chunksAllocated = 0;
+  // Per-batch staging of encoded records (row-major) and close-time scratch, reused.
+  private stageF64 = new Float64Array(0);
+  private stageI16 = new Int16Array(0);
+  private readonly scratch: Float64Array;
+  private readonly cellE = new Float64Array(CELLS_INLINE);
+  private readonly cellN = new Float64Array(CELLS_INLINE);
+  private rank = new Int32Array(0);
+  private rowStart = new Int32Array(0);
+  private perm = new Int32Array(0);
+
   private maxEventTime = -Infinity;
   private recordOrdinal = 0;
   private lateRecords = 0;
@@ -138,9 +186,36 @@ export class FeatureEngine {
     this.source = options.source ?? 'features';
     // Open windows never exceed ceil(lateness / window) + 1; one more lets a batch open the next before closing.
     this.maxPanes = Math.ceil(this.latenessMs / this.windowMs) + 2;
-    this.panes = Array.from({ length: this.maxPanes }, () => ({ window: -1, slots: new Int32Array(1024), count: 0 }));
+    this.panes = Array.from({ length: this.maxPanes }, () => emptyPane());
     this.K = this.plan.diffIndex.length;
     this.H = this.plan.baselineBuckets;
+    const plan = this.plan;
+    this.F64 = R_STATS + plan.stats.length;
+    this.I16 = R_ONEHOTS + plan.onehots.length;
+    this.scratchColumns = S_STATS + 5 * plan.stats.length;
+    this.scratch = new Float64Array(this.scratchColumns * BLOCK);
+    // Map the compiled plan's accumulator offsets (ratio quantities) onto output and scratch columns.
+    const onehotColumn: number[] = [];
+    const quantity = new Map<number, number>([[ACC.records, 0]]);
+    let c = BUILTIN_FEATURES.length;
+    for (const o of plan.onehots) {
+      onehotColumn.push(c);
+      for (let k = 0; k < o.names.length; k++) quantity.set(o.offset + k, c + k);
+      c += o.names.length;
+    }
+    plan.stats.forEach((st, k) => {
+      quantity.set(st.offset, -(S_STATS + 5 * k + 1));
+      quantity.set(st.offset + 1, -(S_STATS + 5 * k + 1 + 1));
+    });
+    const terms = (offsets: Int32Array) =>
+      Int32Array.from(offsets, (o) => {
+        const t = quantity.get(o);
+        if (t === undefined) throw new Error(`feature engine: ratio quantity at offset ${o} has no source (internal error)`);
+        return t;
+      });
+    this.onehotColumn = Int32Array.from(onehotColumn);
+    this.ratioNum = plan.ratios.map((r) => terms(r.num));
+    this.ratioDen = plan.ratios.map((r) => terms(r.den));
     this.hot.onGrow = (cap) => this.growHot(cap);
     this.cold.onGrow = (cap) => this.growCold(cap);
     this.growHot(this.hot.capacity);
@@ -159,10 +234,14 @@ export class FeatureEngine {
     const imsiCol = utf8Column(batch, 'imsi');
     const cols = new BatchColumns(batch);
     const time = cols.num('start_time', 'int64').values as Float64Array;
-    const rowBase = new Int32Array(n).fill(-1);
+    this.encode(cols, time);
+    const stageF64 = this.stageF64;
+    const stageI16 = this.stageI16;
+    const F64 = this.F64;
+    const I16 = this.I16;
     const L = this.windowMs;
+    const P = this.maxPanes;
     let maxTime = this.maxEventTime;
-    let segStart = 0;
     let cachedWindow = -1;
     let cachedPane = -1;
     for (let i = 0; i < n; i++) {
@@ -187,26 +266,36 @@ export class FeatureEngine {
         );
         continue;
       }
-      let pane = w === cachedWindow ? cachedPane : this.paneOf(w);
-      if (pane < 0) {
-        pane = this.openPane(w);
-        if (pane < 0) {
+      let p = w === cachedWindow ? cachedPane : this.paneOf(w);
+      if (p < 0) {
+        p = this.openPane(w);
+        if (p < 0) {
           // Every pane is taken by a window the running watermark has already closed (a jump in event time):
-          // finish this segment, close those windows, and go on.
-          this.runKernels(cols, rowBase, segStart, i);
+          // close those windows (their records so far are all buffered) and go on.
           out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
-          segStart = i;
-          pane = this.openPane(w);
-          if (pane < 0) throw new Error('feature engine: no free window pane after closing (internal error)');
+          p = this.openPane(w);
+          if (p < 0) throw new Error('feature engine: no free window pane after closing (internal error)');
         }
       }
       cachedWindow = w;
-      cachedPane = pane;
+      cachedPane = p;
       this.maxEventTime = maxTime;
-      rowBase[i] = this.rowFor(imsi, pane);
+      const s = this.userSlot(imsi);
+      const pane = this.panes[p];
+      let r = this.hotPaneRow[s * P + p];
+      if (r < 0) r = this.newRow(pane, p, s);
+      // Append the encoded record to the pane's buffer.
+      const pos = pane.records++;
+      const c = pos >>> CHUNK_BITS;
+      if (c === pane.f64.length) this.addChunk(pane);
+      const o = pos & CHUNK_MASK;
+      const dF64 = pane.f64[c];
+      const dI16 = pane.i16[c];
+      pane.row[c][o] = r;
+      for (let f = 0, d = o * F64, src = i * F64; f < F64; f++) dF64[d + f] = stageF64[src + f];
+      for (let f = 0, d = o * I16, src = i * I16; f < I16; f++) dI16[d + f] = stageI16[src + f];
     }
     this.maxEventTime = maxTime;
-    this.runKernels(cols, rowBase, segStart, n);
     out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
     return out;
   }
@@ -220,6 +309,9 @@ export class FeatureEngine {
 
   stats(): FeatureEngineStats {
     const users = this.hot.size + this.cold.size;
+    const chunkBytes = CHUNK * (this.F64 * 8 + this.I16 * 2 + 4);
+    const windowStateBytes =
+      this.chunksAllocated * chunkBytes + this.panes.reduce((b, p) => b + p.rowSlot.byteLength, 0);
     const stateBytes =
       this.hot.bytes() +
       this.hotLastTime.byteLength +
@@ -231,9 +323,7 @@ export class FeatureEngine {
       this.coldLastTime.byteLength +
       this.coldLastWindow.byteLength +
       this.coldBase.byteLength +
-      this.pool.byteLength +
-      this.poolFree.byteLength;
-    const windowStateBytes = this.pool.byteLength + this.poolFree.byteLength;
+      windowStateBytes;
     return {
       users,
       hotUsers: this.hot.size,
@@ -252,6 +342,42 @@ export class FeatureEngine {
     };
   }
 
+  // ---- per-batch encoding ----------------------------------------------------------------------------------
+
+  /** Encodes every record of the batch into the row-major staging arrays (one pass per kernel, chosen per spec
+   *  column at compile time); invalid and late rows are encoded too and simply never copied. */
+  private encode(cols: BatchColumns, time: Float64Array): void {
+    const n = cols.n;
+    const F64 = this.F64;
+    const I16 = this.I16;
+    if (this.stageF64.length < n * F64) {
+      this.stageF64 = new Float64Array(n * F64);
+      this.stageI16 = new Int16Array(n * I16);
+    }
+    const f64 = this.stageF64;
+    const i16 = this.stageI16;
+    const eci = cols.num('eci', 'int64');
+    const eciValues = eci.values as Float64Array;
+    const eciValid = eci.valid;
+    const msisdn = utf8Column(cols.batch, 'msisdn');
+    const L = this.windowMs;
+    const bins = this.spec.window.silenceBins;
+    for (let i = 0; i < n; i++) {
+      const t = time[i];
+      const a = i * F64;
+      const b = i * I16;
+      f64[a + R_TIME] = t;
+      f64[a + R_ECI] = eciValid !== null && eciValid[i] === 0 ? NaN : eciValues[i];
+      const num = msisdn.valid !== null && msisdn.valid[i] === 0 ? -1 : parseImsi(msisdn, i);
+      f64[a + R_MSISDN] = num >= 0 ? num : NaN;
+      i16[b + R_MSISDN_LEN] = msisdn.offsets[i + 1] - msisdn.offsets[i];
+      i16[b + R_BIN] = Number.isFinite(t) ? Math.floor(((t - Math.floor(t / L) * L) * bins) / L) : 0;
+    }
+    const { onehots, stats } = this.plan;
+    for (let q = 0; q < onehots.length; q++) encodeOneHot(onehots[q], cols, i16, I16, R_ONEHOTS + q);
+    for (let q = 0; q < stats.length; q++) encodeStat(stats[q], cols, f64, F64, R_STATS + q);
+  }
+
   // ---- per-record mapping ----------------------------------------------------------------------------------
 
   private paneOf(w: number): number {
@@ -263,7 +389,8 @@ export class FeatureEngine {
     for (let p = 0; p < this.maxPanes; p++) {
       if (this.panes[p].window === -1) {
         this.panes[p].window = w;
-        this.panes[p].count = 0;
+        this.panes[p].rows = 0;
+        this.panes[p].records = 0;
         return p;
       }
     }
@@ -293,108 +420,23 @@ export class FeatureEngine {
     return s;
   }
 
-  private rowFor(imsi: number, pane: number): number {
-    const s = this.userSlot(imsi);
-    const k = s * this.maxPanes + pane;
-    let r = this.hotPaneRow[k];
-    if (r >= 0) return r;
-    r = this.allocRow();
-    this.hotPaneRow[k] = r;
-    const p = this.panes[pane];
-    if (p.count === p.slots.length) p.slots = growInt32(p.slots, p.slots.length * 2, 0);
-    p.slots[p.count++] = s;
+  private newRow(pane: Pane, p: number, s: number): number {
+    const r = pane.rows++;
+    if (r === pane.rowSlot.length) pane.rowSlot = growInt32(pane.rowSlot, pane.rowSlot.length * 2, 0);
+    pane.rowSlot[r] = s;
+    this.hotPaneRow[s * this.maxPanes + p] = r;
     return r;
   }
 
-  private allocRow(): number {
-    const W = this.plan.width;
-    let r: number;
-    if (this.poolFreeCount > 0) r = this.poolFree[--this.poolFreeCount];
-    else {
-      if ((this.poolRows + 1) * W > this.pool.length) {
-        // Doubling while small; 1.25× when large, so a million open user-windows do not reserve a million more.
-        const rows = Math.max(1024, this.poolRows < 1 << 16 ? this.poolRows * 2 : Math.ceil(this.poolRows * 1.25));
-        this.pool = growFloat64(this.pool, rows * W, 0);
-        this.poolFree = growInt32(this.poolFree, rows, 0);
-      }
-      r = this.poolRows++ * W;
+  private addChunk(pane: Pane): void {
+    let chunk = this.freeChunks.pop();
+    if (!chunk) {
+      chunk = { f64: new Float64Array(CHUNK * this.F64), i16: new Int16Array(CHUNK * this.I16), row: new Int32Array(CHUNK) };
+      this.chunksAllocated++;
     }
-    this.pool.set(this.plan.rowTemplate, r);
-    return r;
-  }
-
-  private runKernels(cols: BatchColumns, rowBase: Int32Array, from: number, to: number): void {
-    if (to <= from) return;
-    // Kernels run block by block: the accumulator rows one block touches stay in cache across all kernels
-    // instead of being fetched from memory once per kernel.
-    const pool = this.pool;
-    const time = cols.num('start_time', 'int64').values as Float64Array;
-    const msisdn = utf8Column(cols.batch, 'msisdn');
-    const eci = cols.num('eci', 'int64');
-    for (let b = from; b < to; b += KERNEL_BLOCK) {
-      const e = Math.min(to, b + KERNEL_BLOCK);
-      this.fixedKernel(time, msisdn, eci.values as Float64Array, eci.valid, rowBase, b, e);
-      for (const o of this.plan.onehots) oneHotKernel(o, cols, rowBase, pool, b, e);
-      for (const s of this.plan.stats) statKernel(s, cols, rowBase, pool, b, e);
-    }
-  }
-
-  /** Records, first/last time, active-bin mask, latest msisdn, cells. */
-  private fixedKernel(
-    time: Float64Array,
-    msisdn: Utf8Column,
-    eci: Float64Array,
-    eciValid: Uint8Array | null,
-    rowBase: Int32Array,
-    from: number,
-    to: number,
-  ): void {
-    const pool = this.pool;
-    const L = this.windowMs;
-    const bins = this.spec.window.silenceBins;
-    for (let i = from; i < to; i++) {
-      const r = rowBase[i];
-      if (r < 0) continue;
-      const t = time[i];
-      pool[r + ACC.records] += 1;
-      if (t < pool[r + ACC.firstTime]) pool[r + ACC.firstTime] = t;
-      if (t > pool[r + ACC.lastTime]) pool[r + ACC.lastTime] = t;
-      const bin = Math.floor(((t - Math.floor(t / L) * L) * bins) / L);
-      pool[r + ACC.binMask] = (pool[r + ACC.binMask] | (1 << bin)) >>> 0;
-      // Latest msisdn in the window; equal times keep the larger number so arrival order cannot matter.
-      const mt = pool[r + ACC.msisdnTime];
-      if (t >= mt && !(msisdn.valid && !msisdn.valid[i])) {
-        const len = msisdn.offsets[i + 1] - msisdn.offsets[i];
-        const num = parseDigits(msisdn, i);
-        if (num >= 0 && (t > mt || num > pool[r + ACC.msisdn] || Number.isNaN(pool[r + ACC.msisdn]))) {
-          pool[r + ACC.msisdnTime] = t;
-          pool[r + ACC.msisdn] = num;
-          pool[r + ACC.msisdnLen] = len;
-        }
-      }
-      if (eciValid && !eciValid[i]) continue;
-      const e = eci[i];
-      let c = 0;
-      for (; c < CELL_SLOTS; c++) {
-        const p = r + ACC.cells + 2 * c;
-        const have = pool[p];
-        if (have === e) {
-          pool[p + 1] += 1;
-          break;
-        }
-        if (Number.isNaN(have)) {
-          pool[p] = e;
-          pool[p + 1] = 1;
-          break;
-        }
-      }
-      if (c === CELL_SLOTS) {
-        let m = this.cellSpill.get(r);
-        if (!m) this.cellSpill.set(r, (m = new Map()));
-        m.set(e, (m.get(e) ?? 0) + 1);
-        pool[r + ACC.cellOverflow] = 1;
-      }
-    }
+    pane.f64.push(chunk.f64);
+    pane.i16.push(chunk.i16);
+    pane.row.push(chunk.row);
   }
 
   private deadLetter(ordinal: number, reason: string, imsi: Utf8Column, i: number, t: number): void {
@@ -421,109 +463,69 @@ export class FeatureEngine {
     return out;
   }
 
+  /** Aggregates a pane's buffered records per user (rows sorted by IMSI) into one columnar FeatureWindow. The
+   *  records are grouped by a counting sort on the row's rank, keeping arrival order within a row; rows are then
+   *  aggregated block by block into a small column-major scratch, and every feature is computed column by
+   *  column over the block. */
   private closePane(p: number): FeatureWindow {
     const pane = this.panes[p];
     const plan = this.plan;
     const L = this.windowMs;
+    const P = this.maxPanes;
     const windowStart = pane.window * L;
-    const m = pane.count;
+    const m = pane.rows;
+    const nrec = pane.records;
     // Rows sorted by IMSI: the output cannot depend on which user arrived first.
     const keys = new Float64Array(m);
-    for (let j = 0; j < m; j++) keys[j] = this.hot.keys[pane.slots[j]];
+    for (let j = 0; j < m; j++) keys[j] = this.hot.keys[pane.rowSlot[j]];
     keys.sort();
+    if (this.rank.length < m) {
+      this.rank = new Int32Array(m);
+      this.rowStart = new Int32Array(m + 1);
+    }
+    if (this.perm.length < nrec) this.perm = new Int32Array(nrec);
+    const rank = this.rank;
+    const rowStart = this.rowStart;
+    const perm = this.perm;
+    const slotOf = new Int32Array(m);
+    for (let j = 0; j < m; j++) {
+      const s = this.hot.find(keys[j]);
+      slotOf[j] = s;
+      rank[this.hotPaneRow[s * P + p]] = j;
+    }
+    // Counting sort of the records by their row's rank (stable: arrival order within a row).
+    rowStart.fill(0, 0, m + 1);
+    for (let c = 0; c < pane.row.length; c++) {
+      const rows = pane.row[c];
+      const end = Math.min(CHUNK, nrec - c * CHUNK);
+      for (let o = 0; o < end; o++) rowStart[rank[rows[o]] + 1]++;
+    }
+    for (let j = 0; j < m; j++) rowStart[j + 1] += rowStart[j];
+    for (let c = 0; c < pane.row.length; c++) {
+      const rows = pane.row[c];
+      const end = Math.min(CHUNK, nrec - c * CHUNK);
+      for (let o = 0; o < end; o++) perm[rowStart[rank[rows[o]]]++] = c * CHUNK + o;
+    }
+    // rowStart[j] is now the end of row j; row j starts at rowStart[j - 1] (0 for the first).
+
     const F = plan.featureNames.length;
     const columns = Array.from({ length: F }, () => new Float64Array(m));
     const cell = new Float64Array(m);
     const regionIndex = new Int32Array(m);
     const msisdn: string[] = new Array(m);
-    const pool = this.pool;
-    const bins = this.spec.window.silenceBins;
-    const binMin = L / bins / MINUTE_MS;
-    const K = this.K;
-    const KH = K * this.H;
-    const hBucket = this.H === 1 ? 0 : Math.floor((windowStart % DAY_MS) / HOUR_MS);
-    const alpha = this.spec.baseline.alpha;
-    const { diffIndex, diffSmoothing, diffStart } = plan;
-    const blockSlot = new Int32Array(CLOSE_BLOCK);
-    const blockRow = new Int32Array(CLOSE_BLOCK);
-    const nBuiltin: number = BUILTIN_FEATURES.length;
-    for (let j0 = 0; j0 < m; j0 += CLOSE_BLOCK) {
-      const j1 = Math.min(m, j0 + CLOSE_BLOCK);
-      // Row-wise: identity, cells and the built-in features.
-      for (let j = j0; j < j1; j++) {
-        const s = this.hot.find(keys[j]);
-        const r = this.hotPaneRow[s * this.maxPanes + p];
-        blockSlot[j - j0] = s;
-        blockRow[j - j0] = r;
-        this.cellsOf(r);
-        const dominant = this.cellScratch[1];
-        cell[j] = dominant;
-        regionIndex[j] = Number.isNaN(dominant) ? -1 : (this.topology.regionOfCell.get(dominant) ?? -1);
-        msisdn[j] = Number.isNaN(pool[r + ACC.msisdn]) ? '' : String(pool[r + ACC.msisdn]).padStart(pool[r + ACC.msisdnLen], '0');
-        const mask = pool[r + ACC.binMask];
-        let active = 0;
-        let lastBin = -1;
-        let maxGap = 0;
-        for (let b = 0; b < bins; b++) {
-          if ((mask >>> b) & 1) {
-            active++;
-            if (lastBin >= 0 && b - lastBin - 1 > maxGap) maxGap = b - lastBin - 1;
-            lastBin = b;
-          }
-        }
-        const lastTime = this.hotLastTime[s];
-        const lastWindow = this.hotLastWindow[s];
-        columns[0][j] = pool[r + ACC.records];
-        columns[1][j] = this.cellScratch[0];
-        columns[2][j] = active;
-        columns[3][j] = maxGap * binMin;
-        columns[4][j] = (bins - 1 - lastBin) * binMin;
-        columns[5][j] = lastTime === -Infinity ? NaN : (pool[r + ACC.firstTime] - lastTime) / MINUTE_MS;
-        columns[6][j] = Number.isNaN(lastWindow) ? NaN : (windowStart - lastWindow) / L;
-      }
-      // Feature-major over the block: the block's accumulator rows stay in cache and each output column is
-      // written contiguously (row-wise writes to 200+ columns thrash the cache).
-      let c = nBuiltin;
-      for (const o of plan.onehots) {
-        for (let k = 0; k < o.names.length; k++) {
-          const col = columns[c++];
-          const off = o.offset + k;
-          for (let j = j0; j < j1; j++) col[j] = pool[blockRow[j - j0] + off];
-        }
-      }
-      for (const st of plan.stats) c = statFeatures(st, pool, blockRow, columns, j0, j1, c);
-      for (const ra of plan.ratios) {
-        const col = columns[c++];
-        for (let j = j0; j < j1; j++) col[j] = ratioFeature(ra, pool, blockRow[j - j0]);
-      }
-      // Row-wise: differential features against the previous window (only if the user was active in it) and the
-      // EWMA baseline, then the user's state moves on and the accumulator row is recycled.
-      for (let j = j0; j < j1; j++) {
-        const s = blockSlot[j - j0];
-        const r = blockRow[j - j0];
-        const lastWindow = this.hotLastWindow[s];
-        const prevActive = lastWindow === windowStart - L;
-        for (let k = 0; k < K; k++) {
-          const x = columns[diffIndex[k]][j];
-          const prev = this.hotPrev[s * K + k];
-          const bi = s * KH + hBucket * K + k;
-          const base = this.hotBase[bi];
-          const sm = diffSmoothing[k];
-          columns[diffStart + k][j] = prevActive ? x - prev : NaN;
-          columns[diffStart + K + k][j] = x - base;
-          columns[diffStart + 2 * K + k][j] = base + sm > 0 ? (x + sm) / (base + sm) : NaN;
-          this.hotPrev[s * K + k] = x;
-          if (!Number.isNaN(x)) this.hotBase[bi] = Number.isNaN(base) ? x : base + alpha * (x - base);
-        }
-        this.hotLastWindow[s] = windowStart;
-        if (pool[r + ACC.lastTime] > this.hotLastTime[s]) this.hotLastTime[s] = pool[r + ACC.lastTime];
-        this.hotPaneRow[s * this.maxPanes + p] = -1;
-        if (pool[r + ACC.cellOverflow] === 1) this.cellSpill.delete(r);
-        this.poolFree[this.poolFreeCount++] = r;
-      }
+    for (let j0 = 0; j0 < m; j0 += BLOCK) {
+      const j1 = Math.min(m, j0 + BLOCK);
+      this.aggregateBlock(pane, columns, cell, regionIndex, j0, j1);
+      this.blockFeatures(columns, msisdn, slotOf, windowStart, j0, j1);
     }
+    for (let j = 0; j < m; j++) this.hotPaneRow[slotOf[j] * P + p] = -1;
+    for (let c = 0; c < pane.f64.length; c++) this.freeChunks.push({ f64: pane.f64[c], i16: pane.i16[c], row: pane.row[c] });
+    pane.f64 = [];
+    pane.i16 = [];
+    pane.row = [];
     pane.window = -1;
-    pane.count = 0;
+    pane.rows = 0;
+    pane.records = 0;
     this.windowsClosed++;
     return {
       windowStart,
@@ -537,41 +539,263 @@ export class FeatureEngine {
     };
   }
 
-  /** Distinct cells of a row and the dominant one (most records; ties → smallest ECI, so arrival order cannot
-   *  matter), written to cellScratch[0] (count) and cellScratch[1] (ECI or NaN). */
-  private cellsOf(r: number): void {
-    const pool = this.pool;
-    let count = 0;
-    let best = NaN;
-    let bestN = 0;
-    for (let c = 0; c < CELL_SLOTS; c++) {
-      const e = pool[r + ACC.cells + 2 * c];
-      if (Number.isNaN(e)) break;
-      const n = pool[r + ACC.cells + 2 * c + 1];
-      count++;
-      if (n > bestN || (n === bestN && e < best)) {
-        best = e;
-        bestN = n;
-      }
+  /** Adds the records of rows j0..j1 into the scratch and the one-hot count columns; cells per row. */
+  private aggregateBlock(pane: Pane, columns: Float64Array[], cell: Float64Array, regionIndex: Int32Array, j0: number, j1: number): void {
+    const sc = this.scratch;
+    const B = BLOCK;
+    const S = this.plan.stats.length;
+    const Q = this.plan.onehots.length;
+    const F64 = this.F64;
+    const I16 = this.I16;
+    const onehotColumn = this.onehotColumn;
+    const perm = this.perm;
+    const rowStart = this.rowStart;
+    const cellE = this.cellE;
+    const cellN = this.cellN;
+    const regionOfCell = this.topology.regionOfCell;
+    for (let k = 0; k < S; k++) {
+      const a = (S_STATS + 5 * k) * B;
+      sc.fill(0, a, a + 3 * B);
+      sc.fill(Infinity, a + 3 * B, a + 4 * B);
+      sc.fill(-Infinity, a + 4 * B, a + 5 * B);
     }
-    if (pool[r + ACC.cellOverflow] === 1)
-      for (const [e, n] of this.cellSpill.get(r) ?? []) {
-        count++;
+    const chunksF64 = pane.f64;
+    const chunksI16 = pane.i16;
+    for (let j = j0; j < j1; j++) {
+      const jj = j - j0;
+      let first = Infinity;
+      let last = -Infinity;
+      let mask = 0;
+      let msTime = -Infinity;
+      let ms = NaN;
+      let msLen = 0;
+      let cells = 0;
+      let spill: Map<number, number> | null = null;
+      const from = j === 0 ? 0 : rowStart[j - 1];
+      const to = rowStart[j];
+      for (let q = from; q < to; q++) {
+        const i = perm[q];
+        const c = i >>> CHUNK_BITS;
+        const o = i & CHUNK_MASK;
+        const f = chunksF64[c];
+        const h = chunksI16[c];
+        const a = o * F64;
+        const b = o * I16;
+        const t = f[a + R_TIME];
+        if (t < first) first = t;
+        if (t > last) last = t;
+        mask |= 1 << h[b + R_BIN];
+        // Latest msisdn in the window; equal times keep the larger number so arrival order cannot matter.
+        const num = f[a + R_MSISDN];
+        if (num === num && (t > msTime || (t === msTime && num > ms))) {
+          msTime = t;
+          ms = num;
+          msLen = h[b + R_MSISDN_LEN];
+        }
+        const e = f[a + R_ECI];
+        if (e === e) {
+          let k = 0;
+          while (k < cells && cellE[k] !== e) k++;
+          if (k < cells) cellN[k]++;
+          else if (cells < CELLS_INLINE) {
+            cellE[cells] = e;
+            cellN[cells++] = 1;
+          } else {
+            spill ??= new Map();
+            spill.set(e, (spill.get(e) ?? 0) + 1);
+          }
+        }
+        for (let k = 0; k < Q; k++) {
+          const bucket = h[b + R_ONEHOTS + k];
+          if (bucket >= 0) columns[onehotColumn[k] + bucket][j] += 1;
+        }
+        for (let k = 0; k < S; k++) {
+          const v = f[a + R_STATS + k];
+          if (v !== v) continue;
+          const s = (S_STATS + 5 * k) * B + jj;
+          sc[s] += 1;
+          sc[s + B] += v;
+          sc[s + 2 * B] += v * v;
+          if (v < sc[s + 3 * B]) sc[s + 3 * B] = v;
+          if (v > sc[s + 4 * B]) sc[s + 4 * B] = v;
+        }
+      }
+      // Dominant cell: most records; ties → smallest ECI, so arrival order cannot matter.
+      let best = NaN;
+      let bestN = 0;
+      for (let k = 0; k < cells; k++) {
+        const e = cellE[k];
+        const n = cellN[k];
         if (n > bestN || (n === bestN && e < best)) {
           best = e;
           bestN = n;
         }
       }
-    this.cellScratch[0] = count;
-    this.cellScratch[1] = best;
+      let distinct = cells;
+      if (spill)
+        for (const [e, n] of spill) {
+          distinct++;
+          if (n > bestN || (n === bestN && e < best)) {
+            best = e;
+            bestN = n;
+          }
+        }
+      cell[j] = best;
+      regionIndex[j] = Number.isNaN(best) ? -1 : (regionOfCell.get(best) ?? -1);
+      columns[0][j] = to - from;
+      sc[S_FIRST * B + jj] = first;
+      sc[S_LAST * B + jj] = last;
+      sc[S_MASK * B + jj] = mask;
+      sc[S_MSISDN * B + jj] = ms;
+      sc[S_MSISDN_LEN * B + jj] = msLen;
+      sc[S_CELLS * B + jj] = distinct;
+    }
+  }
+
+  /** Built-in, statistic, ratio and differential features of rows j0..j1 from the scratch; moves each user's
+   *  previous-window values and baseline on. */
+  private blockFeatures(columns: Float64Array[], msisdn: string[], slotOf: Int32Array, windowStart: number, j0: number, j1: number): void {
+    const plan = this.plan;
+    const sc = this.scratch;
+    const B = BLOCK;
+    const L = this.windowMs;
+    const bins = this.spec.window.silenceBins;
+    const binMin = L / bins / MINUTE_MS;
+    const n = j1 - j0;
+    // Built-ins (row-wise: the bin mask is walked bit by bit).
+    const c1 = columns[1];
+    const c2 = columns[2];
+    const c3 = columns[3];
+    const c4 = columns[4];
+    const c5 = columns[5];
+    const c6 = columns[6];
+    for (let j = j0; j < j1; j++) {
+      const jj = j - j0;
+      const s = slotOf[j];
+      const num = sc[S_MSISDN * B + jj];
+      msisdn[j] = Number.isNaN(num) ? '' : String(num).padStart(sc[S_MSISDN_LEN * B + jj], '0');
+      const mask = sc[S_MASK * B + jj];
+      let active = 0;
+      let lastBin = -1;
+      let maxGap = 0;
+      for (let b = 0; b < bins; b++) {
+        if ((mask >>> b) & 1) {
+          active++;
+          if (lastBin >= 0 && b - lastBin - 1 > maxGap) maxGap = b - lastBin - 1;
+          lastBin = b;
+        }
+      }
+      const lastTime = this.hotLastTime[s];
+      const lastWindow = this.hotLastWindow[s];
+      c1[j] = sc[S_CELLS * B + jj];
+      c2[j] = active;
+      c3[j] = maxGap * binMin;
+      c4[j] = (bins - 1 - lastBin) * binMin;
+      c5[j] = lastTime === -Infinity ? NaN : (sc[S_FIRST * B + jj] - lastTime) / MINUTE_MS;
+      c6[j] = Number.isNaN(lastWindow) ? NaN : (windowStart - lastWindow) / L;
+    }
+    // Statistics, column by column.
+    let c = BUILTIN_FEATURES.length;
+    for (const o of plan.onehots) c += o.names.length;
+    for (let k = 0; k < plan.stats.length; k++) {
+      const a = (S_STATS + 5 * k) * B;
+      for (const kind of plan.stats[k].stats) {
+        const col = columns[c++];
+        switch (kind) {
+          case 'count':
+            for (let jj = 0; jj < n; jj++) col[j0 + jj] = sc[a + jj];
+            break;
+          case 'sum':
+            for (let jj = 0; jj < n; jj++) col[j0 + jj] = sc[a + B + jj];
+            break;
+          case 'mean':
+            for (let jj = 0; jj < n; jj++) {
+              const cnt = sc[a + jj];
+              col[j0 + jj] = cnt > 0 ? sc[a + B + jj] / cnt : NaN;
+            }
+            break;
+          case 'min':
+            for (let jj = 0; jj < n; jj++) col[j0 + jj] = sc[a + jj] > 0 ? sc[a + 3 * B + jj] : NaN;
+            break;
+          case 'max':
+            for (let jj = 0; jj < n; jj++) col[j0 + jj] = sc[a + jj] > 0 ? sc[a + 4 * B + jj] : NaN;
+            break;
+          case 'std':
+            // Population standard deviation from exact integer sums.
+            for (let jj = 0; jj < n; jj++) {
+              const cnt = sc[a + jj];
+              const mean = sc[a + B + jj] / cnt;
+              col[j0 + jj] = cnt > 0 ? Math.sqrt(Math.max(0, sc[a + 2 * B + jj] / cnt - mean * mean)) : NaN;
+            }
+            break;
+        }
+      }
+    }
+    // Ratios: numerator and denominator summed term by term (in the plan's order) into two scratch rows.
+    const numAcc = this.ratioScratch;
+    for (let k = 0; k < plan.ratios.length; k++) {
+      const col = columns[c++];
+      this.sumTerms(this.ratioNum[k], columns, numAcc, 0, j0, n);
+      this.sumTerms(this.ratioDen[k], columns, numAcc, B, j0, n);
+      const scale = plan.ratios[k].scale;
+      for (let jj = 0; jj < n; jj++) {
+        const den = numAcc[B + jj];
+        col[j0 + jj] = den > 0 ? (scale * numAcc[jj]) / den : NaN;
+      }
+    }
+    // Differential features against the previous window (only if the user was active in it) and the EWMA
+    // baseline; then the user's state moves on.
+    const K = this.K;
+    const KH = K * this.H;
+    const hBucket = this.H === 1 ? 0 : Math.floor((windowStart % DAY_MS) / HOUR_MS);
+    const alpha = this.spec.baseline.alpha;
+    const { diffIndex, diffSmoothing, diffStart } = plan;
+    const prevArr = this.hotPrev;
+    const baseArr = this.hotBase;
+    for (let j = j0; j < j1; j++) {
+      const s = slotOf[j];
+      const prevActive = this.hotLastWindow[s] === windowStart - L;
+      for (let k = 0; k < K; k++) {
+        const x = columns[diffIndex[k]][j];
+        const prev = prevArr[s * K + k];
+        const bi = s * KH + hBucket * K + k;
+        const base = baseArr[bi];
+        const sm = diffSmoothing[k];
+        columns[diffStart + k][j] = prevActive ? x - prev : NaN;
+        columns[diffStart + K + k][j] = x - base;
+        columns[diffStart + 2 * K + k][j] = base + sm > 0 ? (x + sm) / (base + sm) : NaN;
+        prevArr[s * K + k] = x;
+        if (!Number.isNaN(x)) baseArr[bi] = Number.isNaN(base) ? x : base + alpha * (x - base);
+      }
+      this.hotLastWindow[s] = windowStart;
+      const last = sc[S_LAST * B + j - j0];
+      if (last > this.hotLastTime[s]) this.hotLastTime[s] = last;
+    }
+  }
+
+  private readonly ratioScratch = new Float64Array(2 * BLOCK);
+
+  /** out[at + jj] = Σ over terms of the term's value for row j0 + jj. */
+  private sumTerms(terms: Int32Array, columns: Float64Array[], out: Float64Array, at: number, j0: number, n: number): void {
+    const sc = this.scratch;
+    out.fill(0, at, at + n);
+    for (let t = 0; t < terms.length; t++) {
+      const term = terms[t];
+      if (term >= 0) {
+        const src = columns[term];
+        for (let jj = 0; jj < n; jj++) out[at + jj] += src[j0 + jj];
+      } else {
+        const a = (-term - 1) * BLOCK;
+        for (let jj = 0; jj < n; jj++) out[at + jj] += sc[a + jj];
+      }
+    }
   }
 
   /** Moves users idle since before `watermark − idleEvictMs` (and without open windows) to the cold table. */
   private evictIdle(watermark: number): void {
     const cutoff = watermark - this.idleEvictMs;
     const P = this.maxPanes;
-    const K = this.K;
-    const KH = K * this.H;
+    const KH = this.K * this.H;
     const keys = this.hot.keys;
     for (let s = 0; s < this.hot.next; s++) {
       if (Number.isNaN(keys[s]) || this.hotLastTime[s] >= cutoff) continue;
@@ -610,22 +834,19 @@ export class FeatureEngine {
     const cold = this.cold.toParts();
     const K = this.K;
     const KH = K * this.H;
-    const spillRows: number[] = [];
-    const spillEci: number[] = [];
-    const spillCount: number[] = [];
-    for (const [r, m] of this.cellSpill)
-      for (const [e, n] of m) {
-        spillRows.push(r);
-        spillEci.push(e);
-        spillCount.push(n);
-      }
+    const paneArrays: Record<string, Float64Array | Int32Array | Int16Array> = {};
+    this.panes.forEach((p, i) => {
+      paneArrays[`pane${i}Slots`] = p.rowSlot.slice(0, p.rows);
+      paneArrays[`pane${i}F64`] = joinChunks(p.f64, p.records, this.F64, (n) => new Float64Array(n));
+      paneArrays[`pane${i}I16`] = joinChunks(p.i16, p.records, this.I16, (n) => new Int16Array(n));
+      paneArrays[`pane${i}Row`] = joinChunks(p.row, p.records, 1, (n) => new Int32Array(n));
+    });
     const parts: SnapshotParts = {
       header: {
         specHash: this.spec.hash,
         maxPanes: this.maxPanes,
         hotNext: hot.next,
         coldNext: cold.next,
-        poolRows: this.poolRows,
         maxEventTime: this.maxEventTime,
         recordOrdinal: this.recordOrdinal,
         lateRecords: this.lateRecords,
@@ -648,12 +869,7 @@ export class FeatureEngine {
         coldLastTime: this.coldLastTime.slice(0, cold.next),
         coldLastWindow: this.coldLastWindow.slice(0, cold.next),
         coldBase: this.coldBase.slice(0, cold.next * KH),
-        pool: this.pool.slice(0, this.poolRows * this.plan.width),
-        poolFree: this.poolFree.slice(0, this.poolFreeCount),
-        spillRows: Float64Array.from(spillRows),
-        spillEci: Float64Array.from(spillEci),
-        spillCount: Float64Array.from(spillCount),
-        ...Object.fromEntries(this.panes.map((p, i) => [`pane${i}`, p.slots.slice(0, p.count)])),
+        ...paneArrays,
       },
     };
     return encodeSnapshot(parts);
@@ -666,8 +882,13 @@ export class FeatureEngine {
     const e = new FeatureEngine(spec, topology, options);
     if (h.maxPanes !== e.maxPanes)
       throw new Error(`feature snapshot has ${h.maxPanes} window panes but these options give ${e.maxPanes}: restore with the same allowedLatenessMs`);
-    const f64 = (k: string) => a[k] as Float64Array;
-    const i32 = (k: string) => a[k] as Int32Array;
+    const get = <T extends Float64Array | Int32Array | Int16Array>(k: string, type: new (n: number) => T): T => {
+      const v = a[k];
+      if (!(v instanceof type)) throw new Error(`invalid feature-engine snapshot: array '${k}' is missing or of the wrong type`);
+      return v as T;
+    };
+    const f64 = (k: string) => get(k, Float64Array);
+    const i32 = (k: string) => get(k, Int32Array);
     e.hot = SlotTable.fromParts({ keys: f64('hotKeys'), free: i32('hotFree'), next: h.hotNext as number });
     e.hot.onGrow = (cap) => e.growHot(cap);
     e.hotLastTime = new Float64Array(0);
@@ -690,25 +911,28 @@ export class FeatureEngine {
     e.coldLastTime.set(f64('coldLastTime'));
     e.coldLastWindow.set(f64('coldLastWindow'));
     e.coldBase.set(f64('coldBase'));
-    const pool = f64('pool');
-    e.poolRows = h.poolRows as number;
-    e.pool = new Float64Array(Math.max(pool.length, 1024 * e.plan.width));
-    e.pool.set(pool);
-    const free = i32('poolFree');
-    e.poolFree = new Int32Array(Math.max(e.poolRows, 1024));
-    e.poolFree.set(free);
-    e.poolFreeCount = free.length;
-    const sr = f64('spillRows');
-    const se = f64('spillEci');
-    const sc = f64('spillCount');
-    for (let k = 0; k < sr.length; k++) {
-      let m = e.cellSpill.get(sr[k]);
-      if (!m) e.cellSpill.set(sr[k], (m = new Map()));
-      m.set(se[k], sc[k]);
-    }
     (h.paneWindows as number[]).forEach((w, i) => {
-      const slots = i32(`pane${i}`);
-      e.panes[i] = { window: w, slots: growInt32(slots.slice(), Math.max(1024, slots.length), 0), count: slots.length };
+      const slots = i32(`pane${i}Slots`);
+      const recF64 = f64(`pane${i}F64`);
+      const recI16 = get(`pane${i}I16`, Int16Array);
+      const recRow = i32(`pane${i}Row`);
+      const records = recRow.length;
+      if (recF64.length !== records * e.F64 || recI16.length !== records * e.I16)
+        throw new Error(`invalid feature-engine snapshot: window pane ${i} records do not match this spec's encoding`);
+      const pane = emptyPane();
+      pane.window = w;
+      pane.rows = slots.length;
+      pane.rowSlot = growInt32(slots.slice(), Math.max(1024, slots.length), 0);
+      for (let from = 0; from < records; from += CHUNK) {
+        e.addChunk(pane);
+        const c = pane.f64.length - 1;
+        const to = Math.min(records, from + CHUNK);
+        pane.f64[c].set(recF64.subarray(from * e.F64, to * e.F64));
+        pane.i16[c].set(recI16.subarray(from * e.I16, to * e.I16));
+        pane.row[c].set(recRow.subarray(from, to));
+      }
+      pane.records = records;
+      e.panes[i] = pane;
     });
     e.maxEventTime = h.maxEventTime as number;
     e.recordOrdinal = h.recordOrdinal as number;
@@ -719,6 +943,21 @@ export class FeatureEngine {
     e.flushed = h.flushed as boolean;
     return e;
   }
+}
+
+function emptyPane(): Pane {
+  return { window: -1, rows: 0, rowSlot: new Int32Array(1024), records: 0, f64: [], i16: [], row: [] };
+}
+
+/** The first `records` records of a pane's chunks as one array (`width` values per record). */
+function joinChunks<T extends Float64Array | Int32Array | Int16Array>(chunks: T[], records: number, width: number, make: (n: number) => T): T {
+  const out = make(records * width);
+  for (let c = 0; c < chunks.length; c++) {
+    const n = Math.min(CHUNK, records - c * CHUNK);
+    if (n <= 0) break;
+    out.set(chunks[c].subarray(0, n * width), c * CHUNK * width);
+  }
+  return out;
 }
 
 /** IMSI as a number: 1–15 ASCII digits, else -1. */

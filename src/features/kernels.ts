@@ -1,10 +1,11 @@
-// Feature kernels: each runs over one batch's typed arrays and adds into the accumulator pool. `rowBase[i]` is the
-// offset of record i's user-window row in the pool (-1 = skip: late, invalid or outside the current segment).
+// Feature kernels, push side: each runs over one batch's typed arrays and encodes what a record contributes to
+// its user-window (a one-hot bucket, a statistic's input value) into a row-major staging array; the engine
+// copies each record's encoded row into its window's buffer and aggregates the rows when the window closes.
 // Column decoding and derived fields are computed once per batch (BatchColumns); kernels never see Arrow objects.
 import type { RecordBatch } from 'apache-arrow';
 import { enumColumn, int32Column, int64Column, type NumericColumn } from '../schema/columns.js';
 import { ABNORMAL_RELEASE, S1AP_CAUSE_SPACE } from '../schema/codes.js';
-import type { AxisPlan, FieldRef, OneHotPlan, RatioPlan, StatPlan, WherePlan } from './spec.js';
+import type { AxisPlan, FieldRef, OneHotPlan, StatPlan, WherePlan } from './spec.js';
 
 /** Categorical codes: -1 = null; values that cannot be table codes (negative) become a large code (→ other). */
 const UNTABLED = 0x7fffffff;
@@ -162,123 +163,51 @@ function bucketOf(axis: AxisPlan, code: number): number {
   return b >= 0 ? b : axis.otherBucket;
 }
 
-/** One-hot counts: pool[row + offset + bucket] += 1. */
-export function oneHotKernel(
-  plan: OneHotPlan,
-  cols: BatchColumns,
-  rowBase: Int32Array,
-  pool: Float64Array,
-  from: number,
-  to: number,
-): void {
+/** One-hot encoding: writes each record's bucket (crossed: a × nb + b; -1 = not counted) into the row-major
+ *  staging array `out` at out[i * stride + field]. The bucket is resolved once here, so the close-time loop only
+ *  adds 1 to the bucket's count column. */
+export function encodeOneHot(plan: OneHotPlan, cols: BatchColumns, out: Int16Array, stride: number, field: number): void {
+  const n = cols.n;
   const a = cols.categorical(plan.a.field);
   const where = cols.where(plan.where);
-  const off = plan.offset;
   if (!plan.b) {
     const axis = plan.a;
     const table = axis.table;
     const tl = table.length;
-    for (let i = from; i < to; i++) {
-      const r = rowBase[i];
-      if (r < 0 || (where !== null && where[i] === 0)) continue;
+    const nullBucket = axis.nullBucket;
+    const otherBucket = axis.otherBucket;
+    for (let i = 0, o = field; i < n; i++, o += stride) {
+      if (where !== null && where[i] === 0) {
+        out[o] = -1;
+        continue;
+      }
       const c = a[i];
-      let k = c < 0 ? axis.nullBucket : c < tl ? table[c] : -1;
-      if (k < 0 && c >= 0) k = axis.otherBucket;
-      if (k >= 0) pool[r + off + k] += 1;
+      let k = c < 0 ? nullBucket : c < tl ? table[c] : -1;
+      if (k < 0 && c >= 0) k = otherBucket;
+      out[o] = k;
     }
     return;
   }
   const b = cols.categorical(plan.b.field);
   const nb = plan.b.names.length;
-  for (let i = from; i < to; i++) {
-    const r = rowBase[i];
-    if (r < 0 || (where !== null && where[i] === 0)) continue;
-    const ka = bucketOf(plan.a, a[i]);
-    if (ka < 0) continue;
-    const kb = bucketOf(plan.b, b[i]);
-    if (kb < 0) continue;
-    pool[r + off + ka * nb + kb] += 1;
+  for (let i = 0, o = field; i < n; i++, o += stride) {
+    let k = -1;
+    if (where === null || where[i] === 1) {
+      const ka = bucketOf(plan.a, a[i]);
+      const kb = ka < 0 ? -1 : bucketOf(plan.b, b[i]);
+      if (kb >= 0) k = ka * nb + kb;
+    }
+    out[o] = k;
   }
 }
 
-/** Statistics accumulators n, sum, sum of squares, min, max over valid values. Integer inputs keep the sums
- *  exact (below 2^53), so they do not depend on arrival order. */
-export function statKernel(
-  plan: StatPlan,
-  cols: BatchColumns,
-  rowBase: Int32Array,
-  pool: Float64Array,
-  from: number,
-  to: number,
-): void {
+/** Statistic input: writes each record's value of the plan's field into out[i * stride + field], NaN where the
+ *  value is missing or the record fails the plan's filter (valid values are never NaN: they come from integers). */
+export function encodeStat(plan: StatPlan, cols: BatchColumns, out: Float64Array, stride: number, field: number): void {
+  const n = cols.n;
   const { values, valid } = cols.numericField(plan.field);
   const where = cols.where(plan.where);
-  const off = plan.offset;
-  for (let i = from; i < to; i++) {
-    const r = rowBase[i];
-    if (r < 0 || (valid !== null && valid[i] === 0) || (where !== null && where[i] === 0)) continue;
-    const v = values[i];
-    const p = r + off;
-    pool[p] += 1;
-    pool[p + 1] += v;
-    pool[p + 2] += v * v;
-    if (v < pool[p + 3]) pool[p + 3] = v;
-    if (v > pool[p + 4]) pool[p + 4] = v;
+  for (let i = 0, o = field; i < n; i++, o += stride) {
+    out[o] = (valid !== null && valid[i] === 0) || (where !== null && where[i] === 0) ? NaN : values[i];
   }
-}
-
-/** Writes the statistic features of rows j0..j1 (accumulator offsets rows[j - j0]) into `out` starting at
- *  column `col`; returns the next column. */
-export function statFeatures(
-  plan: StatPlan,
-  acc: Float64Array,
-  rows: Int32Array,
-  out: Float64Array[],
-  j0: number,
-  j1: number,
-  col: number,
-): number {
-  const off = plan.offset;
-  for (const k of plan.stats) {
-    const o = out[col++];
-    for (let j = j0; j < j1; j++) {
-      const p = rows[j - j0] + off;
-      const n = acc[p];
-      const sum = acc[p + 1];
-      let v: number;
-      switch (k) {
-        case 'count':
-          v = n;
-          break;
-        case 'sum':
-          v = sum;
-          break;
-        case 'mean':
-          v = n > 0 ? sum / n : NaN;
-          break;
-        case 'min':
-          v = n > 0 ? acc[p + 3] : NaN;
-          break;
-        case 'max':
-          v = n > 0 ? acc[p + 4] : NaN;
-          break;
-        case 'std': {
-          // Population standard deviation from exact integer sums.
-          const mean = sum / n;
-          v = n > 0 ? Math.sqrt(Math.max(0, acc[p + 2] / n - mean * mean)) : NaN;
-          break;
-        }
-      }
-      o[j] = v;
-    }
-  }
-  return col;
-}
-
-export function ratioFeature(plan: RatioPlan, acc: Float64Array, r: number): number {
-  let num = 0;
-  let den = 0;
-  for (let k = 0; k < plan.num.length; k++) num += acc[r + plan.num[k]];
-  for (let k = 0; k < plan.den.length; k++) den += acc[r + plan.den[k]];
-  return den > 0 ? (plan.scale * num) / den : NaN;
 }

@@ -3,14 +3,15 @@
 // runs on; the magic tag carries a format version so an old checkpoint is refused, not misread.
 import { z } from 'zod';
 
-const MAGIC = 'HSFEAT01';
+// 02: open windows hold their encoded records (not accumulator rows); a 01 checkpoint is refused.
+const MAGIC = 'HSFEAT02';
 
 export interface SnapshotParts {
   header: Record<string, unknown>;
-  arrays: Record<string, Float64Array | Int32Array>;
+  arrays: Record<string, Float64Array | Int32Array | Int16Array>;
 }
 
-const Directory = z.array(z.strictObject({ name: z.string(), type: z.enum(['f64', 'i32']), length: z.number().int().nonnegative() }));
+const Directory = z.array(z.strictObject({ name: z.string(), type: z.enum(['f64', 'i32', 'i16']), length: z.number().int().nonnegative() }));
 const Envelope = z.strictObject({ header: z.record(z.string(), z.unknown()), directory: Directory });
 
 const align8 = (n: number) => (n + 7) & ~7;
@@ -18,7 +19,7 @@ const align8 = (n: number) => (n + 7) & ~7;
 export function encodeSnapshot(parts: SnapshotParts): Uint8Array {
   const directory = Object.entries(parts.arrays).map(([name, a]) => ({
     name,
-    type: a instanceof Float64Array ? ('f64' as const) : ('i32' as const),
+    type: a instanceof Float64Array ? ('f64' as const) : a instanceof Int32Array ? ('i32' as const) : ('i16' as const),
     length: a.length,
   }));
   // Infinity and NaN are not JSON: encode numbers that are not finite as strings.
@@ -61,12 +62,17 @@ export function decodeSnapshot(bytes: Uint8Array): SnapshotParts {
   const arrays: SnapshotParts['arrays'] = {};
   let pos = align8(MAGIC.length + 4 + headerLength);
   for (const d of envelope.directory) {
-    const width = d.type === 'f64' ? 8 : 4;
+    const width = d.type === 'f64' ? 8 : d.type === 'i32' ? 4 : 2;
     const byteLength = d.length * width;
     if (pos + byteLength > bytes.length) fail(`array '${d.name}' runs past the end`);
     // Copy into a fresh buffer: the input may not be 8-byte aligned.
     const copy = bytes.slice(pos, pos + byteLength);
-    arrays[d.name] = d.type === 'f64' ? new Float64Array(copy.buffer, 0, d.length) : new Int32Array(copy.buffer, 0, d.length);
+    arrays[d.name] =
+      d.type === 'f64'
+        ? new Float64Array(copy.buffer, 0, d.length)
+        : d.type === 'i32'
+          ? new Int32Array(copy.buffer, 0, d.length)
+          : new Int16Array(copy.buffer, 0, d.length);
     pos += align8(byteLength);
   }
   return { header: envelope.header, arrays };
