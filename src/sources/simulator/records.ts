@@ -25,7 +25,7 @@ import {
   STATUS,
   TRANSPORT_RESOURCE_UNAVAILABLE,
 } from './sim-codes.js';
-import { DEVICE_MODELS, USER_CLASS, digits } from './subscribers.js';
+import { DEVICE_MODELS, USER_CLASS } from './subscribers.js';
 import { NEIGHBOURS } from './topology.js';
 
 export interface SimulateOptions {
@@ -42,6 +42,8 @@ const BUCKET_MS = 10;
 /** Events of an episode start at most this long after the episode (sessions, release). */
 const CARRY_MS = 4 * 60_000;
 const BUCKETS = Math.ceil((TICK_MS + CARRY_MS) / BUCKET_MS) + 1;
+/** Rows expanded per run of column passes (see expandRows). */
+const EXPAND_RUN = 1024;
 
 /** Busy-hour rates per subscriber at activity 1 (DOMAIN.md §2). */
 export const BUSY_HOUR_RATES = {
@@ -98,31 +100,31 @@ const LN_ACK = logNormalTable(0.5);
 const LN_FRD = logNormalTable(0.6);
 const LN_SPAN = logNormalTable(0.8);
 const APN_BYTES = new TextEncoder().encode(APN_NAMES.join(''));
-const APN_AT = [0, APN_NAMES[0].length, APN_NAMES[0].length + APN_NAMES[1].length];
+const APN_AT = new Int32Array([0, APN_NAMES[0].length, APN_NAMES[0].length + APN_NAMES[1].length]);
 
 export function* simulateRecords(city: City, opts: SimulateOptions = {}): Generator<RecordBatch> {
   const start = opts.start ?? city.start;
   const end = opts.end ?? city.end;
   const batchSize = opts.batchSize ?? 65_536;
   const gen = new RecordGenerator(city, start);
-  let builder = new S1BatchBuilder(batchSize);
-  let out = new ColumnRefs(builder);
+  // One builder for the whole run: flush() hands each batch its own buffers and empties the builder.
+  const builder = new S1BatchBuilder(batchSize);
+  const out = new ColumnRefs(builder);
   for (let t0 = start; t0 < end; t0 += TICK_MS) {
     const t1 = Math.min(end, t0 + TICK_MS);
     gen.drawTick(t0, t1);
     const n = gen.sortPending(t0, t1);
-    for (let k = 0; k < n; k++) {
-      if (builder.length === builder.capacity) {
-        yield builder.finish();
-        builder = new S1BatchBuilder(batchSize);
-        out = new ColumnRefs(builder);
-      }
-      gen.expand(out, builder.length, k);
-      builder.length++;
+    let k = 0;
+    while (k < n) {
+      if (builder.length === builder.capacity) yield builder.flush();
+      const m = Math.min(n - k, builder.capacity - builder.length);
+      gen.expandRows(out, builder.length, k, k + m);
+      builder.length += m;
+      k += m;
     }
     gen.carryOver(n, t1 < end);
   }
-  if (builder.length > 0) yield builder.finish();
+  if (builder.length > 0) yield builder.flush();
 }
 
 /** Builder arrays fetched once per batch (name lookups stay out of the per-record path). */
@@ -264,18 +266,37 @@ class ColumnRefs {
 const HEX = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
 const ID_BYTES = 41;
 
+const idTables = new WeakMap<City, Uint8Array>();
+
+/** IMSI(15) + MSISDN(11) + IMEI(15) ASCII digits per user, formatted once per city. */
 function userIdBytes(city: City): Uint8Array {
+  const cached = idTables.get(city);
+  if (cached) return cached;
   const subs = city.subs;
   const out = new Uint8Array(subs.count * ID_BYTES);
+  // Zero-padded decimal digits written straight into the table: the low 8 and the high digits each fit in
+  // 31 bits, so the digit loop stays in integer arithmetic (every id is below 10^15 < 2^53).
   const put = (at: number, value: number, width: number) => {
-    const text = digits(value, width);
-    for (let i = 0; i < width; i++) out[at + i] = text.charCodeAt(i);
+    const hi = Math.floor(value / 1e8);
+    let lo = value - hi * 1e8;
+    for (let i = width - 1; i >= width - 8; i--) {
+      const q = (lo / 10) | 0;
+      out[at + i] = 48 + lo - q * 10;
+      lo = q;
+    }
+    let h = hi;
+    for (let i = width - 9; i >= 0; i--) {
+      const q = (h / 10) | 0;
+      out[at + i] = 48 + h - q * 10;
+      h = q;
+    }
   };
   for (let u = 0; u < subs.count; u++) {
     put(u * ID_BYTES, subs.imsi[u], 15);
     put(u * ID_BYTES + 15, subs.msisdn[u], 11);
     put(u * ID_BYTES + 26, subs.imei[u], 15);
   }
+  idTables.set(city, out);
   return out;
 }
 
@@ -299,6 +320,10 @@ class RecordGenerator {
   private readonly idBytes: Uint8Array;
   /** xdr_id scratch: 8 hex digits of a per-run prefix, then 8 of the record counter. */
   private readonly xdrBytes = new Uint8Array(16);
+  /** Scratch for one run of rows: id table offsets, formatted xdr_ids (grown on demand, reused). */
+  private idStarts = new Int32Array(0);
+  private xdrStarts = new Int32Array(0);
+  private xdrScratch = new Uint8Array(0);
 
   constructor(
     private readonly city: City,
@@ -761,130 +786,196 @@ class RecordGenerator {
     return this.normalIdx;
   }
 
-  /** Writes pending event i as row `row` of the batch. */
-  expand(o: ColumnRefs, row: number, i: number): void {
+  /**
+   * Writes sorted pending events [k0, k1) as batch rows from `row0` on, in passes over the rows: columns
+   * every record has, the text columns, the S1-MME fields, then the S1-U fields (the only pass that draws
+   * random numbers, in row order, so the stream is the same as one record at a time).
+   */
+  expandRows(o: ColumnRefs, row0: number, k0: number, k1: number): void {
+    // Runs of EXPAND_RUN rows keep the event rows and the builder rows of all passes in cache.
+    for (let k = k0; k < k1; k += EXPAND_RUN) this.expandRun(o, row0 + (k - k0), k, Math.min(k1, k + EXPAND_RUN));
+  }
+
+  private expandRun(o: ColumnRefs, row0: number, k0: number, k1: number): void {
     const ev = this.pending;
-    const city = this.city;
-    const net = city.net;
-    const subs = city.subs;
-    const u = ev.user[i];
-    const c = ev.cell[i];
-    // xdr_id: 8 hex digits of a per-run prefix + 8 of a counter: unique within a run.
-    const id = this.xdrCounter++;
-    const xb = this.xdrBytes;
-    for (let k = 0; k < 8; k++) xb[8 + k] = HEX[(id >>> (28 - 4 * k)) & 15];
-    o.xdr.setBytes(row, xb, 0, 16);
-    const ids = this.idBytes;
-    const at = u * ID_BYTES;
-    o.imsi.setBytes(row, ids, at, at + 15);
-    o.msisdn.setBytes(row, ids, at + 15, at + 26);
-    o.imei.setBytes(row, ids, at + 26, at + 41);
-    const t = ev.time[i];
-    o.start[row] = Math.round(t);
-    o.tac[row] = net.cellTac[c];
-    o.tacValid[row] = 1;
-    o.eci[row] = net.cellEci[c];
-    o.eciValid[row] = 1;
-    const apn = ev.apn[i];
-    o.apn.setBytes(row, APN_BYTES, APN_AT[apn], APN_AT[apn + 1]);
-    o.qci[row] = ev.qci[i];
-    o.qciValid[row] = 1;
-    const proc = ev.proc[i];
-    if (proc >= 0) {
-      o.iface[row] = 0;
-      o.end[row] = Math.round(t) + ev.dur[i];
-      o.endValid[row] = 1;
-      const other = ev.other[i];
+    const net = this.city.net;
+    const count = k1 - k0;
+    const cellTac = net.cellTac;
+    const cellEci = net.cellEci;
+    const time = ev.time;
+    const user = ev.user;
+    const cell = ev.cell;
+    const qci = ev.qci;
+    const proc = ev.proc;
+    const idStarts = this.idStarts.length >= count ? this.idStarts : (this.idStarts = new Int32Array(count * 2));
+    for (let k = k0, r = row0; k < k1; k++, r++) {
+      const c = cell[k];
+      o.start[r] = Math.round(time[k]);
+      o.tac[r] = cellTac[c];
+      o.tacValid[r] = 1;
+      o.eci[r] = cellEci[c];
+      o.eciValid[r] = 1;
+      o.qci[r] = qci[k];
+      o.qciValid[r] = 1;
+      o.iface[r] = proc[k] >= 0 ? 0 : 1;
+      idStarts[k - k0] = user[k] * ID_BYTES;
+    }
+    this.writeXdrIds(o.xdr, row0, count);
+    o.imsi.setFixedWidthRows(row0, count, this.idBytes, idStarts, 0, 15);
+    for (let k = 0; k < count; k++) idStarts[k] += 15;
+    o.msisdn.setFixedWidthRows(row0, count, this.idBytes, idStarts, 0, 11);
+    for (let k = 0; k < count; k++) idStarts[k] += 11;
+    o.imei.setFixedWidthRows(row0, count, this.idBytes, idStarts, 0, 15);
+    o.apn.setCodedRows(row0, count, APN_BYTES, APN_AT, ev.apn, k0);
+    this.expandMme(o, row0, k0, k1);
+    this.expandSessions(o, row0, k0, k1);
+  }
+
+  /** xdr_id: 8 hex digits of a per-run prefix + 8 of a record counter: unique within a run. */
+  private writeXdrIds(col: Utf8ColumnBuilder, row0: number, count: number): void {
+    const xb = this.xdrScratch.length >= count * 16 ? this.xdrScratch : (this.xdrScratch = new Uint8Array(count * 32));
+    const starts = this.xdrStarts.length >= count ? this.xdrStarts : (this.xdrStarts = new Int32Array(count * 2));
+    const prefix = this.xdrBytes;
+    let id = this.xdrCounter;
+    for (let k = 0; k < count; k++, id++) {
+      const at = k * 16;
+      for (let d = 0; d < 8; d++) xb[at + d] = prefix[d];
+      for (let d = 0; d < 8; d++) xb[at + 8 + d] = HEX[(id >>> (28 - 4 * d)) & 15];
+      starts[k] = at;
+    }
+    this.xdrCounter = id;
+    col.setFixedWidthRows(row0, count, xb, starts, 0, 16);
+  }
+
+  /** S1-MME rows of [k0, k1): procedure, outcome and causes as drawn. */
+  private expandMme(o: ColumnRefs, row0: number, k0: number, k1: number): void {
+    const ev = this.pending;
+    const cellEci = this.city.net.cellEci;
+    const cellMme = this.cellMme;
+    const proc = ev.proc;
+    for (let k = k0, r = row0; k < k1; k++, r++) {
+      const p = proc[k];
+      if (p < 0) continue;
+      const c = ev.cell[k];
+      o.end[r] = Math.round(ev.time[k]) + ev.dur[k];
+      o.endValid[r] = 1;
+      const other = ev.other[k];
       if (other >= 0) {
-        o.otherEci[row] = net.cellEci[other];
-        o.otherEciValid[row] = 1;
+        o.otherEci[r] = cellEci[other];
+        o.otherEciValid[r] = 1;
       }
-      o.mme[row] = this.cellMme[c * 3 + (u % 3)];
-      o.mmeValid[row] = 1;
-      o.proc[row] = proc;
-      o.status[row] = ev.status[i];
-      o.statusValid[row] = 1;
-      if (ev.reqCause[i] >= 0) {
-        o.req[row] = ev.reqCause[i];
-        o.reqValid[row] = 1;
+      o.mme[r] = cellMme[c * 3 + (ev.user[k] % 3)];
+      o.mmeValid[r] = 1;
+      o.proc[r] = p;
+      o.status[r] = ev.status[k];
+      o.statusValid[r] = 1;
+      const req = ev.reqCause[k];
+      if (req >= 0) {
+        o.req[r] = req;
+        o.reqValid[r] = 1;
       }
-      if (ev.keyword[i] >= 0) {
-        o.keyword[row] = ev.keyword[i];
-        o.keywordValid[row] = 1;
+      const kw = ev.keyword[k];
+      if (kw >= 0) {
+        o.keyword[r] = kw;
+        o.keywordValid[r] = 1;
       }
-      o.emm[row] = ev.emm[i];
-      o.emmValid[row] = 1;
-      o.esm[row] = ev.esm[i];
-      o.esmValid[row] = 1;
-      const g = ev.group[i];
-      o.group[row] = g;
+      o.emm[r] = ev.emm[k];
+      o.emmValid[r] = 1;
+      o.esm[r] = ev.esm[k];
+      o.esmValid[r] = 1;
+      const g = ev.group[k];
+      o.group[r] = g;
       if (g >= 0) {
-        o.s1ap[row] = ev.s1apCause[i];
-        o.s1apValid[row] = 1;
+        o.s1ap[r] = ev.s1apCause[k];
+        o.s1apValid[r] = 1;
       }
-      if (ev.bearer[i] >= 0) {
-        o.bearer[row] = ev.bearer[i];
-        o.bearerValid[row] = 1;
+      const bearer = ev.bearer[k];
+      if (bearer >= 0) {
+        o.bearer[r] = bearer;
+        o.bearerValid[r] = 1;
       }
-      return;
     }
-    // S1-U session: volumes, packets, retransmissions and delays from the app profile and the quality.
+  }
+
+  /** S1-U rows of [k0, k1): volumes, packets, retransmissions and delays from the app profile and the quality. */
+  private expandSessions(o: ColumnRefs, row0: number, k0: number, k1: number): void {
+    const ev = this.pending;
     const rng = this.rng;
-    const app = ev.app[i];
-    const tput = ev.tput[i];
-    o.iface[row] = 1;
-    o.app[row] = app;
-    const udp = app === APP.DNS || (app === APP.GAME && (u & 1) === 0);
-    o.l4[row] = udp ? 1 : 0;
-    o.l4Valid[row] = 1;
-    const fail = ev.connFail[i];
-    let dl = fail ? 0 : Math.round(APP_DL[app] * LN_BYTES[this.z()] * (0.5 + 0.5 * tput));
-    let ul = fail ? 120 : Math.round(APP_UL[app] * LN_UL[this.z()]);
-    if (app === APP.DNS) {
-      dl = ev.rcode[i] === -1 ? 0 : Math.round(APP_DL[app] * (0.8 + 0.4 * rng.float()));
-      ul = Math.round(APP_UL[app] * (0.8 + 0.4 * rng.float()));
-    }
-    const dur = Math.round((APP_DUR[app] * LN_DUR[this.z()]) / Math.max(0.05, tput)) + 5;
-    o.end[row] = Math.round(t) + dur;
-    o.endValid[row] = 1;
-    o.ulBytes[row] = ul;
-    o.ulBytesValid[row] = 1;
-    o.dlBytes[row] = dl;
-    o.dlBytesValid[row] = 1;
-    const dlPk = dl > 0 ? Math.ceil(dl / 1300) + 1 : 0;
-    const ulPk = Math.ceil(ul / 600) + 1;
-    o.ulPk[row] = ulPk;
-    o.ulPkValid[row] = 1;
-    o.dlPk[row] = dlPk;
-    o.dlPkValid[row] = 1;
-    if (!udp) {
-      const re = ev.retrans[i] * (0.5 + rng.float());
-      o.dlRe[row] = Math.round(dlPk * re);
-      o.dlReValid[row] = 1;
-      o.ulRe[row] = Math.round(ulPk * re * 0.5);
-      o.ulReValid[row] = 1;
-      o.synAck[row] = Math.round(22 * LN_SYNACK[this.z()] + ev.synAckAdd[i] * (0.5 + rng.float()));
-      o.synAckValid[row] = 1;
-      o.ack[row] = Math.round(28 * LN_ACK[this.z()] + ev.ackAdd[i] * (0.5 + rng.float()));
-      o.ackValid[row] = 1;
-      o.synAtt[row] = fail ? 3 : rng.float() < re * 3 ? 2 : 1;
-      o.synAttValid[row] = 1;
-      o.conn[row] = fail;
-      o.connValid[row] = 1;
+    const proc = ev.proc;
+    let z = this.normalIdx;
+    for (let k = k0, r = row0; k < k1; k++, r++) {
+      if (proc[k] >= 0) continue;
+      const u = ev.user[k];
+      const app = ev.app[k];
+      const tput = ev.tput[k];
+      o.app[r] = app;
+      const udp = app === APP.DNS || (app === APP.GAME && (u & 1) === 0);
+      o.l4[r] = udp ? 1 : 0;
+      o.l4Valid[r] = 1;
+      const fail = ev.connFail[k];
+      // Each log-normal spread takes the next index of the shared normal table (see z()).
+      let dl = 0;
       if (!fail) {
-        o.frd[row] = Math.round(70 * LN_FRD[this.z()] * ev.frdMult[i]);
-        o.frdValid[row] = 1;
+        z = (z + 1 + (rng.next() & 7)) & 8191;
+        dl = Math.round(APP_DL[app] * LN_BYTES[z] * (0.5 + 0.5 * tput));
       }
-      o.http[row] = ev.http[i];
-      o.httpValid[row] = 1;
-    } else if (app === APP.DNS) {
-      const rc = ev.rcode[i];
-      if (rc >= 0) {
-        o.dns[row] = rc;
-        o.dnsValid[row] = 1;
-        o.frd[row] = Math.round(15 * LN_ACK[this.z()] * (rc === 2 ? 20 : 1));
-        o.frdValid[row] = 1;
+      let ul = 120;
+      if (!fail) {
+        z = (z + 1 + (rng.next() & 7)) & 8191;
+        ul = Math.round(APP_UL[app] * LN_UL[z]);
+      }
+      if (app === APP.DNS) {
+        dl = ev.rcode[k] === -1 ? 0 : Math.round(APP_DL[app] * (0.8 + 0.4 * rng.float()));
+        ul = Math.round(APP_UL[app] * (0.8 + 0.4 * rng.float()));
+      }
+      z = (z + 1 + (rng.next() & 7)) & 8191;
+      const dur = Math.round((APP_DUR[app] * LN_DUR[z]) / Math.max(0.05, tput)) + 5;
+      o.end[r] = Math.round(ev.time[k]) + dur;
+      o.endValid[r] = 1;
+      o.ulBytes[r] = ul;
+      o.ulBytesValid[r] = 1;
+      o.dlBytes[r] = dl;
+      o.dlBytesValid[r] = 1;
+      const dlPk = dl > 0 ? Math.ceil(dl / 1300) + 1 : 0;
+      const ulPk = Math.ceil(ul / 600) + 1;
+      o.ulPk[r] = ulPk;
+      o.ulPkValid[r] = 1;
+      o.dlPk[r] = dlPk;
+      o.dlPkValid[r] = 1;
+      if (!udp) {
+        const re = ev.retrans[k] * (0.5 + rng.float());
+        o.dlRe[r] = Math.round(dlPk * re);
+        o.dlReValid[r] = 1;
+        o.ulRe[r] = Math.round(ulPk * re * 0.5);
+        o.ulReValid[r] = 1;
+        z = (z + 1 + (rng.next() & 7)) & 8191;
+        o.synAck[r] = Math.round(22 * LN_SYNACK[z] + ev.synAckAdd[k] * (0.5 + rng.float()));
+        o.synAckValid[r] = 1;
+        z = (z + 1 + (rng.next() & 7)) & 8191;
+        o.ack[r] = Math.round(28 * LN_ACK[z] + ev.ackAdd[k] * (0.5 + rng.float()));
+        o.ackValid[r] = 1;
+        o.synAtt[r] = fail ? 3 : rng.float() < re * 3 ? 2 : 1;
+        o.synAttValid[r] = 1;
+        o.conn[r] = fail;
+        o.connValid[r] = 1;
+        if (!fail) {
+          z = (z + 1 + (rng.next() & 7)) & 8191;
+          o.frd[r] = Math.round(70 * LN_FRD[z] * ev.frdMult[k]);
+          o.frdValid[r] = 1;
+        }
+        o.http[r] = ev.http[k];
+        o.httpValid[r] = 1;
+      } else if (app === APP.DNS) {
+        const rc = ev.rcode[k];
+        if (rc >= 0) {
+          o.dns[r] = rc;
+          o.dnsValid[r] = 1;
+          z = (z + 1 + (rng.next() & 7)) & 8191;
+          o.frd[r] = Math.round(15 * LN_ACK[z] * (rc === 2 ? 20 : 1));
+          o.frdValid[r] = 1;
+        }
       }
     }
+    this.normalIdx = z;
   }
 }
