@@ -1,11 +1,16 @@
 // The native scorer's lockstep kernel as a small WebAssembly function, assembled here from opcodes (no toolchain
 // needed). Same algorithm as NativeScorer.scoreSimpleTree — rows walk each tree in lockstep (8 lanes), a fixed number of
-// branch-free steps "child = nodes[q + 4 + 4·(v > t)]" — but WebAssembly drops the per-access bounds checks and
-// boxed-number paths of JavaScript typed arrays, which is most of the instructions in the JavaScript version.
+// branch-free steps — but WebAssembly drops the per-access bounds checks and boxed-number paths of JavaScript typed
+// arrays, which is most of the instructions in the JavaScript version.
 //
-// Memory layout (byte offsets chosen by the caller): nodes (16 bytes each: value byte offset in a staged row,
-// left, right, unused), thresholds (f64 per node), leaf values (f64 per node), tree table (12 bytes per tree:
-// root, depth, class), the staged row block (f64) and the output block (f64, numClass per row).
+// Node layout (16 bytes, addressed by byte address so a step needs no index arithmetic): value byte offset in a
+// staged row (i32), address of the "false" child (i32), threshold (f64). The two children of a node are adjacent,
+// so the next node is `false child + 16·(v > t)`: three loads and a compare per step. A leaf is an absorbing node:
+// its value offset points at a NaN slot at the end of every staged row (NaN > x is false), its false child is
+// itself, and its threshold slot holds the leaf value, which the kernel adds to the row's output at the end.
+//
+// Memory layout (byte offsets chosen by the caller): nodes, tree table (12 bytes per tree: root address, depth,
+// class), the staged row block (f64: values, negated values, NaN) and the output block (f64, numClass per row).
 
 // The project compiles without the DOM lib, where the WebAssembly namespace is declared: the little we use.
 interface WasmMemory {
@@ -26,7 +31,8 @@ const OP = {
   block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b,
   get: 0x20, set: 0x21,
   i32Const: 0x41, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Shl: 0x74, i32Eqz: 0x45, i32GeS: 0x4e, i32GtS: 0x4a,
-  i32Load: 0x28, f64Load: 0x2b, f64Store: 0x39, f64Gt: 0x64, f64Add: 0xa0,
+  i32Load: 0x28, f64Load: 0x2b, f64Store: 0x39, f64Gt: 0x64, f64Add: 0xa0, i32ShrU: 0x76,
+  teeLocal: 0x22, select: 0x1b, f64Const: 0x44, f64Abs: 0x99, f64Neg: 0x9a, f64Le: 0x65,
 } as const;
 
 function uleb(n: number): number[] {
@@ -54,15 +60,16 @@ function sleb(n: number): number[] {
 }
 
 // Parameters
-const P = { rows: 0, n: 1, stride: 2, trees: 3, numTrees: 4, nodes: 5, thr: 6, val: 7, out: 8, rowOut: 9 } as const;
-// Locals after the parameters; then one (b, n) pair per lane: row base address and current node.
-const L = { t: 10, root: 11, depth: 12, cls: 13, r: 14, d: 15, q: 16, o: 17 } as const;
-const FIRST_LANE_LOCAL = 18;
-const NUM_PARAMS = 10;
+const P = { rows: 0, n: 1, stride: 2, trees: 3, numTrees: 4, out: 5 } as const;
+// Locals after the parameters; then one (b, n) pair per lane: row base address and current node address.
+const L = { t: 6, root: 7, depth: 8, cls: 9, r: 10, d: 11, q: 12, o: 13 } as const;
+const FIRST_LANE_LOCAL = 14;
+const NUM_PARAMS = 6;
 const laneB = (k: number) => FIRST_LANE_LOCAL + 2 * k;
 const laneN = (k: number) => FIRST_LANE_LOCAL + 2 * k + 1;
 
-function body(lanes: number): number[] {
+/** `rowOut`: bytes between two rows' outputs (8 × numClass), baked in as load/store offsets. */
+function body(lanes: number, rowOut: number): number[] {
   const c: number[] = [];
   const get = (i: number) => c.push(OP.get, i);
   const set = (i: number) => c.push(OP.set, i);
@@ -72,14 +79,13 @@ function body(lanes: number): number[] {
   const loadF64 = (offset: number) => c.push(OP.f64Load, 3, ...uleb(offset));
   const storeF64 = (offset: number) => c.push(OP.f64Store, 3, ...uleb(offset));
 
-  // one branch-free step of row k: q = nodes + (n << 4); n = load32(q + 4 + ((rows[b + load32(q)] > thr[n]) << 2))
+  // one branch-free step of a lane (n = node address, b = row address):
+  //   n = load32(n + 4) + ((rows[b + load32(n)] > loadF64(n + 8)) << 4)
   const step = (n: number, b: number) => {
-    get(P.nodes); get(n); i32(4); op(OP.i32Shl, OP.i32Add); set(L.q);
-    get(L.q);
-    get(b); get(L.q); load32(0); op(OP.i32Add); loadF64(0);
-    get(P.thr); get(n); i32(3); op(OP.i32Shl, OP.i32Add); loadF64(0);
-    op(OP.f64Gt); i32(2); op(OP.i32Shl, OP.i32Add);
-    load32(4);
+    get(b); get(n); load32(0); op(OP.i32Add); loadF64(0);
+    get(n); loadF64(8);
+    op(OP.f64Gt); i32(4); op(OP.i32Shl);
+    get(n); load32(4); op(OP.i32Add);
     set(n);
   };
   // d = depth; while (d != 0) { steps; d-- }
@@ -91,12 +97,11 @@ function body(lanes: number): number[] {
     get(L.d); i32(1); op(OP.i32Sub); set(L.d);
     op(OP.br, 0, OP.end, OP.end);
   };
-  // out[o] += val[n]; o += rowOut
-  const accumulate = (n: number) => {
-    get(L.o); get(L.o); loadF64(0);
-    get(P.val); get(n); i32(3); op(OP.i32Shl, OP.i32Add); loadF64(0);
-    op(OP.f64Add); storeF64(0);
-    get(L.o); get(P.rowOut); op(OP.i32Add); set(L.o);
+  // lane k's output: out[o + k·rowOut] += leaf value (the leaf node's threshold slot)
+  const accumulate = (n: number, k: number) => {
+    get(L.o); get(L.o); loadF64(k * rowOut);
+    get(n); loadF64(8);
+    op(OP.f64Add); storeF64(k * rowOut);
   };
 
   i32(0); set(L.t);
@@ -118,8 +123,8 @@ function body(lanes: number): number[] {
     get(L.root); set(laneN(k));
   }
   walk(Array.from({ length: lanes }, (_, k) => [laneN(k), laneB(k)] as [number, number]));
-  get(P.out); get(L.r); get(P.rowOut); op(OP.i32Mul, OP.i32Add); get(L.cls); op(OP.i32Add); set(L.o);
-  for (let k = 0; k < lanes; k++) accumulate(laneN(k));
+  get(P.out); get(L.r); i32(rowOut); op(OP.i32Mul, OP.i32Add); get(L.cls); op(OP.i32Add); set(L.o);
+  for (let k = 0; k < lanes; k++) accumulate(laneN(k), k);
   get(L.r); i32(lanes); op(OP.i32Add); set(L.r);
   op(OP.br, 0, OP.end, OP.end);
   // the remaining rows one by one
@@ -128,8 +133,8 @@ function body(lanes: number): number[] {
   get(P.rows); get(L.r); get(P.stride); op(OP.i32Mul, OP.i32Add); set(laneB(0));
   get(L.root); set(laneN(0));
   walk([[laneN(0), laneB(0)]]);
-  get(P.out); get(L.r); get(P.rowOut); op(OP.i32Mul, OP.i32Add); get(L.cls); op(OP.i32Add); set(L.o);
-  accumulate(laneN(0));
+  get(P.out); get(L.r); i32(rowOut); op(OP.i32Mul, OP.i32Add); get(L.cls); op(OP.i32Add); set(L.o);
+  accumulate(laneN(0), 0);
   get(L.r); i32(1); op(OP.i32Add); set(L.r);
   op(OP.br, 0, OP.end, OP.end);
   get(L.t); i32(1); op(OP.i32Add); set(L.t);
@@ -147,16 +152,63 @@ function name(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-/** The module's bytes: exports `mem` (initially `pages` 64 KiB pages) and `score`. */
-export function kernelModuleBytes(pages: number, lanes = DEFAULT_LANES): Uint8Array<ArrayBuffer> {
-  const type = [1, 0x60, NUM_PARAMS, ...new Array(NUM_PARAMS).fill(I32), 0];
-  const func = [1, 0];
+/**
+ * The staging function: copies n rows × nf values from `src` (value (r, f) at src + r·rowStride + f·colStride, so
+ * row-major rows and column blocks both fit) into the kernel's row block at `dst` — each row's values with
+ * LightGBM's input rule (|v| ≤ 1e-35 reads as +0), then their negations, then NaN (the leaves' slot). In JavaScript this loop cost ~0.7 µs a row,
+ * as much as 50 trees.
+ */
+function stageBody(zeroThreshold: number): number[] {
+  const S = { src: 0, rowStride: 1, colStride: 2, dst: 3, n: 4, nf: 5, r: 6, f: 7, s: 8, d: 9, neg: 10, v: 11 } as const;
+  const c: number[] = [];
+  const get = (i: number) => c.push(OP.get, i);
+  const set = (i: number) => c.push(OP.set, i);
+  const i32 = (v: number) => c.push(OP.i32Const, ...sleb(v));
+  const op = (...ops: number[]) => c.push(...ops);
+  const f64Bytes = Array.from(new Uint8Array(Float64Array.of(zeroThreshold).buffer));
+  // neg = nf · 8 (offset of the negated half of a staged row)
+  get(S.nf); i32(3); op(OP.i32Shl); set(S.neg);
+  i32(0); set(S.r);
+  op(OP.block, 0x40, OP.loop, 0x40);
+  get(S.r); get(S.n); op(OP.i32GeS, OP.brIf, 1);
+  get(S.src); get(S.r); get(S.rowStride); op(OP.i32Mul, OP.i32Add); set(S.s);
+  get(S.dst); get(S.r); get(S.neg); i32(1); op(OP.i32Shl); i32(8); op(OP.i32Add, OP.i32Mul, OP.i32Add); set(S.d);
+  // the leaves' slot after the negations: NaN, so that "NaN > t" keeps a lane on its leaf
+  get(S.d); get(S.neg); i32(1); op(OP.i32Shl, OP.i32Add); op(OP.f64Const, ...NAN_BYTES); op(OP.f64Store, 3, 0);
+  i32(0); set(S.f);
+  op(OP.block, 0x40, OP.loop, 0x40);
+  get(S.f); get(S.nf); op(OP.i32GeS, OP.brIf, 1);
+  // v = |v| <= zeroThreshold ? 0 : v
+  op(OP.f64Const, ...new Array(8).fill(0));
+  get(S.s); op(OP.f64Load, 3, 0); op(OP.teeLocal, S.v);
+  get(S.v); op(OP.f64Abs); op(OP.f64Const, ...f64Bytes); op(OP.f64Le);
+  op(OP.select); set(S.v);
+  get(S.d); get(S.v); op(OP.f64Store, 3, 0);
+  get(S.d); get(S.neg); op(OP.i32Add); get(S.v); op(OP.f64Neg); op(OP.f64Store, 3, 0);
+  get(S.s); get(S.colStride); op(OP.i32Add); set(S.s);
+  get(S.d); i32(8); op(OP.i32Add); set(S.d);
+  get(S.f); i32(1); op(OP.i32Add); set(S.f);
+  op(OP.br, 0, OP.end, OP.end);
+  get(S.r); i32(1); op(OP.i32Add); set(S.r);
+  op(OP.br, 0, OP.end, OP.end);
+  op(OP.end);
+  return c;
+}
+
+const F64 = 0x7c;
+const NAN_BYTES = Array.from(new Uint8Array(Float64Array.of(NaN).buffer));
+const STAGE_PARAMS = 6;
+
+/** The module's bytes: exports `mem` (initially `pages` 64 KiB pages), `score` and `stage`. */
+export function kernelModuleBytes(pages: number, numClass: number, zeroThreshold: number, lanes = DEFAULT_LANES): Uint8Array<ArrayBuffer> {
+  const type = [2, 0x60, NUM_PARAMS, ...new Array(NUM_PARAMS).fill(I32), 0, 0x60, STAGE_PARAMS, ...new Array(STAGE_PARAMS).fill(I32), 0];
+  const func = [2, 0, 1];
   const memory = [1, 0x00, ...uleb(pages)];
-  const exports = [2, ...name('mem'), 0x02, 0, ...name('score'), 0x00, 0];
-  const code = body(lanes);
+  const exports = [3, ...name('mem'), 0x02, 0, ...name('score'), 0x00, 0, ...name('stage'), 0x00, 1];
   const numLocals = FIRST_LANE_LOCAL - NUM_PARAMS + 2 * lanes;
-  const fn = [1, ...uleb(numLocals), I32, ...code]; // one local group of i32
-  const codeSection = [1, ...uleb(fn.length), ...fn];
+  const score = [1, ...uleb(numLocals), I32, ...body(lanes, 8 * numClass)]; // one local group of i32
+  const stage = [2, 5, I32, 1, F64, ...stageBody(zeroThreshold)];
+  const codeSection = [2, ...uleb(score.length), ...score, ...uleb(stage.length), ...stage];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, type),
@@ -169,7 +221,8 @@ export function kernelModuleBytes(pages: number, lanes = DEFAULT_LANES): Uint8Ar
 
 export interface WasmKernel {
   memory: WasmMemory;
-  score: (rows: number, n: number, stride: number, trees: number, numTrees: number, nodes: number, thr: number, val: number, out: number, rowOut: number) => void;
+  score: (rows: number, n: number, stride: number, trees: number, numTrees: number, out: number) => void;
+  stage: (src: number, rowStride: number, colStride: number, dst: number, n: number, nf: number) => void;
 }
 
 /**
@@ -178,10 +231,15 @@ export interface WasmKernel {
  */
 export const DEFAULT_LANES = 8;
 
-export function instantiateKernel(bytes: number, lanes = DEFAULT_LANES): WasmKernel {
+/** `zeroThreshold`: LightGBM's kZeroThreshold as a double (values with |v| at or below it stage as 0). */
+export function instantiateKernel(bytes: number, numClass: number, zeroThreshold: number, lanes = DEFAULT_LANES): WasmKernel {
   const pages = Math.ceil(bytes / 65536) + 1;
   if (!wasmGlobal) throw new Error('WebAssembly is not available');
-  const module = new wasmGlobal.Module(kernelModuleBytes(pages, lanes));
+  const module = new wasmGlobal.Module(kernelModuleBytes(pages, numClass, zeroThreshold, lanes));
   const instance = new wasmGlobal.Instance(module, {});
-  return { memory: instance.exports.mem as WasmMemory, score: instance.exports.score as WasmKernel['score'] };
+  return {
+    memory: instance.exports.mem as WasmMemory,
+    score: instance.exports.score as WasmKernel['score'],
+    stage: instance.exports.stage as WasmKernel['stage'],
+  };
 }

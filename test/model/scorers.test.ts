@@ -100,6 +100,39 @@ describe('ONNX export of random trees (every decision kind, repeated features)',
   });
 });
 
+describe('native kernels on generated plain trees', () => {
+  // Numerical splits only (missing None or NaN, both default directions), so the WebAssembly kernel runs them.
+  const plainModel = (seed: number, numClass: number): GbdtModel => {
+    const model = randomModel(seed, numClass);
+    for (const tree of model.trees) {
+      tree.decisionType = tree.decisionType.map((dt) => dt & ~1 & ~4); // drop categorical and zero-as-missing
+      tree.threshold = tree.threshold.map((t, n) => ((model.trees.indexOf(tree) + n) % 3 === 0 ? t : n * 0.1 - 0.7));
+      tree.numCat = 0;
+      tree.catBoundaries = Int32Array.of(0);
+      tree.catThreshold = new Uint32Array(0);
+    }
+    return model;
+  };
+
+  it.each([
+    [21, 1, 1000],
+    [22, 3, 777],
+    [23, 1, 5],
+  ])('seed %i, %i classes, %i rows: WebAssembly and JavaScript kernels agree bit for bit, row-major and columnar', (seed, numClass, numRows) => {
+    const model = plainModel(seed, numClass);
+    const rows = randomRows(seed + 1, numRows); // NaN, 0, 1e-36 (reads as 0), both signs
+    const wasm = new NativeScorer(model);
+    const js = new NativeScorer(model, { kernel: 'js' });
+    expect(wasm.kernel).toBe('wasm');
+    const expected = js.predictRaw(rows, numRows);
+    expect(wasm.predictRaw(rows, numRows)).toEqual(expected);
+    const nf = wasm.numFeatures;
+    const columns = Array.from({ length: nf }, (_, f) => Float64Array.from({ length: numRows }, (_, r) => rows[r * nf + f]));
+    expect(wasm.scoreColumns(columns, numRows)).toEqual(js.scoreColumns(columns, numRows));
+    expect(rows).toEqual(randomRows(seed + 1, numRows)); // the caller's rows are not modified
+  });
+});
+
 describe('native kernels', () => {
   if (!HAVE_REFERENCE) return void it.skip('LightGBM reference set not found beside the repository');
   it('the WebAssembly and JavaScript kernels give bit-identical scores on plain trees', () => {
