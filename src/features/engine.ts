@@ -51,7 +51,7 @@ export interface FeatureEngineStats {
   coldUsers: number;
   /** Bytes of per-user state that outlives windows (hash tables, previous values, baselines) per user. */
   userStateBytesPerUser: number;
-  /** Bytes of the open-window accumulator pool (sized for the most user-windows open at once). */
+  /** Bytes of the open-window record buffers (chunks, kept for reuse: sized for the most records open at once). */
   windowStateBytes: number;
   /** Bytes of all typed-array state (tables, baselines, open-window accumulators) per user. */
   stateBytesPerUser: number;
@@ -153,9 +153,11 @@ export class FeatureEngine {
   private coldBase: Float64Array = new Float64Array(0);
 
   private panes: Pane[];
+  private recycledColumns: Float64Array[] = [];
+  private readonly recycledWindows = new WeakSet<FeatureWindow>();
   private freeChunks: Chunk[] = [];
   private chunksAllocated = 0;
-  // Per-batch staging of encoded records (row-major) and close-time scratch, reused.
+  // Per-batch staging of encoded records (column-major) and close-time scratch, reused.
   private stageF64 = new Float64Array(0);
   private stageI16 = new Int16Array(0);
   private readonly scratch: Float64Array;
@@ -292,12 +294,22 @@ export class FeatureEngine {
       const dF64 = pane.f64[c];
       const dI16 = pane.i16[c];
       pane.row[c][o] = r;
-      for (let f = 0, d = o * F64, src = i * F64; f < F64; f++) dF64[d + f] = stageF64[src + f];
-      for (let f = 0, d = o * I16, src = i * I16; f < I16; f++) dI16[d + f] = stageI16[src + f];
+      for (let f = 0, d = o * F64, src = i; f < F64; f++, src += n) dF64[d + f] = stageF64[src];
+      for (let f = 0, d = o * I16, src = i; f < I16; f++, src += n) dI16[d + f] = stageI16[src];
     }
     this.maxEventTime = maxTime;
     out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
     return out;
+  }
+
+  /** Hands a closed window's feature columns back for reuse by later windows. For a caller that is done with
+   *  the window (scored, written): it must not be read afterwards. Reused columns save the page faults and
+   *  zeroing of ~1.8 KB of fresh memory per user-window, a large share of the per-window cost. Windows of
+   *  another engine or spec, and windows already recycled, are ignored. */
+  recycle(window: FeatureWindow): void {
+    if (window.featureNames !== this.plan.featureNames || this.recycledWindows.has(window)) return;
+    this.recycledWindows.add(window);
+    for (const c of window.columns) this.recycledColumns.push(new Float64Array(c.buffer, 0, c.buffer.byteLength / 8));
   }
 
   /** Closes every open window (end of input). Records pushed afterwards are late. */
@@ -344,15 +356,14 @@ export class FeatureEngine {
 
   // ---- per-batch encoding ----------------------------------------------------------------------------------
 
-  /** Encodes every record of the batch into the row-major staging arrays (one pass per kernel, chosen per spec
-   *  column at compile time); invalid and late rows are encoded too and simply never copied. */
+  /** Encodes every record of the batch into the column-major staging arrays (field f of record i at f × n + i;
+   *  one sequential pass per kernel, chosen per spec column at compile time); invalid and late rows are encoded
+   *  too and simply never copied. */
   private encode(cols: BatchColumns, time: Float64Array): void {
     const n = cols.n;
-    const F64 = this.F64;
-    const I16 = this.I16;
-    if (this.stageF64.length < n * F64) {
-      this.stageF64 = new Float64Array(n * F64);
-      this.stageI16 = new Int16Array(n * I16);
+    if (this.stageF64.length < n * this.F64) {
+      this.stageF64 = new Float64Array(n * this.F64);
+      this.stageI16 = new Int16Array(n * this.I16);
     }
     const f64 = this.stageF64;
     const i16 = this.stageI16;
@@ -362,20 +373,18 @@ export class FeatureEngine {
     const msisdn = utf8Column(cols.batch, 'msisdn');
     const L = this.windowMs;
     const bins = this.spec.window.silenceBins;
+    f64.set(time.subarray(0, n), R_TIME * n);
     for (let i = 0; i < n; i++) {
-      const t = time[i];
-      const a = i * F64;
-      const b = i * I16;
-      f64[a + R_TIME] = t;
-      f64[a + R_ECI] = eciValid !== null && eciValid[i] === 0 ? NaN : eciValues[i];
+      f64[R_ECI * n + i] = eciValid !== null && eciValid[i] === 0 ? NaN : eciValues[i];
       const num = msisdn.valid !== null && msisdn.valid[i] === 0 ? -1 : parseImsi(msisdn, i);
-      f64[a + R_MSISDN] = num >= 0 ? num : NaN;
-      i16[b + R_MSISDN_LEN] = msisdn.offsets[i + 1] - msisdn.offsets[i];
-      i16[b + R_BIN] = Number.isFinite(t) ? Math.floor(((t - Math.floor(t / L) * L) * bins) / L) : 0;
+      f64[R_MSISDN * n + i] = num >= 0 ? num : NaN;
+      i16[R_MSISDN_LEN * n + i] = msisdn.offsets[i + 1] - msisdn.offsets[i];
+      const t = time[i];
+      i16[R_BIN * n + i] = Number.isFinite(t) ? Math.floor(((t - Math.floor(t / L) * L) * bins) / L) : 0;
     }
     const { onehots, stats } = this.plan;
-    for (let q = 0; q < onehots.length; q++) encodeOneHot(onehots[q], cols, i16, I16, R_ONEHOTS + q);
-    for (let q = 0; q < stats.length; q++) encodeStat(stats[q], cols, f64, F64, R_STATS + q);
+    for (let q = 0; q < onehots.length; q++) encodeOneHot(onehots[q], cols, i16, (R_ONEHOTS + q) * n);
+    for (let q = 0; q < stats.length; q++) encodeStat(stats[q], cols, f64, (R_STATS + q) * n);
   }
 
   // ---- per-record mapping ----------------------------------------------------------------------------------
@@ -509,7 +518,7 @@ export class FeatureEngine {
     // rowStart[j] is now the end of row j; row j starts at rowStart[j - 1] (0 for the first).
 
     const F = plan.featureNames.length;
-    const columns = Array.from({ length: F }, () => new Float64Array(m));
+    const columns = this.outputColumns(F, m);
     const cell = new Float64Array(m);
     const regionIndex = new Int32Array(m);
     const msisdn: string[] = new Array(m);
@@ -774,6 +783,24 @@ export class FeatureEngine {
   }
 
   private readonly ratioScratch = new Float64Array(2 * BLOCK);
+
+  /** F output columns of m rows, all zero (one-hot counts are added into them): recycled buffers first. */
+  private outputColumns(F: number, m: number): Float64Array[] {
+    const pool = this.recycledColumns;
+    // With recycling in use, fresh buffers get headroom so that slightly larger windows can still reuse them.
+    const capacity = pool.length > 0 ? Math.ceil(m * 1.25) : m;
+    const columns: Float64Array[] = new Array(F);
+    for (let k = 0; k < F; k++) {
+      let c: Float64Array | undefined;
+      while ((c = pool.pop()) !== undefined && c.length < m);
+      if (c === undefined) columns[k] = capacity === m ? new Float64Array(m) : new Float64Array(capacity).subarray(0, m);
+      else {
+        c.fill(0, 0, m);
+        columns[k] = c.subarray(0, m);
+      }
+    }
+    return columns;
+  }
 
   /** out[at + jj] = Σ over terms of the term's value for row j0 + jj. */
   private sumTerms(terms: Int32Array, columns: Float64Array[], out: Float64Array, at: number, j0: number, n: number): void {

@@ -1,5 +1,5 @@
 // Feature kernels, push side: each runs over one batch's typed arrays and encodes what a record contributes to
-// its user-window (a one-hot bucket, a statistic's input value) into a row-major staging array; the engine
+// its user-window (a one-hot bucket, a statistic's input value) into a column of a staging array; the engine
 // copies each record's encoded row into its window's buffer and aggregates the rows when the window closes.
 // Column decoding and derived fields are computed once per batch (BatchColumns); kernels never see Arrow objects.
 import type { RecordBatch } from 'apache-arrow';
@@ -163,10 +163,9 @@ function bucketOf(axis: AxisPlan, code: number): number {
   return b >= 0 ? b : axis.otherBucket;
 }
 
-/** One-hot encoding: writes each record's bucket (crossed: a × nb + b; -1 = not counted) into the row-major
- *  staging array `out` at out[i * stride + field]. The bucket is resolved once here, so the close-time loop only
- *  adds 1 to the bucket's count column. */
-export function encodeOneHot(plan: OneHotPlan, cols: BatchColumns, out: Int16Array, stride: number, field: number): void {
+/** One-hot encoding: writes each record's bucket (crossed: a × nb + b; -1 = not counted) to out[at + i]. The
+ *  bucket is resolved once here, so the close-time loop only adds 1 to the bucket's count column. */
+export function encodeOneHot(plan: OneHotPlan, cols: BatchColumns, out: Int16Array, at: number): void {
   const n = cols.n;
   const a = cols.categorical(plan.a.field);
   const where = cols.where(plan.where);
@@ -176,38 +175,38 @@ export function encodeOneHot(plan: OneHotPlan, cols: BatchColumns, out: Int16Arr
     const tl = table.length;
     const nullBucket = axis.nullBucket;
     const otherBucket = axis.otherBucket;
-    for (let i = 0, o = field; i < n; i++, o += stride) {
+    for (let i = 0; i < n; i++) {
       if (where !== null && where[i] === 0) {
-        out[o] = -1;
+        out[at + i] = -1;
         continue;
       }
       const c = a[i];
       let k = c < 0 ? nullBucket : c < tl ? table[c] : -1;
       if (k < 0 && c >= 0) k = otherBucket;
-      out[o] = k;
+      out[at + i] = k;
     }
     return;
   }
   const b = cols.categorical(plan.b.field);
   const nb = plan.b.names.length;
-  for (let i = 0, o = field; i < n; i++, o += stride) {
+  for (let i = 0; i < n; i++) {
     let k = -1;
     if (where === null || where[i] === 1) {
       const ka = bucketOf(plan.a, a[i]);
       const kb = ka < 0 ? -1 : bucketOf(plan.b, b[i]);
       if (kb >= 0) k = ka * nb + kb;
     }
-    out[o] = k;
+    out[at + i] = k;
   }
 }
 
-/** Statistic input: writes each record's value of the plan's field into out[i * stride + field], NaN where the
- *  value is missing or the record fails the plan's filter (valid values are never NaN: they come from integers). */
-export function encodeStat(plan: StatPlan, cols: BatchColumns, out: Float64Array, stride: number, field: number): void {
+/** Statistic input: writes each record's value of the plan's field to out[at + i], NaN where the value is missing
+ *  or the record fails the plan's filter (valid values are never NaN: they come from integers). */
+export function encodeStat(plan: StatPlan, cols: BatchColumns, out: Float64Array, at: number): void {
   const n = cols.n;
   const { values, valid } = cols.numericField(plan.field);
   const where = cols.where(plan.where);
-  for (let i = 0, o = field; i < n; i++, o += stride) {
-    out[o] = (valid !== null && valid[i] === 0) || (where !== null && where[i] === 0) ? NaN : values[i];
+  for (let i = 0; i < n; i++) {
+    out[at + i] = (valid !== null && valid[i] === 0) || (where !== null && where[i] === 0) ? NaN : values[i];
   }
 }

@@ -78,6 +78,26 @@ describe('FeatureEngine', () => {
     }
   });
 
+  it('gives the same windows when the caller recycles each window once it has copied it', () => {
+    const engine = new FeatureEngine(spec, topology);
+    const copies: FeatureWindow[] = [];
+    const take = (ws: FeatureWindow[]) => {
+      for (const w of ws) {
+        copies.push({ ...w, imsi: w.imsi.slice(), cell: w.cell.slice(), regionIndex: w.regionIndex.slice(), msisdn: [...w.msisdn], columns: w.columns.map((c) => c.slice()) });
+        engine.recycle(w);
+        engine.recycle(w); // a second hand-back of the same window must not share its buffers twice
+      }
+    };
+    const r = rng(7);
+    let from = 0;
+    for (const to of [...randomCuts(rec.n, r, 25), rec.n]) {
+      take(engine.push(toBatch(rec, sorted.slice(from, to))));
+      from = to;
+    }
+    take(engine.flush());
+    expectSameWindows(reference.windows, copies);
+  });
+
   it('dead-letters records beyond the allowed lateness and counts them', () => {
     // Move 20 records 40 minutes into the past, arriving where they were.
     const moved = makeRecords(2000, 50, 2, 3, topology);
