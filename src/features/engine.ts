@@ -10,7 +10,7 @@ import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
 import { BatchColumns, encodeOneHot, encodeStat } from './kernels.js';
 import { ACC, BUILTIN_FEATURES, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';
-import { SlotTable, growFloat64, growInt32 } from './slot-table.js';
+import { SlotTable, growFloat64, hashKey } from './slot-table.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotParts } from './snapshot.js';
 
 /** Structurally the same as src/sources/dead-letters.ts, so any sink of the sources can be passed. */
@@ -70,9 +70,15 @@ export interface FeatureEngineStats {
 interface Pane {
   window: number; // window index (start / windowMs); -1 = free
   rows: number;
-  rowSlot: Int32Array;
+  /** IMSI of each row. */
+  rowKey: Float64Array;
+  /** Open-addressing hash IMSI → row, pairs (IMSI, row) side by side so a lookup reads one cache line; an
+   *  empty entry has IMSI NaN. `mask` + 1 entries. */
+  table: Float64Array;
+  mask: number;
   records: number;
-  /** Per chunk: RECORD_F64 Float64 fields, RECORD_I16 Int16 fields and the row id of each record. */
+  /** Per chunk: two views of one buffer of encoded records (each W64 × 8 bytes: F64 Float64 fields, then I16
+   *  Int16 fields, so one record is one short contiguous read at close), and the row id of each record. */
   f64: Float64Array[];
   i16: Int16Array[];
   row: Int32Array[];
@@ -131,6 +137,8 @@ export class FeatureEngine {
   /** Encoded record widths. */
   private readonly F64: number;
   private readonly I16: number;
+  /** Encoded record stride in Float64 units. */
+  private readonly W64: number;
   /** Output column of each one-hot plan's first bucket. */
   private readonly onehotColumn: Int32Array;
   /** Ratio terms: ≥ 0 an output column (one-hot count, cnt_records), < 0 the scratch column −(t + 1). */
@@ -144,7 +152,6 @@ export class FeatureEngine {
   private hotLastWindow: Float64Array = new Float64Array(0); // start of the user's last closed active window
   private hotPrev: Float64Array = new Float64Array(0); // K per slot
   private hotBase: Float64Array = new Float64Array(0); // K × H per slot
-  private hotPaneRow: Int32Array = new Int32Array(0); // maxPanes per slot: row id in the pane or -1
 
   // Cold users: evicted, baseline kept.
   private cold = new SlotTable(16);
@@ -194,6 +201,7 @@ export class FeatureEngine {
     const plan = this.plan;
     this.F64 = R_STATS + plan.stats.length;
     this.I16 = R_ONEHOTS + plan.onehots.length;
+    this.W64 = this.F64 + Math.ceil(this.I16 / 4);
     this.scratchColumns = S_STATS + 5 * plan.stats.length;
     this.scratch = new Float64Array(this.scratchColumns * BLOCK);
     // Map the compiled plan's accumulator offsets (ratio quantities) onto output and scratch columns.
@@ -241,8 +249,8 @@ export class FeatureEngine {
     const stageI16 = this.stageI16;
     const F64 = this.F64;
     const I16 = this.I16;
+    const W64 = this.W64;
     const L = this.windowMs;
-    const P = this.maxPanes;
     let maxTime = this.maxEventTime;
     let cachedWindow = -1;
     let cachedPane = -1;
@@ -282,10 +290,25 @@ export class FeatureEngine {
       cachedWindow = w;
       cachedPane = p;
       this.maxEventTime = maxTime;
-      const s = this.userSlot(imsi);
+      // The user's row in this window: one probe of the window's own IMSI hash (users' lasting state is only
+      // looked up once per row, at close).
       const pane = this.panes[p];
-      let r = this.hotPaneRow[s * P + p];
-      if (r < 0) r = this.newRow(pane, p, s);
+      const table = pane.table;
+      const mask = pane.mask;
+      let h = hashKey(imsi) & mask;
+      let r: number;
+      for (;;) {
+        const k = table[2 * h];
+        if (k === imsi) {
+          r = table[2 * h + 1];
+          break;
+        }
+        if (k !== k) {
+          r = this.newRow(pane, imsi, h);
+          break;
+        }
+        h = (h + 1) & mask;
+      }
       // Append the encoded record to the pane's buffer.
       const pos = pane.records++;
       const c = pos >>> CHUNK_BITS;
@@ -294,8 +317,8 @@ export class FeatureEngine {
       const dF64 = pane.f64[c];
       const dI16 = pane.i16[c];
       pane.row[c][o] = r;
-      for (let f = 0, d = o * F64, src = i; f < F64; f++, src += n) dF64[d + f] = stageF64[src];
-      for (let f = 0, d = o * I16, src = i; f < I16; f++, src += n) dI16[d + f] = stageI16[src];
+      for (let f = 0, d = o * W64, src = i; f < F64; f++, src += n) dF64[d + f] = stageF64[src];
+      for (let f = 0, d = (o * W64 + F64) * 4, src = i; f < I16; f++, src += n) dI16[d + f] = stageI16[src];
     }
     this.maxEventTime = maxTime;
     out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
@@ -321,16 +344,15 @@ export class FeatureEngine {
 
   stats(): FeatureEngineStats {
     const users = this.hot.size + this.cold.size;
-    const chunkBytes = CHUNK * (this.F64 * 8 + this.I16 * 2 + 4);
+    const chunkBytes = CHUNK * (this.W64 * 8 + 4);
     const windowStateBytes =
-      this.chunksAllocated * chunkBytes + this.panes.reduce((b, p) => b + p.rowSlot.byteLength, 0);
+      this.chunksAllocated * chunkBytes + this.panes.reduce((b, p) => b + p.rowKey.byteLength + p.table.byteLength, 0);
     const stateBytes =
       this.hot.bytes() +
       this.hotLastTime.byteLength +
       this.hotLastWindow.byteLength +
       this.hotPrev.byteLength +
       this.hotBase.byteLength +
-      this.hotPaneRow.byteLength +
       this.cold.bytes() +
       this.coldLastTime.byteLength +
       this.coldLastWindow.byteLength +
@@ -413,7 +435,6 @@ export class FeatureEngine {
     const K = this.K;
     const KH = K * this.H;
     this.hotPrev.fill(NaN, s * K, s * K + K);
-    this.hotPaneRow.fill(-1, s * this.maxPanes, (s + 1) * this.maxPanes);
     const c = this.cold.find(imsi);
     if (c >= 0) {
       // A returning user: the baseline comes back from the cold table.
@@ -429,18 +450,23 @@ export class FeatureEngine {
     return s;
   }
 
-  private newRow(pane: Pane, p: number, s: number): number {
+  /** A new row for `imsi`, entered at the free hash position h. */
+  private newRow(pane: Pane, imsi: number, h: number): number {
     const r = pane.rows++;
-    if (r === pane.rowSlot.length) pane.rowSlot = growInt32(pane.rowSlot, pane.rowSlot.length * 2, 0);
-    pane.rowSlot[r] = s;
-    this.hotPaneRow[s * this.maxPanes + p] = r;
+    if (r === pane.rowKey.length) pane.rowKey = growFloat64(pane.rowKey, pane.rowKey.length * 2, 0);
+    pane.rowKey[r] = imsi;
+    pane.table[2 * h] = imsi;
+    pane.table[2 * h + 1] = r;
+    // Load ≤ 1/2 keeps probe chains short.
+    if (2 * pane.rows > pane.mask + 1) rehashPane(pane, 2 * (pane.mask + 1));
     return r;
   }
 
   private addChunk(pane: Pane): void {
     let chunk = this.freeChunks.pop();
     if (!chunk) {
-      chunk = { f64: new Float64Array(CHUNK * this.F64), i16: new Int16Array(CHUNK * this.I16), row: new Int32Array(CHUNK) };
+      const records = new ArrayBuffer(CHUNK * this.W64 * 8);
+      chunk = { f64: new Float64Array(records), i16: new Int16Array(records), row: new Int32Array(CHUNK) };
       this.chunksAllocated++;
     }
     pane.f64.push(chunk.f64);
@@ -480,13 +506,12 @@ export class FeatureEngine {
     const pane = this.panes[p];
     const plan = this.plan;
     const L = this.windowMs;
-    const P = this.maxPanes;
     const windowStart = pane.window * L;
     const m = pane.rows;
     const nrec = pane.records;
     // Rows sorted by IMSI: the output cannot depend on which user arrived first.
     const keys = new Float64Array(m);
-    for (let j = 0; j < m; j++) keys[j] = this.hot.keys[pane.rowSlot[j]];
+    keys.set(pane.rowKey.subarray(0, m));
     keys.sort();
     if (this.rank.length < m) {
       this.rank = new Int32Array(m);
@@ -498,9 +523,8 @@ export class FeatureEngine {
     const perm = this.perm;
     const slotOf = new Int32Array(m);
     for (let j = 0; j < m; j++) {
-      const s = this.hot.find(keys[j]);
-      slotOf[j] = s;
-      rank[this.hotPaneRow[s * P + p]] = j;
+      slotOf[j] = this.userSlot(keys[j]);
+      rank[paneRowOf(pane, keys[j])] = j;
     }
     // Counting sort of the records by their row's rank (stable: arrival order within a row).
     rowStart.fill(0, 0, m + 1);
@@ -527,7 +551,7 @@ export class FeatureEngine {
       this.aggregateBlock(pane, columns, cell, regionIndex, j0, j1);
       this.blockFeatures(columns, msisdn, slotOf, windowStart, j0, j1);
     }
-    for (let j = 0; j < m; j++) this.hotPaneRow[slotOf[j] * P + p] = -1;
+    pane.table.fill(NaN);
     for (let c = 0; c < pane.f64.length; c++) this.freeChunks.push({ f64: pane.f64[c], i16: pane.i16[c], row: pane.row[c] });
     pane.f64 = [];
     pane.i16 = [];
@@ -555,7 +579,7 @@ export class FeatureEngine {
     const S = this.plan.stats.length;
     const Q = this.plan.onehots.length;
     const F64 = this.F64;
-    const I16 = this.I16;
+    const W64 = this.W64;
     const onehotColumn = this.onehotColumn;
     const perm = this.perm;
     const rowStart = this.rowStart;
@@ -588,8 +612,8 @@ export class FeatureEngine {
         const o = i & CHUNK_MASK;
         const f = chunksF64[c];
         const h = chunksI16[c];
-        const a = o * F64;
-        const b = o * I16;
+        const a = o * W64;
+        const b = (a + F64) * 4;
         const t = f[a + R_TIME];
         if (t < first) first = t;
         if (t > last) last = t;
@@ -818,17 +842,15 @@ export class FeatureEngine {
     }
   }
 
-  /** Moves users idle since before `watermark − idleEvictMs` (and without open windows) to the cold table. */
+  /** Moves users idle since before `watermark − idleEvictMs` to the cold table. A user evicted while a row of
+   *  theirs is still open comes back from the cold table when that row closes, so nothing is lost; and the idle
+   *  limit (≥ 2 windows + lateness) keeps the previous-window values, which the cold table drops, out of use. */
   private evictIdle(watermark: number): void {
     const cutoff = watermark - this.idleEvictMs;
-    const P = this.maxPanes;
     const KH = this.K * this.H;
     const keys = this.hot.keys;
     for (let s = 0; s < this.hot.next; s++) {
       if (Number.isNaN(keys[s]) || this.hotLastTime[s] >= cutoff) continue;
-      let open = false;
-      for (let p = 0; p < P; p++) if (this.hotPaneRow[s * P + p] >= 0) open = true;
-      if (open) continue;
       const c = this.cold.insert(keys[s]);
       this.coldLastTime[c] = this.hotLastTime[s];
       this.coldLastWindow[c] = this.hotLastWindow[s];
@@ -844,7 +866,6 @@ export class FeatureEngine {
     this.hotLastWindow = growFloat64(this.hotLastWindow, cap, NaN);
     this.hotPrev = growFloat64(this.hotPrev, cap * K, NaN);
     this.hotBase = growFloat64(this.hotBase, cap * K * this.H, NaN);
-    this.hotPaneRow = growInt32(this.hotPaneRow, cap * this.maxPanes, -1);
   }
 
   private growCold(cap: number): void {
@@ -863,9 +884,9 @@ export class FeatureEngine {
     const KH = K * this.H;
     const paneArrays: Record<string, Float64Array | Int32Array | Int16Array> = {};
     this.panes.forEach((p, i) => {
-      paneArrays[`pane${i}Slots`] = p.rowSlot.slice(0, p.rows);
-      paneArrays[`pane${i}F64`] = joinChunks(p.f64, p.records, this.F64, (n) => new Float64Array(n));
-      paneArrays[`pane${i}I16`] = joinChunks(p.i16, p.records, this.I16, (n) => new Int16Array(n));
+      paneArrays[`pane${i}Keys`] = p.rowKey.slice(0, p.rows);
+      // Encoded records as raw bytes (Int16 words: every bit pattern survives a copy).
+      paneArrays[`pane${i}Records`] = joinChunks(p.i16, p.records, this.W64 * 4, (n) => new Int16Array(n));
       paneArrays[`pane${i}Row`] = joinChunks(p.row, p.records, 1, (n) => new Int32Array(n));
     });
     const parts: SnapshotParts = {
@@ -890,7 +911,6 @@ export class FeatureEngine {
         hotLastWindow: this.hotLastWindow.slice(0, hot.next),
         hotPrev: this.hotPrev.slice(0, hot.next * K),
         hotBase: this.hotBase.slice(0, hot.next * KH),
-        hotPaneRow: this.hotPaneRow.slice(0, hot.next * this.maxPanes),
         coldKeys: cold.keys,
         coldFree: cold.free,
         coldLastTime: this.coldLastTime.slice(0, cold.next),
@@ -922,13 +942,11 @@ export class FeatureEngine {
     e.hotLastWindow = new Float64Array(0);
     e.hotPrev = new Float64Array(0);
     e.hotBase = new Float64Array(0);
-    e.hotPaneRow = new Int32Array(0);
     e.growHot(e.hot.capacity);
     e.hotLastTime.set(f64('hotLastTime'));
     e.hotLastWindow.set(f64('hotLastWindow'));
     e.hotPrev.set(f64('hotPrev'));
     e.hotBase.set(f64('hotBase'));
-    e.hotPaneRow.set(i32('hotPaneRow'));
     e.cold = SlotTable.fromParts({ keys: f64('coldKeys'), free: i32('coldFree'), next: h.coldNext as number });
     e.cold.onGrow = (cap) => e.growCold(cap);
     e.coldLastTime = new Float64Array(0);
@@ -939,23 +957,25 @@ export class FeatureEngine {
     e.coldLastWindow.set(f64('coldLastWindow'));
     e.coldBase.set(f64('coldBase'));
     (h.paneWindows as number[]).forEach((w, i) => {
-      const slots = i32(`pane${i}Slots`);
-      const recF64 = f64(`pane${i}F64`);
-      const recI16 = get(`pane${i}I16`, Int16Array);
+      const rowKeys = f64(`pane${i}Keys`);
+      const recWords = get(`pane${i}Records`, Int16Array);
+      const W16 = e.W64 * 4;
       const recRow = i32(`pane${i}Row`);
       const records = recRow.length;
-      if (recF64.length !== records * e.F64 || recI16.length !== records * e.I16)
+      if (recWords.length !== records * W16)
         throw new Error(`invalid feature-engine snapshot: window pane ${i} records do not match this spec's encoding`);
       const pane = emptyPane();
       pane.window = w;
-      pane.rows = slots.length;
-      pane.rowSlot = growInt32(slots.slice(), Math.max(1024, slots.length), 0);
+      pane.rows = rowKeys.length;
+      pane.rowKey = growFloat64(rowKeys.slice(), Math.max(1024, rowKeys.length), 0);
+      let size = pane.mask + 1;
+      while (size < 2 * pane.rows) size *= 2;
+      rehashPane(pane, size);
       for (let from = 0; from < records; from += CHUNK) {
         e.addChunk(pane);
         const c = pane.f64.length - 1;
         const to = Math.min(records, from + CHUNK);
-        pane.f64[c].set(recF64.subarray(from * e.F64, to * e.F64));
-        pane.i16[c].set(recI16.subarray(from * e.I16, to * e.I16));
+        pane.i16[c].set(recWords.subarray(from * W16, to * W16));
         pane.row[c].set(recRow.subarray(from, to));
       }
       pane.records = records;
@@ -973,7 +993,30 @@ export class FeatureEngine {
 }
 
 function emptyPane(): Pane {
-  return { window: -1, rows: 0, rowSlot: new Int32Array(1024), records: 0, f64: [], i16: [], row: [] };
+  return { window: -1, rows: 0, rowKey: new Float64Array(1024), table: new Float64Array(2 * 2048).fill(NaN), mask: 2047, records: 0, f64: [], i16: [], row: [] };
+}
+
+/** Rebuilds a pane's IMSI hash with `size` entries from its rows. */
+function rehashPane(pane: Pane, size: number): void {
+  const table = new Float64Array(2 * size).fill(NaN);
+  const mask = size - 1;
+  for (let r = 0; r < pane.rows; r++) {
+    const key = pane.rowKey[r];
+    let h = hashKey(key) & mask;
+    while (table[2 * h] === table[2 * h]) h = (h + 1) & mask;
+    table[2 * h] = key;
+    table[2 * h + 1] = r;
+  }
+  pane.table = table;
+  pane.mask = mask;
+}
+
+/** The row of `imsi` in a pane (which must hold it). */
+function paneRowOf(pane: Pane, imsi: number): number {
+  const table = pane.table;
+  let h = hashKey(imsi) & pane.mask;
+  while (table[2 * h] !== imsi) h = (h + 1) & pane.mask;
+  return table[2 * h + 1];
 }
 
 /** The first `records` records of a pane's chunks as one array (`width` values per record). */

@@ -3,7 +3,7 @@
 
 const EMPTY = -1;
 
-function hashKey(key: number): number {
+export function hashKey(key: number): number {
   // IMSIs are < 2^50: mix the low and high 32-bit halves (murmur-style finaliser).
   const lo = key >>> 0;
   const hi = (key / 4294967296) >>> 0;
