@@ -17,6 +17,13 @@
 // - False alert: an alert that catches no hotspot and is late for none. An alert merged into another is
 //   judged as part of the survivor (same incident), not on its own.
 // - false_alerts_per_1000_cell_hours = false_alerts / (cells × replay hours / 1000).
+// - Suspected cause of a caught hotspot: what ops were shown for that region at the declaration — the cause, at
+//   that moment, of the alert then holding the region (the earliest opened if several do; if none holds it any
+//   more, the alert that last did). Not the final cause (hindsight), and not a timeline folded from merged alerts
+//   (a merge joins incidents for the lead, but each alert showed its own cause while it existed).
+// - Injected fault behind a hotspot (cause truth): with the faults' affected users (simulator truth), the fault
+//   behind most of the complaints that declared it; otherwise the fault running in the region when the catching
+//   alert opened (see matchFault).
 import { z } from 'zod';
 import { auc, precisionRecallAt, prAuc } from '../model/metrics.js';
 import { COMPLAINT_CATEGORIES, type Complaint, type ComplaintCategory } from '../schema/side-files.js';
@@ -70,14 +77,21 @@ export interface InjectedFault {
   regions: string[];
   startAt: number;
   endAt: number;
+  /**
+   * MSISDNs of the users the fault affected, when the truth has them (the simulator's does): then a hotspot's
+   * fault is the one its complaints came from, which is exact when two faults overlap in one region.
+   */
+  msisdns?: readonly string[];
 }
 
 export interface HotspotOutcome extends ComplaintHotspot {
   caughtBy: string | null;
   leadMinutes: number | null;
   lateAlert: string | null;
-  /** Suspected cause of the catching alert at declaration, and the injected fault's domain if one matched. */
+  /** Suspected cause shown for the region at declaration, and the injected fault's domain if one matched. */
   suspectedCause: FaultDomain | null;
+  /** The alert whose cause that was (the catching incident, or one of the alerts merged into it). */
+  causeAlert: string | null;
   injectedDomain: FaultDomain | null;
 }
 
@@ -229,6 +243,11 @@ export function evaluateHotspots(input: EvaluateInput): HotspotMetrics {
   const graceMs = cfg.graceHours * HOUR_MS;
   const { hotspots, unlocated } = complaintHotspots(input.complaints, cfg);
   const spans = alertSpans(input.events);
+  const timelines = alertTimelines(input.events);
+  const faultUsers = faultsByUser(input.faults);
+  // The complaints that declared a hotspot: its region and category, from its first to its declaring complaint.
+  const complaintsOf = (h: ComplaintHotspot): Complaint[] =>
+    input.complaints.filter((c) => c.region === h.region && c.category === h.category && c.time >= h.firstComplaintAt && c.time <= h.declaredAt);
   const useful = new Set<string>();
   const outcomes: HotspotOutcome[] = hotspots.map((h) => {
     const catching = spans.filter(
@@ -244,13 +263,17 @@ export function evaluateHotspots(input: EvaluateInput): HotspotMetrics {
     );
     for (const s of late) useful.add(s.alertId);
     const first = catching[0] ?? null; // spans are sorted by openedAt
-    const fault = first ? matchFault(input.faults, h, first.openedAt, maxLeadMs) : null;
+    const fault = first
+      ? (faultOfComplaints(faultUsers, complaintsOf(h)) ?? matchFault(input.faults, h, first.openedAt, maxLeadMs))
+      : null;
+    const shown = first ? causeShown(timelines, h.region, h.declaredAt) : null;
     return {
       ...h,
       caughtBy: first?.alertId ?? null,
       leadMinutes: first ? (h.declaredAt - first.openedAt) / 60_000 : null,
       lateAlert: first ? null : (late[0]?.alertId ?? null),
-      suspectedCause: first ? causeAt(first, h.declaredAt) : null,
+      suspectedCause: first ? (shown?.cause ?? causeAt(first, h.declaredAt)) : null,
+      causeAlert: first ? (shown?.alertId ?? first.alertId) : null,
       injectedDomain: fault?.domain ?? null,
     };
   });
@@ -285,8 +308,77 @@ export function evaluateHotspots(input: EvaluateInput): HotspotMetrics {
   };
 }
 
+/** What one alert showed over time (unfolded: merged alerts keep their own history). */
+interface AlertTimeline {
+  openedAt: number;
+  states: Array<{ at: number; regions: readonly string[]; cause: FaultDomain; resolved: boolean }>;
+}
+
+function alertTimelines(events: readonly AlertEvent[]): Map<string, AlertTimeline> {
+  const out = new Map<string, AlertTimeline>();
+  for (const e of [...events].sort((a, b) => a.sequence - b.sequence)) {
+    const a = e.alert;
+    let t = out.get(a.alert_id);
+    if (!t) out.set(a.alert_id, (t = { openedAt: a.opened_at, states: [] }));
+    const resolved = a.status === 'resolved';
+    t.states.push({ at: resolved ? (e.resolved_at ?? a.updated_at) : a.updated_at, regions: e.regions.length > 0 ? e.regions : [a.region], cause: a.suspected_cause, resolved });
+  }
+  return out;
+}
+
 /**
- * The injected fault behind a caught hotspot: in its region, not over more than maxLead before its first
+ * The suspected cause ops saw for a region at time `at`: the alert holding the region then (earliest opened
+ * first), or else the alert that held it last before.
+ */
+function causeShown(timelines: Map<string, AlertTimeline>, region: string, at: number): { alertId: string; cause: FaultDomain } | null {
+  let holding: { alertId: string; openedAt: number; cause: FaultDomain } | null = null;
+  let last: { alertId: string; at: number; openedAt: number; cause: FaultDomain } | null = null;
+  for (const [alertId, t] of timelines) {
+    if (t.openedAt > at) continue;
+    let state: AlertTimeline['states'][number] | null = null;
+    for (const s of t.states) {
+      if (s.at > at) break;
+      state = s;
+      if (s.regions.includes(region) && (!last || s.at > last.at || (s.at === last.at && t.openedAt < last.openedAt))) {
+        last = { alertId, at: s.at, openedAt: t.openedAt, cause: s.cause };
+      }
+    }
+    if (state && !state.resolved && state.regions.includes(region) && (!holding || t.openedAt < holding.openedAt)) {
+      holding = { alertId, openedAt: t.openedAt, cause: state.cause };
+    }
+  }
+  return holding ?? last;
+}
+
+function faultsByUser(faults: readonly InjectedFault[] | undefined): Map<string, InjectedFault[]> | null {
+  if (!faults || !faults.some((f) => f.msisdns)) return null;
+  const byUser = new Map<string, InjectedFault[]>();
+  for (const f of faults) for (const m of f.msisdns ?? []) byUser.set(m, [...(byUser.get(m) ?? []), f]);
+  return byUser;
+}
+
+/**
+ * The injected fault most of a hotspot's complaints came from: for each complaint, the latest-starting fault that
+ * affected its user and had started by then. Null when no complaint can be attributed (background complaints).
+ */
+function faultOfComplaints(byUser: Map<string, InjectedFault[]> | null, complaints: readonly Complaint[]): InjectedFault | null {
+  if (!byUser) return null;
+  const votes = new Map<InjectedFault, number>();
+  for (const c of complaints) {
+    let best: InjectedFault | null = null;
+    for (const f of byUser.get(c.msisdn) ?? []) if (f.startAt <= c.time && (!best || f.startAt > best.startAt)) best = f;
+    if (best) votes.set(best, (votes.get(best) ?? 0) + 1);
+  }
+  let winner: InjectedFault | null = null;
+  for (const [f, n] of votes) {
+    const w = winner ? votes.get(winner)! : 0;
+    if (n > w || (n === w && winner && f.startAt > winner.startAt)) winner = f;
+  }
+  return winner;
+}
+
+/**
+ * The injected fault behind a caught hotspot when the truth has no affected users: in its region, not over more than maxLead before its first
  * complaint (complaints lag), and already running when the catching alert opened (an alert cannot be about a
  * fault that had not started). The latest such start wins; when none had started, the latest before declaration.
  */

@@ -113,6 +113,61 @@ describe('evaluateHotspots', () => {
     expect(m.cause_accuracy).toBe(1);
   });
 
+  it('judges the cause ops were shown for the region at declaration, not a timeline folded from merged alerts', () => {
+    // a: core in east since minute 20; b: radio in west from 100, merged into a at 130. East was shown "core".
+    const events = [ev('a', 'open', 20, ['east'], 'core'), ev('b', 'open', 100, ['west'], 'radio'), ev('b', 'resolved', 130, ['west'], 'radio', 'a', 100)];
+    const faults = [{ domain: 'core' as const, regions: ['east'], startAt: T, endAt: T + 300 * MIN }];
+    const m = evaluateHotspots({ ...base, events, faults });
+    expect(m.outcomes[0]).toMatchObject({ caughtBy: 'a', suspectedCause: 'core', causeAlert: 'a', leadMinutes: 120 });
+    expect(m.cause_accuracy).toBe(1);
+  });
+
+  it.each([
+    {
+      label: 'two alerts hold the region: the earlier opened one',
+      events: [ev('a', 'open', 20, ['east'], 'pgw_apn'), ev('b', 'open', 60, ['east'], 'core')],
+      cause: 'pgw_apn', by: 'a',
+    },
+    {
+      label: 'the earlier one left the region before declaration: the one still holding it',
+      events: [ev('a', 'open', 20, ['east'], 'core'), ev('b', 'open', 60, ['east'], 'pgw_apn'), ev('a', 'updated', 90, ['west'], 'core', null, 20)],
+      cause: 'pgw_apn', by: 'b',
+    },
+    {
+      label: 'no alert holds it any more (resolved; complaints lag): the last one that did',
+      events: [ev('a', 'open', 20, ['east'], 'dns'), ev('a', 'updated', 60, ['east'], 'transport', null, 20), ev('a', 'resolved', 90, ['east'], 'transport', null, 20)],
+      cause: 'transport', by: 'a',
+    },
+    {
+      label: "the cause at declaration, not the alert's later one",
+      events: [ev('a', 'open', 20, ['east'], 'dns'), ev('a', 'updated', 200, ['east'], 'transport', null, 20)],
+      cause: 'dns', by: 'a',
+    },
+  ])('suspected cause: $label', ({ events, cause, by }) => {
+    const m = evaluateHotspots({ ...base, events });
+    expect(m.outcomes[0]).toMatchObject({ suspectedCause: cause, causeAlert: by });
+  });
+
+  it("with the faults' affected users, a hotspot is judged against the fault its complaints came from", () => {
+    // A transport fault in east since minute 0 (users 1xx), a PGW fault since 90 (users 2xx); the alert opened at
+    // 80, before the PGW fault, but the complaints that declared the hotspot are the PGW users'.
+    const pgwComplaints = burst(100, 5, 10).map((c, i) => ({ ...c, msisdn: `20${i}` }));
+    const faults = [
+      { domain: 'transport' as const, regions: ['east'], startAt: T, endAt: T + 300 * MIN, msisdns: ['100', '101', '102'] },
+      { domain: 'pgw_apn' as const, regions: ['east', 'west'], startAt: T + 90 * MIN, endAt: T + 200 * MIN, msisdns: ['200', '201', '202', '203', '204'] },
+    ];
+    const events = [ev('a', 'open', 80, ['east'], 'pgw_apn')];
+    const m = evaluateHotspots({ ...base, complaints: pgwComplaints, events, faults });
+    expect(m.outcomes[0].injectedDomain).toBe('pgw_apn');
+    expect(m.cause_accuracy).toBe(1);
+    // Without the users the old rule applies: the fault running when the alert opened.
+    const old = evaluateHotspots({ ...base, complaints: pgwComplaints, events, faults: faults.map(({ msisdns: _, ...f }) => f) });
+    expect(old.outcomes[0].injectedDomain).toBe('transport');
+    // Complaints from users no fault touched (background) fall back to the old rule too.
+    const background = evaluateHotspots({ ...base, complaints: burst(100, 5, 10), events, faults });
+    expect(background.outcomes[0].injectedDomain).toBe('transport');
+  });
+
   it('median of an even number of leads is the mean of the middle two', () => {
     expect(median([10, 20, 40, 100])).toBe(30);
     expect(median([])).toBeNull();
