@@ -19,6 +19,10 @@ export const DEFAULT_ALERT_OPEN_P_VALUE = 1e-4;
 export const DEFAULT_EXPECTED_RATIO = 4;
 export const DEFAULT_ALERT_SUSTAIN_P_VALUE = 0.01;
 export const DEFAULT_RESOLVE_AFTER_WINDOWS = 3;
+/** A small network-scoped alert opened at most this many windows before a larger one in its area is its precursor. */
+export const DEFAULT_PRECURSOR_WINDOWS = 4;
+/** ...when the users it affected are fewer than this share of the larger alert's users at risk. */
+export const DEFAULT_PRECURSOR_SHARE = 0.2;
 /** Windows learnt before any alert may open: the first hour of a cold start only calibrates. */
 export const DEFAULT_WARMUP_WINDOWS = 4;
 export const DEFAULT_NEIGHBOUR_KM = 2;
@@ -85,6 +89,13 @@ export const detectorConfigSchema = z.object({
       sustainPValue: z.number().gt(0).max(1).default(DEFAULT_ALERT_SUSTAIN_P_VALUE),
       /** Consecutive windows back at baseline (not sustained) before the alert resolves. */
       resolveAfterWindows: z.number().int().min(1).default(DEFAULT_RESOLVE_AFTER_WINDOWS),
+      /**
+       * Precursor folding: a small (users affected < precursorShare × the other's at risk) network/region-scoped alert of
+       * another domain, opened at most precursorWindows before a larger alert in the same regions, joins it.
+       * precursorWindows 0 turns it off.
+       */
+      precursorWindows: z.number().int().nonnegative().default(DEFAULT_PRECURSOR_WINDOWS),
+      precursorShare: z.number().min(0).max(1).default(DEFAULT_PRECURSOR_SHARE),
       /** Emit `updated` when users at risk moved by this fraction (and at least updateMinUsers). */
       updateMinChange: z.number().nonnegative().default(DEFAULT_UPDATE_MIN_CHANGE),
       updateMinUsers: z.number().int().nonnegative().default(DEFAULT_UPDATE_MIN_USERS),

@@ -243,12 +243,24 @@ export class HotspotDetector {
       touched.sort((a, b) => a.ordinal - b.ordinal);
       const rest: number[] = [];
       if (this.scope(domain) === 'neighbour') {
-        // A local incident that grew to bridge two alerts is one incident: the oldest absorbs the others.
-        const survivor = touched[0];
-        for (const absorbed of touched.slice(1)) events.push(...this.absorb(survivor, absorbed, w));
-        const cluster: number[] = [];
-        for (const c of whole) (this.reaches(survivor, c, domain) ? cluster : rest).push(c);
-        this.grow(touchedBy, survivor, cluster);
+        // A local incident that grew to bridge two alerts is one incident: the oldest of its own domain absorbs
+        // the others of that domain. Alerts of another domain it merely touches (as a small remnant) are other
+        // incidents: a few radio-looking cells between an MME alert and a PGW alert must not make them one.
+        const survivor = touched.find((a) => a.shapDomain === domain) ?? touched[0];
+        const sameIncident = (a: ActiveAlert) => a.shapDomain < 0 || survivor.shapDomain < 0 || a.shapDomain === survivor.shapDomain;
+        const others: ActiveAlert[] = [];
+        for (const a of touched) {
+          if (a === survivor) continue;
+          if (sameIncident(a)) events.push(...this.absorb(survivor, a, w));
+          else others.push(a);
+        }
+        const parts = new Map<ActiveAlert, number[]>();
+        for (const c of whole) {
+          const owner = [survivor, ...others].find((a) => this.reaches(a, c, domain));
+          if (!owner) rest.push(c);
+          else parts.set(owner, [...(parts.get(owner) ?? []), c]);
+        }
+        for (const [alert, cells] of parts) this.grow(touchedBy, alert, cells);
       } else {
         // Same-domain incidents in different regions (two PGW faults, an MME storm and a later one) stay apart:
         // each cell goes to the oldest alert that reaches it.
@@ -333,6 +345,7 @@ export class HotspotDetector {
     }
     this.alerts.length = 0;
     this.alerts.push(...stillActive);
+    events.push(...this.foldPrecursors(w));
 
     // Learn the baseline from cells outside incidents only, so an incident never becomes the new normal.
     this.cellAlert.fill(-1);
@@ -676,6 +689,45 @@ export class HotspotDetector {
     }
     for (const a of alert.cells) if (inRegions ? this.related(c, domain, a, alertDomain) : this.neighbours(c, a)) return true;
     return false;
+  }
+
+  /**
+   * A fault's first users can look like another domain (a PGW fault's first failed attaches look like the MME),
+   * so a small alert opens minutes before the real incident's alert in the same area. Such a precursor is folded
+   * into the incident that follows: it is young (opened at most alert.precursorWindows before the follower), small
+   * (fewer users affected since it opened than alert.precursorShare of the follower's users at risk now), of a network/region-scoped domain (a weak
+   * claim: a network fault seen in a handful of users; a local radio or transport alert is a specific one and
+   * stays), and most of its cells lie in regions the follower holds. The follower survives and takes the
+   * precursor's cells and users; the precursor resolves as merged into it.
+   */
+  private foldPrecursors(w: ScoredWindow): AlertEvent[] {
+    const events: AlertEvent[] = [];
+    const { precursorWindows, precursorShare } = this.config.alert;
+    const maxGap = precursorWindows * (w.windowEnd - w.windowStart);
+    for (const precursor of [...this.alerts]) {
+      if (precursor.shapDomain < 0 || this.scope(precursor.shapDomain) === 'neighbour') continue;
+      const follower = this.alerts.find(
+        (b) =>
+          b.ordinal > precursor.ordinal &&
+          b.quietWindows === 0 &&
+          b.openedAt - precursor.openedAt <= maxGap &&
+          b.shapDomain >= 0 &&
+          b.shapDomain !== precursor.shapDomain &&
+          // small over its whole life (a quiet alert has no users at risk now, but may have been large)
+          precursor.affected.size < precursorShare * b.usersAtRisk &&
+          this.mostlyInRegionsOf(precursor.cells, b),
+      );
+      if (follower) events.push(...this.absorb(follower, precursor, w));
+    }
+    return events;
+  }
+
+  private mostlyInRegionsOf(cells: Set<number>, alert: ActiveAlert): boolean {
+    const regions = new Set<number>();
+    for (const c of alert.footprint) regions.add(this.cellRegion[c]);
+    let inside = 0;
+    for (const c of cells) if (regions.has(this.cellRegion[c])) inside++;
+    return cells.size > 0 && 2 * inside >= cells.size;
   }
 
   private absorb(survivor: ActiveAlert, absorbed: ActiveAlert, w: ScoredWindow): AlertEvent[] {

@@ -125,6 +125,35 @@ describe('HotspotDetector lifecycle', () => {
     expect(d.activeAlerts().map((a) => a.alert_id)).toEqual([dnsId]);
   });
 
+  it('folds a small core alert that opened just before a larger DNS incident in its region into that incident', () => {
+    const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
+    const precursor = faultUsers(eci(1000, 0), 8, 'core', 1e14);
+    const dns = [eci(1000, 1), eci(1001, 0), eci(1002, 0)].flatMap((c, i) => faultUsers(c, 30, 'dns', 5e14 + i * 1e12));
+    const events = run(d, [precursor, [...precursor, ...dns], [...precursor, ...dns], dns, dns]);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['core', 'dns']);
+    const [coreId, dnsId] = opens.map((e) => e.alert.alert_id);
+    const folded = events.find((e) => e.alert.alert_id === coreId && e.alert.status === 'resolved');
+    expect(folded?.merged_into).toBe(dnsId);
+    // the incident keeps the precursor's users and cell; one alert is left, with the DNS cause
+    expect(d.activeAlerts().map((a) => [a.alert_id, a.suspected_cause])).toEqual([[dnsId, 'dns']]);
+    expect(d.affectedUsers(dnsId).some((u) => u.imsi === 1e14)).toBe(true);
+  });
+
+  it.each([
+    { label: 'a local (radio) alert', kind: 'radio' as const, users: 8, gap: 1, config: {} },
+    { label: 'a core alert as large as a fifth of the incident', kind: 'core' as const, users: 20, gap: 1, config: {} },
+    { label: 'a core alert opened long before', kind: 'core' as const, users: 8, gap: 6, config: {} },
+    { label: 'a core alert, folding turned off', kind: 'core' as const, users: 8, gap: 1, config: { alert: { precursorWindows: 0 } } },
+  ])('does not fold $label into a later DNS incident', ({ kind, users, gap, config }) => {
+    const d = new HotspotDetector(topo, [], config);
+    const first = faultUsers(eci(1000, 0), users, kind, 1e14);
+    const dns = [eci(1000, 1), eci(1001, 0), eci(1002, 0)].flatMap((c, i) => faultUsers(c, 30, 'dns', 5e14 + i * 1e12));
+    const events = run(d, [...Array.from({ length: gap }, () => first), [...first, ...dns], [...first, ...dns]]);
+    expect(events.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause)).toEqual([kind, 'dns']);
+    expect(events.some((e) => e.merged_into !== null)).toBe(false);
+  });
+
   it('the same network-scoped domain failing later in a region the alert never held is a new incident', () => {
     const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
     const east = faultUsers(eci(1000, 0), 30, 'dns', 1e14);
