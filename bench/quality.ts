@@ -10,7 +10,9 @@
 // usage:
 //   node dist/bench/quality.js --train DIR[,DIR...] --eval DIR [--horizon 3h] [--target-precision P]
 //       [--drop default|none|PATTERN,...] [--save MODELDIR] [--detector JSON] [--threshold P] [--events FILE.jsonl]
-//       [key=value ...]
+//       [--fault-truth complaints|alert] [key=value ...]
+//   --fault-truth: judge a hotspot's suspected cause against the fault its complaints came from (default; the
+//   truth's affected users), or against the fault running when the catching alert opened (no user truth).
 //   DIR: a `hotspot simulate` output (records.arrow, complaints.csv, topology.csv, subscribers.csv, truth.json).
 //   --model DIR instead of --train evaluates an existing model directory.
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
@@ -28,7 +30,7 @@ import { IDENTITY_FEATURES, labelWindows, type SampleSet } from '../src/model/tr
 import { trainFromSamples } from '../src/model/train/pipeline.js';
 import { readComplaints, readRecords, readSubscribers, readTopology } from '../src/sources/files/index.js';
 import { DeadLetterMemory } from '../src/sources/dead-letters.js';
-import type { Topology } from '../src/schema/side-files.js';
+import type { Subscriber, Topology } from '../src/schema/side-files.js';
 import type { GbdtModel } from '../src/model/tree.js';
 
 const HOUR = 3_600_000;
@@ -111,11 +113,24 @@ async function cityWindows(dir: string, specPath: string | undefined, topology: 
   return { featureNames: windows[0]?.featureNames ?? [], windows, startAt, endAt };
 }
 
-async function readFaults(path: string): Promise<InjectedFault[]> {
-  const t = JSON.parse(readFileSync(path, 'utf8')) as { faults: Array<{ domain: string; start: string; end: string; regions: string[] }> };
+/**
+ * Injected faults from the simulator's truth. With `byComplaints`, each fault carries its affected users' MSISDNs,
+ * so a hotspot is judged against the fault its complaints came from (exact when two faults overlap in a region).
+ */
+async function readFaults(path: string, subscribers: readonly Subscriber[], byComplaints: boolean): Promise<InjectedFault[]> {
+  const t = JSON.parse(readFileSync(path, 'utf8')) as {
+    faults: Array<{ domain: string; start: string; end: string; regions: string[]; affected_imsis?: string[] }>;
+  };
+  const msisdnOf = new Map(subscribers.map((s) => [s.imsi, s.msisdn]));
   return t.faults
     .filter((f) => (FAULT_DOMAINS as readonly string[]).includes(f.domain))
-    .map((f) => ({ domain: f.domain as FaultDomain, regions: f.regions, startAt: Date.parse(f.start), endAt: Date.parse(f.end) }));
+    .map((f) => ({
+      domain: f.domain as FaultDomain,
+      regions: f.regions,
+      startAt: Date.parse(f.start),
+      endAt: Date.parse(f.end),
+      ...(byComplaints ? { msisdns: (f.affected_imsis ?? []).flatMap((i) => msisdnOf.get(i) ?? []) } : {}),
+    }));
 }
 
 async function main(): Promise<void> {
@@ -133,6 +148,7 @@ async function main(): Promise<void> {
       detector: { type: 'string', default: '{}' },
       threshold: { type: 'string' },
       events: { type: 'string' },
+      'fault-truth': { type: 'string', default: 'complaints' },
     },
   });
   if (!values.eval || (!values.train && !values.model)) throw new Error('usage: quality --train DIR[,DIR] | --model DIR, --eval DIR');
@@ -211,12 +227,13 @@ async function main(): Promise<void> {
   // Replay on the unseen city through the serving scorer and detector.
   const e = values.eval;
   const topology = await readTopology(join(e, 'topology.csv'));
-  const [cache, complaints, subscribers, faults] = await Promise.all([
+  const [cache, complaints, subscribers] = await Promise.all([
     cityWindows(e, specPath, topology),
     readComplaints(join(e, 'complaints.csv')),
     readSubscribers(join(e, 'subscribers.csv')),
-    readFaults(join(e, 'truth.json')),
   ]);
+  if (values['fault-truth'] !== 'complaints' && values['fault-truth'] !== 'alert') throw new Error('--fault-truth complaints|alert');
+  const faults = await readFaults(join(e, 'truth.json'), subscribers, values['fault-truth'] === 'complaints');
   const scorer = new WindowScorer(model, { threshold, modelVersion });
   const detector = new HotspotDetector(topology, subscribers, { ...(JSON.parse(values.detector!) as object), threshold });
   const events: AlertEvent[] = [];
@@ -247,6 +264,9 @@ async function main(): Promise<void> {
     `hotspots ${h.hotspots} caught ${h.caught} late ${h.late} recall ${h.recall.toFixed(2)} (bar 0.9) | median lead ${h.median_lead_minutes ?? '-'} min (bar 30) | alerts ${h.alerts} false ${h.false_alerts} = ${h.false_alerts_per_1000_cell_hours.toFixed(2)}/1000 cell-h (bar 1) | cause accuracy ${h.cause_accuracy === null ? '-' : h.cause_accuracy.toFixed(2)} (bar 0.8)`,
   );
   console.log(`caught: ${causes.join(' ')}`);
+  // Where the cause is wrong: which alert caught the hotspot, when it was declared.
+  const wrong = h.outcomes.filter((x) => x.caughtBy && x.injectedDomain && x.suspectedCause !== x.injectedDomain);
+  console.log(`wrong cause: ${wrong.map((x) => `${x.region}/${x.category}@${new Date(x.declaredAt).toISOString().slice(11, 16)} by ${x.causeAlert!.slice(-6)}: ${x.suspectedCause}~${x.injectedDomain}`).join(' ')}`);
   console.log(`missed: ${h.outcomes.filter((x) => !x.caughtBy).map((x) => `${x.region}/${x.category}${x.lateAlert ? '(late)' : ''}`).join(' ')}`);
   // Per surviving alert: when it opened, its last cause and reach (one long network-wide alert can catch
   // many hotspots; this shows it).
@@ -254,7 +274,7 @@ async function main(): Promise<void> {
   for (const ev of events) last.set(ev.alert.alert_id, ev);
   const hhmm = (t: number): string => new Date(t).toISOString().slice(11, 16);
   const alive = [...last.values()].filter((ev) => !ev.merged_into);
-  console.log(`alerts: ${alive.map((ev) => `${hhmm(ev.alert.opened_at)}-${ev.resolved_at ? hhmm(ev.resolved_at) : 'end'} ${ev.alert.suspected_cause} ${ev.regions.length} regions`).join('; ')}`);
+  console.log(`alerts: ${alive.map((ev) => `${ev.alert.alert_id.slice(-6)} ${hhmm(ev.alert.opened_at)}-${ev.resolved_at ? hhmm(ev.resolved_at) : 'end'} ${ev.alert.suspected_cause} ${ev.regions.length} regions`).join('; ')}`);
   console.log(JSON.stringify({ user, hotspots: { ...h, outcomes: undefined } }));
 }
 
