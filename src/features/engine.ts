@@ -8,7 +8,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
-import { BatchColumns, encodeOneHot, encodeStat } from './kernels.js';
+import { BatchColumns, DecodeArena, encodeOneHot, encodeStat } from './kernels.js';
 import { ACC, BUILTIN_FEATURES, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';
 import { SlotTable, growFloat64, hashKey } from './slot-table.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotParts } from './snapshot.js';
@@ -139,8 +139,9 @@ export class FeatureEngine {
   private readonly I16: number;
   /** Encoded record stride in Float64 units. */
   private readonly W64: number;
-  /** Output column of each one-hot plan's first bucket. */
-  private readonly onehotColumn: Int32Array;
+  /** Count-scratch column of each one-hot plan's first bucket, and the number of one-hot count columns. */
+  private readonly onehotBase: Int32Array;
+  private readonly countColumns: number;
   /** Ratio terms: ≥ 0 an output column (one-hot count, cnt_records), < 0 the scratch column −(t + 1). */
   private readonly ratioNum: Int32Array[];
   private readonly ratioDen: Int32Array[];
@@ -165,9 +166,12 @@ export class FeatureEngine {
   private freeChunks: Chunk[] = [];
   private chunksAllocated = 0;
   // Per-batch staging of encoded records (column-major) and close-time scratch, reused.
+  private readonly arena = new DecodeArena();
   private stageF64 = new Float64Array(0);
   private stageI16 = new Int16Array(0);
   private readonly scratch: Float64Array;
+  /** One-hot counts of a block of rows, column-major (count column x of row jj at x × BLOCK + jj). */
+  private readonly counts: Int32Array;
   private readonly cellE = new Float64Array(CELLS_INLINE);
   private readonly cellN = new Float64Array(CELLS_INLINE);
   private rank = new Int32Array(0);
@@ -205,14 +209,16 @@ export class FeatureEngine {
     this.scratchColumns = S_STATS + 5 * plan.stats.length;
     this.scratch = new Float64Array(this.scratchColumns * BLOCK);
     // Map the compiled plan's accumulator offsets (ratio quantities) onto output and scratch columns.
-    const onehotColumn: number[] = [];
+    const onehotBase: number[] = [];
     const quantity = new Map<number, number>([[ACC.records, 0]]);
     let c = BUILTIN_FEATURES.length;
     for (const o of plan.onehots) {
-      onehotColumn.push(c);
+      onehotBase.push(c - BUILTIN_FEATURES.length);
       for (let k = 0; k < o.names.length; k++) quantity.set(o.offset + k, c + k);
       c += o.names.length;
     }
+    this.countColumns = c - BUILTIN_FEATURES.length;
+    this.counts = new Int32Array(this.countColumns * BLOCK);
     plan.stats.forEach((st, k) => {
       quantity.set(st.offset, -(S_STATS + 5 * k + 1));
       quantity.set(st.offset + 1, -(S_STATS + 5 * k + 1 + 1));
@@ -223,7 +229,7 @@ export class FeatureEngine {
         if (t === undefined) throw new Error(`feature engine: ratio quantity at offset ${o} has no source (internal error)`);
         return t;
       });
-    this.onehotColumn = Int32Array.from(onehotColumn);
+    this.onehotBase = Int32Array.from(onehotBase);
     this.ratioNum = plan.ratios.map((r) => terms(r.num));
     this.ratioDen = plan.ratios.map((r) => terms(r.den));
     this.hot.onGrow = (cap) => this.growHot(cap);
@@ -242,7 +248,7 @@ export class FeatureEngine {
     const out: FeatureWindow[] = [];
     if (n === 0) return out;
     const imsiCol = utf8Column(batch, 'imsi');
-    const cols = new BatchColumns(batch);
+    const cols = new BatchColumns(batch, this.arena);
     const time = cols.num('start_time', 'int64').values as Float64Array;
     this.encode(cols, time);
     const stageF64 = this.stageF64;
@@ -572,7 +578,7 @@ export class FeatureEngine {
     };
   }
 
-  /** Adds the records of rows j0..j1 into the scratch and the one-hot count columns; cells per row. */
+  /** Adds the records of rows j0..j1 into the scratch and writes their counts, cells and regions. */
   private aggregateBlock(pane: Pane, columns: Float64Array[], cell: Float64Array, regionIndex: Int32Array, j0: number, j1: number): void {
     const sc = this.scratch;
     const B = BLOCK;
@@ -580,7 +586,9 @@ export class FeatureEngine {
     const Q = this.plan.onehots.length;
     const F64 = this.F64;
     const W64 = this.W64;
-    const onehotColumn = this.onehotColumn;
+    const onehotBase = this.onehotBase;
+    const counts = this.counts;
+    counts.fill(0);
     const perm = this.perm;
     const rowStart = this.rowStart;
     const cellE = this.cellE;
@@ -640,7 +648,7 @@ export class FeatureEngine {
         }
         for (let k = 0; k < Q; k++) {
           const bucket = h[b + R_ONEHOTS + k];
-          if (bucket >= 0) columns[onehotColumn[k] + bucket][j] += 1;
+          if (bucket >= 0) counts[(onehotBase[k] + bucket) * B + jj]++;
         }
         for (let k = 0; k < S; k++) {
           const v = f[a + R_STATS + k];
@@ -682,6 +690,13 @@ export class FeatureEngine {
       sc[S_MSISDN * B + jj] = ms;
       sc[S_MSISDN_LEN * B + jj] = msLen;
       sc[S_CELLS * B + jj] = distinct;
+    }
+    // One-hot counts out, column by column (sequential writes).
+    const n = j1 - j0;
+    for (let x = 0; x < this.countColumns; x++) {
+      const col = columns[BUILTIN_FEATURES.length + x];
+      const a = x * B;
+      for (let jj = 0; jj < n; jj++) col[j0 + jj] = counts[a + jj];
     }
   }
 
@@ -808,7 +823,7 @@ export class FeatureEngine {
 
   private readonly ratioScratch = new Float64Array(2 * BLOCK);
 
-  /** F output columns of m rows, all zero (one-hot counts are added into them): recycled buffers first. */
+  /** F output columns of m rows (every value is written at close): recycled buffers first. */
   private outputColumns(F: number, m: number): Float64Array[] {
     const pool = this.recycledColumns;
     // With recycling in use, fresh buffers get headroom so that slightly larger windows can still reuse them.
@@ -818,10 +833,7 @@ export class FeatureEngine {
       let c: Float64Array | undefined;
       while ((c = pool.pop()) !== undefined && c.length < m);
       if (c === undefined) columns[k] = capacity === m ? new Float64Array(m) : new Float64Array(capacity).subarray(0, m);
-      else {
-        c.fill(0, 0, m);
-        columns[k] = c.subarray(0, m);
-      }
+      else columns[k] = c.subarray(0, m);
     }
     return columns;
   }

@@ -2,13 +2,80 @@
 // its user-window (a one-hot bucket, a statistic's input value) into a column of a staging array; the engine
 // copies each record's encoded row into its window's buffer and aggregates the rows when the window closes.
 // Column decoding and derived fields are computed once per batch (BatchColumns); kernels never see Arrow objects.
-import type { RecordBatch } from 'apache-arrow';
-import { enumColumn, int32Column, int64Column, type NumericColumn } from '../schema/columns.js';
+import type { Data, RecordBatch } from 'apache-arrow';
+import type { NumericColumn } from '../schema/columns.js';
 import { ABNORMAL_RELEASE, S1AP_CAUSE_SPACE } from '../schema/codes.js';
 import type { AxisPlan, FieldRef, OneHotPlan, StatPlan, WherePlan } from './spec.js';
 
 /** Categorical codes: -1 = null; values that cannot be table codes (negative) become a large code (→ other). */
 const UNTABLED = 0x7fffffff;
+
+/** Typed arrays reused from batch to batch for decoded columns and masks, so decoding a batch allocates (and
+ *  page-faults) nothing once the arena has grown to the batch size. Arrays may be longer than the batch. */
+export class DecodeArena {
+  private readonly arrays = new Map<string, Float64Array | Int32Array | Uint8Array>();
+
+  float64(key: string, n: number): Float64Array {
+    const a = this.arrays.get(key);
+    if (a instanceof Float64Array && a.length >= n) return a;
+    const b = new Float64Array(roundUp8(n));
+    this.arrays.set(key, b);
+    return b;
+  }
+
+  int32(key: string, n: number): Int32Array {
+    const a = this.arrays.get(key);
+    if (a instanceof Int32Array && a.length >= n) return a;
+    const b = new Int32Array(roundUp8(n));
+    this.arrays.set(key, b);
+    return b;
+  }
+
+  uint8(key: string, n: number): Uint8Array {
+    const a = this.arrays.get(key);
+    if (a instanceof Uint8Array && a.length >= n) return a;
+    const b = new Uint8Array(roundUp8(n));
+    this.arrays.set(key, b);
+    return b;
+  }
+}
+
+const roundUp8 = (n: number) => Math.max(8, (n + 7) & ~7);
+
+/** EXPAND[nibble]: four validity bytes (0/1, little-endian) of the nibble's bits. */
+const EXPAND = Uint32Array.from({ length: 16 }, (_, b) => (b & 1) | (((b >> 1) & 1) << 8) | (((b >> 2) & 1) << 16) | (((b >> 3) & 1) << 24));
+
+function soleData(batch: RecordBatch, name: string): Data {
+  const v = batch.getChild(name);
+  if (!v) throw new Error(`batch has no column '${name}'`);
+  if (v.data.length !== 1) throw new Error(`column '${name}' has ${v.data.length} chunks; expected 1`);
+  return v.data[0];
+}
+
+/** The Arrow validity bitmap as one byte per row in `out` (≥ n rounded up to 8), or null when no row is null.
+ *  Byte-aligned bitmaps expand a nibble at a time through a table. */
+function validityInto(data: Data, out: Uint8Array): Uint8Array | null {
+  if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return null;
+  const n = data.length;
+  const bits = data.nullBitmap;
+  const off = data.offset;
+  if ((off & 7) === 0 && (out.byteOffset & 3) === 0 && bits.length >= (off >> 3) + ((n + 7) >> 3)) {
+    const o32 = new Uint32Array(out.buffer, out.byteOffset, out.length >> 2);
+    const b0 = off >> 3;
+    const nb = (n + 7) >> 3;
+    for (let k = 0; k < nb; k++) {
+      const b = bits[b0 + k];
+      o32[2 * k] = EXPAND[b & 15];
+      o32[2 * k + 1] = EXPAND[b >> 4];
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const j = i + off;
+      out[i] = (bits[j >> 3] >> (j & 7)) & 1;
+    }
+  }
+  return out;
+}
 
 /** Lazily decoded columns of one batch, shared by all kernels. */
 export class BatchColumns {
@@ -17,14 +84,28 @@ export class BatchColumns {
   private readonly codes = new Map<string, Int32Array>();
   private readonly masks = new Map<WherePlan, Uint8Array>();
 
-  constructor(readonly batch: RecordBatch) {
+  constructor(
+    readonly batch: RecordBatch,
+    private readonly arena: DecodeArena = new DecodeArena(),
+  ) {
     this.n = batch.numRows;
   }
 
   num(column: string, kind: 'int32' | 'int64'): NumericColumn {
     let c = this.numeric.get(column);
     if (!c) {
-      c = kind === 'int32' ? int32Column(this.batch, column) : int64Column(this.batch, column);
+      const d = soleData(this.batch, column);
+      const valid = validityInto(d, this.arena.uint8(`valid:${column}`, this.n));
+      if (kind === 'int32') c = { values: d.values as Int32Array, valid };
+      else {
+        const src = d.values as BigInt64Array | Int32Array;
+        const n = d.length;
+        const out = this.arena.float64(`int64:${column}`, n);
+        // Read the two 32-bit halves instead of converting BigInts one by one (about 10× faster).
+        const halves = src instanceof BigInt64Array ? new Int32Array(src.buffer, src.byteOffset, n * 2) : src;
+        for (let i = 0; i < n; i++) out[i] = halves[2 * i + 1] * 4294967296 + (halves[2 * i] >>> 0);
+        c = { values: out, valid };
+      }
       this.numeric.set(column, c);
     }
     return c;
@@ -60,12 +141,12 @@ export class BatchColumns {
     if (!m) {
       const codes = this.categorical(w.field);
       const match = w.match;
-      m = new Uint8Array(this.n);
+      m = this.arena.uint8(`where:${this.masks.size}`, this.n);
       const hit = w.not ? 0 : 1;
       for (let i = 0; i < this.n; i++) {
         const c = codes[i];
-        if (c < 0) continue; // nulls never match, with or without `not`
-        m[i] = c < match.length && match[c] === 1 ? hit : 1 - hit;
+        // Nulls never match, with or without `not`.
+        m[i] = c < 0 ? 0 : c < match.length && match[c] === 1 ? hit : 1 - hit;
       }
       this.masks.set(w, m);
     }
@@ -74,10 +155,13 @@ export class BatchColumns {
 
   private deriveCodes(f: FieldRef): Int32Array {
     const n = this.n;
-    const out = new Int32Array(n);
+    const out = this.arena.int32(`codes:${f.kind === 'derived' ? `derived:${f.name}` : f.column}`, n);
     if (f.kind === 'enum') {
-      const e = enumColumn(this.batch, f.column);
-      for (let i = 0; i < n; i++) out[i] = e[i];
+      const d = soleData(this.batch, f.column);
+      const idx = d.values as Int8Array;
+      const valid = validityInto(d, this.arena.uint8(`valid:${f.column}`, n));
+      if (valid === null) for (let i = 0; i < n; i++) out[i] = idx[i];
+      else for (let i = 0; i < n; i++) out[i] = valid[i] === 0 ? -1 : idx[i];
       return out;
     }
     if (f.kind === 'int32' || f.kind === 'int64') {
@@ -125,11 +209,14 @@ export class BatchColumns {
 
   private deriveNumeric(name: string): NumericColumn {
     const n = this.n;
-    const out = new Float64Array(n);
-    const valid = new Uint8Array(n);
+    const out = this.arena.float64(`derived:${name}`, n);
+    const valid = this.arena.uint8(`derived-valid:${name}`, n);
     const pair = (a: NumericColumn, b: NumericColumn, sub: boolean) => {
       for (let i = 0; i < n; i++) {
-        if ((a.valid && !a.valid[i]) || (b.valid && !b.valid[i])) continue;
+        if ((a.valid && !a.valid[i]) || (b.valid && !b.valid[i])) {
+          valid[i] = 0;
+          continue;
+        }
         out[i] = sub ? a.values[i] - b.values[i] : a.values[i] + b.values[i];
         valid[i] = 1;
       }
