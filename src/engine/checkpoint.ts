@@ -50,8 +50,9 @@ export function decodeEngineState(bytes: Uint8Array, what = 'checkpoint state'):
     detector: header.detector as unknown as DetectorSnapshot,
     outreach: header.outreach as unknown as OutreachSnapshot,
     progress: header.progress as EngineProgress,
-    // A copy: the feature engine keeps views into it, aligned to 8 bytes for its typed arrays.
-    features: bytes.slice(start + len),
+    // A copy into a fresh buffer (Buffer#slice would be a view): the feature snapshot's typed arrays are read at
+    // 8-byte-aligned positions from the start of their own buffer.
+    features: new Uint8Array(bytes.subarray(start + len)),
   };
 }
 

@@ -10,7 +10,8 @@
 // Offsets are committed to the consumer group only after the database commit, for lag monitoring and hand-over.
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
-import type { KafkaSource, PartitionOffset } from '../sources/kafka/kafka-source.js';
+import type { DeliveredBatch, KafkaSource, PartitionOffset } from '../sources/kafka/kafka-source.js';
+import { PartitionMerge } from '../sources/kafka/partition-merge.js';
 import type { CheckpointRow, Store } from '../store/store.js';
 import { checkpointDirOf, encodeEngineState, pruneStateFiles, readStateFile, sha256, writeFileDurably } from './checkpoint.js';
 import type { Engine } from './engine.js';
@@ -30,6 +31,12 @@ export interface CheckpointedRunOptions {
   /** Besides at every closed window, checkpoint at least this often (wall clock) while records flow. */
   checkpointIntervalMs?: number;
   signal: AbortSignal;
+  /**
+   * One instance owns the whole stream: before processing, wait this long at most for the group to assign it
+   * every partition (a restarted instance waits out its dead predecessor's session), so no partition's records
+   * arrive late behind the others.
+   */
+  assignmentWaitMs?: number;
   onCheckpoint?(row: CheckpointRow): void;
   /** Each batch of records before the engine sees it. */
   onBatch?(batch: RecordBatch): void;
@@ -42,6 +49,7 @@ export interface CheckpointedRunResult {
 }
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000;
+const DEFAULT_ASSIGNMENT_WAIT_MS = 60_000;
 /** How long one wait for the next batch lasts before idle time and the signal are looked at again. */
 const POLL_MS = 200;
 
@@ -96,46 +104,67 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
   let lastCheckpointAt = Date.now();
   let lastRecordAt = Date.now();
   let status: CheckpointedRunResult['status'] = 'interrupted';
+  let assigned = false;
 
+  const processBatch = async (d: DeliveredBatch): Promise<void> => {
+    await engine.acceptDeadLetters(d.letters);
+    if (d.batch.numRows > 0) {
+      o.onBatch?.(d.batch);
+      await engine.push(d.batch);
+    }
+    offsets.set(keyOf(d.topic, d.partition), { topic: d.topic, partition: d.partition, offset: d.nextOffset });
+    const now = Date.now();
+    if (engine.stats.windows !== windowsAtCheckpoint || now - lastCheckpointAt >= interval) {
+      await checkpoint();
+      windowsAtCheckpoint = engine.stats.windows;
+      recordsAtCheckpoint = engine.stats.records;
+      lastCheckpointAt = now;
+    }
+  };
+
+  // Every (re)assigned partition starts where this engine's state is.
+  source.useStartOffsets((topic, partition) => offsets.get(keyOf(topic, partition))?.offset);
   await source.start();
+  await waitForAllPartitions(source, o.assignmentWaitMs ?? DEFAULT_ASSIGNMENT_WAIT_MS, o.signal);
+  const merge = new PartitionMerge({ maxBufferedRecords: source.options.maxQueuedRecords });
   // One outstanding next() at a time: a second call would take a batch the first one's caller never sees.
   let pending: Promise<Awaited<ReturnType<KafkaSource['next']>>> | null = null;
   try {
     for (;;) {
       if (o.signal.aborted) break;
       pending ??= source.next();
-      const d = await Promise.race([pending, sleep(POLL_MS, o.signal)]);
-      if (d === TIMEOUT) {
-        const now = Date.now();
-        const changed = engine.stats.records !== recordsAtCheckpoint || engine.stats.windows !== windowsAtCheckpoint;
-        if (changed && now - lastCheckpointAt >= Math.min(interval, 1000)) {
-          // Quiet input: make what has been processed durable rather than wait for the next window.
-          await checkpoint();
-          windowsAtCheckpoint = engine.stats.windows;
-          recordsAtCheckpoint = engine.stats.records;
-          lastCheckpointAt = now;
-        }
-        if (now - lastRecordAt >= idleLimit) {
-          status = 'completed';
-          break;
-        }
-        continue;
-      }
-      pending = null;
-      if (d === null) break; // the source was closed
-      lastRecordAt = Date.now();
-      await engine.acceptDeadLetters(d.letters);
-      if (d.batch.numRows > 0) {
-        o.onBatch?.(d.batch);
-        await engine.push(d.batch);
-      }
-      offsets.set(keyOf(d.topic, d.partition), { topic: d.topic, partition: d.partition, offset: d.nextOffset });
+      const got = await within(pending, POLL_MS, o.signal);
       const now = Date.now();
-      if (engine.stats.windows !== windowsAtCheckpoint || now - lastCheckpointAt >= interval) {
+      if (got !== TIMEOUT) {
+        pending = null;
+        if (got === null) break; // the source was closed
+        merge.add(got, now);
+        lastRecordAt = now;
+        assigned = true;
+      }
+      merge.setAssigned(source.assignments(), now);
+      for (let d = merge.next(now); d !== null; d = merge.next(Date.now())) {
+        await processBatch(d);
+        if (o.signal.aborted) break;
+      }
+      if (got !== TIMEOUT) continue;
+      const changed = engine.stats.records !== recordsAtCheckpoint || engine.stats.windows !== windowsAtCheckpoint;
+      if (changed && now - lastCheckpointAt >= Math.min(interval, 1000)) {
+        // Quiet input: make what has been processed durable rather than wait for the next window.
         await checkpoint();
         windowsAtCheckpoint = engine.stats.windows;
         recordsAtCheckpoint = engine.stats.records;
         lastCheckpointAt = now;
+      }
+      // Joining the group takes seconds: idle time counts only once partitions are assigned.
+      if (!assigned) {
+        assigned = source.assignments().length > 0;
+        lastRecordAt = now;
+      }
+      if (assigned && now - lastRecordAt >= idleLimit) {
+        for (let d = merge.next(now, { drain: true }); d !== null; d = merge.next(now, { drain: true })) await processBatch(d);
+        status = 'completed';
+        break;
       }
     }
     // Idle end of input closes the open windows; an interruption leaves them for the restart to continue.
@@ -148,20 +177,32 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
   return { status, checkpoints, lastCheckpoint };
 }
 
-/** Partitions' start offsets for a KafkaSource resuming from `row` (empty for a new run). */
-export function resumeOffsets(row: CheckpointRow | null): PartitionOffset[] {
-  return row ? row.offsets.map((p) => ({ ...p })) : [];
+async function waitForAllPartitions(source: KafkaSource, waitMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  let total = 0;
+  while (!signal.aborted && Date.now() < deadline) {
+    total ||= await source.partitionCount().catch(() => 0);
+    if (total > 0 && source.assignments().length >= total) return;
+    await within(new Promise<never>(() => undefined), POLL_MS, signal);
+  }
+  if (!signal.aborted) process.stderr.write(`warning: after ${waitMs / 1000} s this instance holds ${source.assignments().length} of ${total} partitions; going on\n`);
 }
 
 const TIMEOUT = Symbol('timeout');
-function sleep(ms: number, signal: AbortSignal): Promise<typeof TIMEOUT> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve(TIMEOUT);
-    }
-    signal.addEventListener('abort', done, { once: true });
+
+/** `pending` or TIMEOUT after `ms` (or at once on abort), whichever comes first; the timer never outlives it. */
+async function within<T>(pending: Promise<T>, ms: number, signal: AbortSignal): Promise<T | typeof TIMEOUT> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMEOUT), ms);
+    onAbort = () => resolve(TIMEOUT);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
+  try {
+    return await Promise.race([pending, timeout]);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort!);
+  }
 }

@@ -24,7 +24,7 @@ import {
   subscriberRows,
 } from '../../sources/simulator/index.js';
 import { Store } from '../../store/store.js';
-import { runCheckpointed, resumeOffsets } from '../../engine/checkpointed-run.js';
+import { runCheckpointed } from '../../engine/checkpointed-run.js';
 import { KafkaSource, kafkaSourceLabel, parseKafkaUrl, KafkaUrlError } from '../../sources/kafka/index.js';
 import { parseFlags, UsageError, type Command } from '../command.js';
 
@@ -302,7 +302,7 @@ const command: Command = {
           firstRecordAt = await firstWindowStart(store, runId);
           engine.alertEvents.push(...(await storedAlertEvents(store, runId)));
         }
-        const kafkaSource = new KafkaSource(kafka, { startOffsets: resumeOffsets(resume) });
+        const kafkaSource = new KafkaSource(kafka);
         const result = await runCheckpointed({
           engine,
           source: kafkaSource,

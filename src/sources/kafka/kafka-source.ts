@@ -126,7 +126,7 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     deadLetterPublishFailures: 0,
   };
   private lastDeadLetterError = '';
-  private readonly startOffsets: Map<string, number>;
+  private startOffsetOf: ((topic: string, partition: number) => number | undefined) | null = null;
   private readonly byReason = new Map<string, number>();
 
   constructor(
@@ -139,15 +139,9 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
        * restart is not a duplicate, so a set used here must be checkpointed with the offsets it has seen.
        */
       xdrIds?: XdrIdSet | null;
-      /**
-       * Where to start reading each partition when it is assigned (a restart resuming from its checkpoint);
-       * partitions not listed start at the group's committed offset.
-       */
-      startOffsets?: readonly PartitionOffset[];
     } = {},
   ) {
     this.options = kafkaSourceOptionsSchema.parse(opts);
-    this.startOffsets = new Map((hooks.startOffsets ?? []).map((o) => [keyOf(o.topic, o.partition), o.offset]));
     for (const t of this.options.topics) this.formats.set(t.topic, t);
     const o = this.options;
     const cooperative = o.groupProtocol === 'consumer';
@@ -165,6 +159,25 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
         ...o.rdkafka,
       },
       { 'auto.offset.reset': o.startFrom },
+    );
+  }
+
+  /**
+   * Where each newly assigned partition starts (undefined: the group's committed offset). Set before start() by a
+   * consumer that keeps its own positions with its state (the checkpointed run).
+   */
+  useStartOffsets(startOffsetOf: (topic: string, partition: number) => number | undefined): void {
+    this.startOffsetOf = startOffsetOf;
+  }
+
+  /** Partitions of each subscribed topic, from the cluster's metadata. */
+  partitionCount(timeoutMs = 10_000): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.consumer.getMetadata({ timeout: timeoutMs }, (err, md) => {
+        if (err) return reject(new Error(`kafka metadata failed: ${err.message}`));
+        const wanted = new Set(this.options.topics.map((t) => t.topic));
+        resolve(md.topics.filter((t) => wanted.has(t.name)).reduce((n, t) => n + t.partitions.length, 0));
+      }),
     );
   }
 
@@ -419,15 +432,13 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     const cooperative = this.consumer.rebalanceProtocol() === 'COOPERATIVE';
     try {
       if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-        // A resumed run starts each partition where its checkpoint left off, once; a later reassignment of the
-        // same partition starts at the committed offset like any other.
-        if (this.startOffsets.size > 0) {
+        // A checkpointing consumer starts each partition where its own state is, not at the group's committed
+        // offset (which may lag behind it, or be ahead after an eager rebalance handed the partition back).
+        const startOffsetOf = this.startOffsetOf;
+        if (startOffsetOf) {
           assignment = assignment.map((t) => {
-            const k = keyOf(t.topic, t.partition);
-            const offset = this.startOffsets.get(k);
-            if (offset === undefined) return t;
-            this.startOffsets.delete(k);
-            return { ...t, offset };
+            const offset = startOffsetOf(t.topic, t.partition);
+            return offset === undefined ? t : { ...t, offset };
           });
         }
         if (cooperative) this.consumer.incrementalAssign(assignment);

@@ -1,0 +1,147 @@
+// The crash test of the streaming issue: the real `hotspot run --source kafka://…` process, killed with SIGKILL at
+// random moments and restarted, must end with exactly the database an uninterrupted run produces — the same
+// alert events (ids, sequence numbers, contents), care lists, scored windows and dead letters, none doubled.
+// The broker (librdkafka's mock cluster hosted by kcat) lives in its own process and outlives every kill.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTopology } from '../../src/schema/side-files.js';
+import { publishRecords } from '../../src/sources/kafka/record-publisher.js';
+import { writeComplaints, writeSubscribers, writeTopology } from '../../src/sources/files/index.js';
+import { createCity, faultImpacts, simulateComplaintDetails, simulateRecords, subscriberRows } from '../../src/sources/simulator/index.js';
+import { mulberry32 } from '../support/mulberry32.js';
+import { startKcatMock, type KafkaMock } from '../support/kafka-mock.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'hotspot.js');
+const TOPIC = 'crash-s1';
+
+let mock: KafkaMock;
+let dir: string;
+let records = 0;
+
+beforeAll(async () => {
+  mock = await startKcatMock();
+  dir = mkdtempSync(join(tmpdir(), 'hotspot-crash-'));
+  // Small enough to stay inside the mock broker's per-partition retention, large enough for a dozen alert events.
+  const city = createCity({ seed: 77, hours: 3, subscribers: 700, scenario: 'all-faults' });
+  await writeTopology(join(dir, 'topology.csv'), city.net.cells);
+  await writeSubscribers(join(dir, 'subscribers.csv'), subscriberRows(city.subs));
+  const complaints = simulateComplaintDetails(city, faultImpacts(city));
+  await writeComplaints(join(dir, 'complaints.csv'), complaints.map(({ complaintId, time, msisdn, category, region }) => ({ complaintId, time, msisdn, category, region })));
+  expect(buildTopology(city.net.cells).cells.length).toBeGreaterThan(1000);
+  records = (await publishRecords(simulateRecords(city), { brokers: mock.bootstrap, topic: TOPIC, format: 'arrow', partitions: 4 })).records;
+}, 120_000);
+
+afterAll(async () => {
+  await mock?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function runArgs(group: string, db: string): string[] {
+  const url = `kafka://${mock.bootstrap}/${TOPIC}?format=arrow&group=${group}&dlq=none&rdkafka.session.timeout.ms=3000&rdkafka.heartbeat.interval.ms=300`;
+  return [
+    BIN, 'run', '--source', url,
+    '--topology', join(dir, 'topology.csv'),
+    '--subscribers-file', join(dir, 'subscribers.csv'),
+    '--complaints', join(dir, 'complaints.csv'),
+    '--db', db, '--exit-when-idle', '3',
+  ];
+}
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+}
+
+/** A progress line: the engine is processing records (printed at every closed window). */
+const PROGRESS = /^\[\d{4}-\d\d-\d\d \d\d:\d\d\] [\d,]+ records/m;
+
+function start(group: string, db: string, onProgress?: () => void): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, runArgs(group, db), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let progressSeen = false;
+  child.stdout!.on('data', (b) => {
+    out += b;
+    if (!progressSeen && PROGRESS.test(out)) {
+      progressSeen = true;
+      onProgress?.();
+    }
+  });
+  child.stderr!.on('data', (b) => (out += b));
+  const done = new Promise<Finished>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, out })));
+  return { child, done };
+}
+
+async function query(db: string, sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY', autoinstall_known_extensions: 'false' });
+  const conn = await instance.connect();
+  try {
+    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Everything a run leaves in its database, without the run id and wall-clock columns. */
+async function contents(db: string) {
+  return {
+    alertEvents: await query(db, 'SELECT sequence, alert_id, status, severity, region, cells, users_at_risk, expected_complaints, suspected_cause, event FROM alert_events ORDER BY sequence'),
+    alerts: await query(db, 'SELECT alert_id, last_sequence, status, severity, users_at_risk FROM alerts ORDER BY alert_id'),
+    outreach: await query(db, 'SELECT alert_id, kind, rank, tier, msisdn, user_id, probability, listed_at, send_at FROM outreach ORDER BY alert_id, kind, rank'),
+    scored: await query(db, 'SELECT window_start, count(*) AS users, sum(probability) AS p, count(*) FILTER (at_risk) AS at_risk FROM scored_windows GROUP BY window_start ORDER BY window_start'),
+    deadLetters: await query(db, 'SELECT source, row, reason FROM dead_letters ORDER BY source, row, reason'),
+  };
+}
+
+describe('hotspot run from Kafka, killed with SIGKILL and restarted', () => {
+  it('ends with exactly the alerts, care lists and scores of an uninterrupted run', async () => {
+    const reference = join(dir, 'reference.duckdb');
+    const ref = await start('reference', reference).done;
+    expect(ref.code, ref.out).toBe(0);
+    const expected = await contents(reference);
+    expect(expected.alertEvents.length).toBeGreaterThan(5);
+    expect(expected.outreach.length).toBeGreaterThan(0);
+    expect(expected.scored.reduce((s, w) => s + Number(w.users), 0)).toBeGreaterThan(1000);
+    const refRecords = await query(reference, "SELECT count(*) AS n FROM runs WHERE status = 'completed'");
+    expect(Number(refRecords[0].n)).toBe(1);
+
+    const crashed = join(dir, 'crashed.duckdb');
+    const rand = mulberry32(20261123);
+    let kills = 0;
+    let resumes = 0;
+    // Kill at random moments: once during start-up, then at a random point after records began to flow (mid-
+    // window, mid-checkpoint, mid-write, wherever it lands), then let a run get to the end.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      let timer: NodeJS.Timeout | null = null;
+      const kill = (delayMs: number) => (timer = setTimeout(() => child.kill('SIGKILL'), delayMs));
+      const { child, done } = start('crashed', crashed, () => attempt >= 1 && attempt <= 4 && kill(rand() * 1500));
+      if (attempt === 0) kill(500 + rand() * 2000);
+      const r = await done;
+      if (timer) clearTimeout(timer);
+      if (/resumed from checkpoint/.test(r.out)) resumes++;
+      if (r.signal === 'SIGKILL') {
+        kills++;
+        continue;
+      }
+      expect(r.code, r.out).toBe(0);
+      break;
+    }
+    expect(kills).toBeGreaterThanOrEqual(3);
+    expect(resumes).toBeGreaterThanOrEqual(2); // kills fell after checkpoints, so restarts really resumed
+    const actual = await contents(crashed);
+    expect(actual.alertEvents).toEqual(expected.alertEvents);
+    expect(actual.alerts).toEqual(expected.alerts);
+    expect(actual.outreach).toEqual(expected.outreach);
+    expect(actual.scored).toEqual(expected.scored);
+    expect(actual.deadLetters).toEqual(expected.deadLetters);
+    const scoredRecords = await query(crashed, 'SELECT count(DISTINCT checkpoint_id) AS n FROM checkpoints');
+    expect(Number(scoredRecords[0].n)).toBeGreaterThan(3);
+    expect(records).toBeGreaterThan(100_000);
+  }, 600_000);
+});
