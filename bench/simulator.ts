@@ -1,7 +1,10 @@
 // Simulator throughput: records/s for generation alone (simulateRecords → Arrow batches) and for generation +
 // writing Arrow IPC and Parquet through src/sources/files. Busy hour (20:00) of the default city.
-//   node dist/bench/simulator.js [--subscribers 100000] [--minutes 15] [--scenario all-faults]
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+//   node dist/bench/simulator.js [--subscribers 100000] [--minutes 15] [--scenario all-faults] [--runs 3]
+// Steady state: a warm-up pass over the same window with a tenth of the subscribers (another seed) first, so
+// that every fault branch has run before V8 optimises the generator (a one-minute warm-up left rare fault
+// branches to deoptimise it during the measurement). Each mode runs --runs times; the median is printed.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,10 +17,12 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '100000' },
     minutes: { type: 'string', default: '15' },
     scenario: { type: 'string', default: 'all-faults' },
+    runs: { type: 'string', default: '3' },
   },
 });
 const subscribers = Number(values.subscribers);
 const minutes = Number(values.minutes);
+const runs = Math.max(1, Number(values.runs));
 const start = Date.parse('2026-03-02T20:00:00Z');
 
 interface Figure {
@@ -28,8 +33,8 @@ interface Figure {
   bytes?: number;
 }
 
-function cityFor(): City {
-  return createCity({ seed: 1, subscribers, hours: minutes / 60, start, scenario: values.scenario });
+function cityFor(seed: number, users: number): City {
+  return createCity({ seed, subscribers: users, hours: minutes / 60, start, scenario: values.scenario });
 }
 
 async function measure(mode: string, format: RecordFormat | null, city: City): Promise<Figure> {
@@ -51,13 +56,14 @@ async function measure(mode: string, format: RecordFormat | null, city: City): P
   return { mode, records, wallS, cpuS: (cpu.user + cpu.system) / 1e6, bytes };
 }
 
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const t0 = performance.now();
-const city = cityFor();
+const city = cityFor(1, subscribers);
 const buildS = (performance.now() - t0) / 1000;
 console.log(`simulator bench: ${subscribers.toLocaleString('en-US')} subscribers, ${city.net.enbCount} eNBs / ${city.net.cellCount} cells, ` +
-  `${minutes} busy-hour minutes, scenario ${values.scenario}; city built in ${buildS.toFixed(2)} s`);
-// Warm-up: JIT the generator on a short window so the first measured mode is not penalised.
-for (const _ of simulateRecords(city, { end: start + 60_000 })) void _;
+  `${minutes} busy-hour minutes, scenario ${values.scenario}; city built in ${buildS.toFixed(2)} s; load average ${loadavg()}`);
+const warmUsers = Math.max(1000, Math.round(subscribers / 10));
+const warm = await measure(`JIT warm-up (${warmUsers.toLocaleString('en-US')} subs, cold)`, null, cityFor(2, warmUsers));
 
 /**
  * Reference measured in the same run: the floor cost of filling S1BatchBuilder columns with constant values
@@ -111,18 +117,29 @@ function builderFloor(rows: number): Figure {
   return { mode: 'reference: builder floor', records: rows, wallS: (performance.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6 };
 }
 
-const figures: Figure[] = [];
-figures.push(await measure('generate (Arrow batches)', null, city));
-figures.push(await measure('generate + write Arrow IPC', 'arrow', city));
-figures.push(await measure('generate + write Parquet', 'parquet', city));
-figures.push(builderFloor(figures[0].records));
-const ref = figures[0].records / figures[0].wallS;
+/** The run with the median records per CPU-second; the range of wall rates beside it. */
+async function median(run: () => Promise<Figure> | Figure): Promise<Figure & { range: string }> {
+  const all: Figure[] = [];
+  for (let i = 0; i < runs; i++) all.push(await run());
+  all.sort((a, b) => a.records / a.cpuS - b.records / b.cpuS);
+  const wall = all.map((f) => f.records / f.wallS).sort((a, b) => a - b);
+  const k = (n: number) => `${Math.round(n / 1000)}k`;
+  return { ...all[Math.floor(all.length / 2)], range: runs > 1 ? `  wall range ${k(wall[0])}–${k(wall[wall.length - 1])}` : '' };
+}
+
+const figures: (Figure & { range?: string })[] = [warm];
+figures.push(await median(() => measure('generate (Arrow batches)', null, city)));
+figures.push(await median(() => measure('generate + write Arrow IPC', 'arrow', city)));
+figures.push(await median(() => measure('generate + write Parquet', 'parquet', city)));
+figures.push(await median(() => builderFloor(figures[1].records)));
+const ref = figures[1].records / figures[1].wallS;
+console.log(`median of ${runs} run(s) per mode (by records per CPU-second); load average now ${loadavg()}`);
 console.log('ratio = records/s relative to generation alone; the reference row is the builder floor for the same rows');
 for (const f of figures) {
   const wall = f.records / f.wallS;
   console.log(
-    `${f.mode.padEnd(28)} ${f.records.toLocaleString('en-US').padStart(11)} records  ${f.wallS.toFixed(2).padStart(6)} s  ` +
+    `${f.mode.padEnd(36)} ${f.records.toLocaleString('en-US').padStart(11)} records  ${f.wallS.toFixed(2).padStart(6)} s  ` +
       `${Math.round(wall).toLocaleString('en-US').padStart(10)} records/s wall  ${Math.round(f.records / f.cpuS).toLocaleString('en-US').padStart(10)} records/s cpu  ` +
-      `ratio ${(wall / ref).toFixed(2)}${f.bytes ? `  ${(f.bytes / f.records).toFixed(1)} B/record` : ''}`,
+      `ratio ${(wall / ref).toFixed(2)}${f.bytes ? `  ${(f.bytes / f.records).toFixed(1)} B/record` : ''}${f.range ?? ''}`,
   );
 }

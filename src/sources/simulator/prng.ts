@@ -23,11 +23,21 @@ export function hashUnit(a: number, b: number, c: number): number {
   return mix32(hash2(a, b) ^ (c | 0)) / 4294967296;
 }
 
+/** Outputs generated per refill of an Rng's block. */
+const BLOCK = 256;
+
 export class Rng {
   private a: number;
   private b: number;
   private c: number;
   private d: number;
+  /**
+   * The next outputs of the generator, made a block at a time: next() stays a few bytecodes, so V8 inlines
+   * it (and float(), int()) even into large callers; a call that is not inlined would box every returned
+   * float in a fresh heap number. The stream is the same as drawing one value at a time.
+   */
+  private readonly block = new Uint32Array(BLOCK);
+  private at = BLOCK;
 
   constructor(seed: number, stream = 0) {
     // Distinct streams of the same seed are independent (city layout, subscribers, records, complaints).
@@ -41,16 +51,32 @@ export class Rng {
 
   /** Next uint32. */
   next(): number {
-    const b = this.b;
-    const r = Math.imul(rotl(Math.imul(b, 5), 7), 9);
-    const t = b << 9;
-    this.c ^= this.a;
-    this.d ^= b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return r >>> 0;
+    if (this.at === BLOCK) this.refill();
+    return this.block[this.at++];
+  }
+
+  /** xoshiro128** steps for a whole block, with the state in locals. */
+  private refill(): void {
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    const out = this.block;
+    for (let i = 0; i < BLOCK; i++) {
+      out[i] = Math.imul(rotl(Math.imul(b, 5), 7), 9);
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = rotl(d, 11);
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+    this.at = 0;
   }
 
   /** Uniform in [0, 1). */
