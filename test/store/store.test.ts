@@ -123,3 +123,46 @@ describe('topReasons', () => {
     expect(topReasons(w, 3).get(0)).toBe('ratio_tcp_retrans:+0.700;ratio_dns_fail:+0.300;cnt_bytes:+0.200');
   });
 });
+
+describe('Store checkpointed writes', () => {
+  const letter = (row: number) => ({ source: 'kafka:t/0@1', row, reason: 'imsi: not 15 digits', raw: '{}' });
+  const checkpoint = (runId: string, checkpointId: number, offset: number) => ({
+    runId, checkpointId, takenAt: 1000 * checkpointId, eventTime: 900_000 * checkpointId, source: 'kafka://b/t?group=g',
+    offsets: [{ topic: 't', partition: 0, offset }], stateFile: `/state/${checkpointId}`, stateSha256: 'ab'.repeat(32),
+  });
+
+  it('keeps exactly what the last checkpoint committed; a restart resumes that run from its newest checkpoint', async () => {
+    const path = join(dir, 'checkpointed.duckdb');
+    const store = await Store.open(path, { maskKey: KEY });
+    const runId = await store.beginRun({ runId: 'live', source: 'kafka://b/t?group=g', modelVersion: 'm1' });
+    await store.beginCheckpointedWrites();
+    await store.writeDeadLetters([letter(1), letter(2)], 0);
+    await store.commitCheckpoint(checkpoint(runId, 1, 10));
+    await store.writeDeadLetters([letter(3)], 0);
+    await store.commitCheckpoint(checkpoint(runId, 2, 20));
+    await store.writeDeadLetters([letter(4), letter(5)], 0); // after the last checkpoint: must not survive
+    expect((await store.query('SELECT count(*) AS n FROM dead_letters'))[0].n).toBe('5'); // visible inside the transaction
+    await store.close('interrupted');
+
+    const again = await Store.open(path, { maskKey: KEY });
+    expect((await again.query('SELECT row FROM dead_letters ORDER BY row')).map((r) => r.row)).toEqual(['1', '2', '3']);
+    const cp = await again.latestCheckpoint('kafka://b/t?group=g');
+    expect(cp).toEqual(checkpoint(runId, 2, 20));
+    expect(await again.latestCheckpoint('kafka://b/other?group=g')).toBeNull();
+    await again.resumeRun(cp!.runId);
+    expect((await again.query("SELECT status FROM runs WHERE run_id = 'live'"))[0].status).toBe('running');
+    await again.beginCheckpointedWrites();
+    await again.writeDeadLetters([letter(4)], 0);
+    await again.commitCheckpoint(checkpoint(runId, 3, 30));
+    await again.endCheckpointedWrites();
+    await again.writeMetrics({ recall: 1 }); // after the final checkpoint: commits as written
+    await again.close('completed');
+
+    const done = await Store.open(path, { maskKey: KEY });
+    expect((await done.query('SELECT row FROM dead_letters ORDER BY row')).map((r) => r.row)).toEqual(['1', '2', '3', '4']);
+    expect((await done.query('SELECT count(*) AS n FROM metrics'))[0].n).toBe('1');
+    // A completed run is finished: the stream's next run starts afresh.
+    expect(await done.latestCheckpoint('kafka://b/t?group=g')).toBeNull();
+    await done.close();
+  });
+});
