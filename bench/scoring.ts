@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { NativeScorer } from '../src/model/native-scorer.js';
 import { OnnxScorer } from '../src/model/onnx-scorer.js';
 import { exportOnnx } from '../src/model/onnx-export.js';
-import { predictContrib } from '../src/model/tree-shap.js';
+import { buildShapTables, predictContrib, predictContribRecursive } from '../src/model/tree-shap.js';
 import { formatModelText, parseModelText } from '../src/model/lightgbm-text.js';
 import { mulberry32 as rng } from '../test/support/mulberry32.js';
 import type { GbdtModel, Tree } from '../src/model/tree.js';
@@ -201,21 +201,39 @@ async function main(): Promise<void> {
   await onnx.release();
 
   const explained = Math.min(shapRows, numRows);
+  const tableBuild = await measure(1, () => buildShapTables(model));
   predictContrib(model, rows, Math.min(50, numRows)); // warm-up
-  const shapTime = await measure(3, () => predictContrib(model, rows, explained));
+  let contrib: Float64Array = new Float64Array(0);
+  const shapTime = await measure(3, () => {
+    contrib = predictContrib(model, rows, explained);
+  });
+  // the previous implementation (hot/cold recursion) on a tenth of the rows, as the same-run reference
+  const recursiveRows = Math.max(1, Math.floor(explained / 10));
+  predictContribRecursive(model, rows, Math.min(10, numRows)); // warm-up
+  let recursive: Float64Array = new Float64Array(0);
+  const recursiveTime = await measure(3, () => {
+    recursive = predictContribRecursive(model, rows, recursiveRows);
+  });
+  let shapDiff = 0;
+  for (let i = 0; i < recursive.length; i++) {
+    const scale = Math.max(Math.abs(recursive[i]), Math.abs(contrib[i]), 1e-12);
+    shapDiff = Math.max(shapDiff, Math.abs(recursive[i] - contrib[i]) / scale);
+  }
 
   const lightgbm = lightgbmReference(modelText, rows, numRows, NUM_FEATURES);
 
   console.log(`                      rows/s (wall)   rows per CPU-second`);
   console.log(`native scorer:        ${rate(numRows, nativeTime.wall).padStart(13)}   ${rate(numRows, nativeTime.cpu).padStart(13)}   (median of 5, one thread)`);
   console.log(`onnxruntime-node:     ${rate(numRows, onnxTime.wall).padStart(13)}   ${rate(numRows, onnxTime.cpu).padStart(13)}   (median of 5, intraOpNumThreads=1)`);
-  console.log(`TreeSHAP:             ${rate(explained, shapTime.wall).padStart(13)}   ${rate(explained, shapTime.cpu).padStart(13)}   (${explained} rows, median of 3)`);
+  console.log(`TreeSHAP (tables):    ${rate(explained, shapTime.wall).padStart(13)}   ${rate(explained, shapTime.cpu).padStart(13)}   (${explained} rows, median of 3; tables built once in ${tableBuild.cpu.toFixed(0)} ms CPU)`);
+  console.log(`TreeSHAP (recursion): ${rate(recursiveRows, recursiveTime.wall).padStart(13)}   ${rate(recursiveRows, recursiveTime.cpu).padStart(13)}   (${recursiveRows} rows, median of 3; the previous implementation)`);
   if (lightgbm) {
     console.log(`LightGBM (Python):    ${rate(numRows, lightgbm.wall).padStart(13)}   ${rate(numRows, lightgbm.cpu).padStart(13)}   (median of 3, num_threads=1)`);
   } else {
     console.log('LightGBM (Python):    not installed (pip install lightgbm) — no same-run reference');
   }
   console.log(`native / onnxruntime: ${(onnxTime.wall / nativeTime.wall).toFixed(2)}× wall, ${(onnxTime.cpu / nativeTime.cpu).toFixed(2)}× CPU; max |difference| ${maxDiff.toExponential(2)}`);
+  console.log(`TreeSHAP tables / recursion: ${(recursiveTime.wall / recursiveRows / (shapTime.wall / explained)).toFixed(2)}× wall, ${(recursiveTime.cpu / recursiveRows / (shapTime.cpu / explained)).toFixed(2)}× CPU; max relative difference ${shapDiff.toExponential(2)}`);
   if (lightgbm) {
     console.log(`native / LightGBM:    ${(lightgbm.wall / nativeTime.wall).toFixed(2)}× wall, ${(lightgbm.cpu / nativeTime.cpu).toFixed(2)}× CPU`);
   }

@@ -390,11 +390,11 @@ class HotColdShap {
 }
 
 /**
- * SHAP contributions as LightGBM's predict_contrib: for each row, per class, numFeatures values then the
- * expected value (numRows × numClass × (numFeatures+1)). `rowIndices` explains only those rows of `rows`
- * (output row i belongs to rows[rowIndices[i]]). Linear trees are not supported (neither are they by LightGBM).
+ * The hot/cold recursion above (HotColdShap), O(leaves × depth²) per tree and row: kept as the fallback for trees
+ * too deep for the leaf tables, and as the reference the tables are checked against. Same layout and arguments
+ * as predictContrib.
  */
-export function predictContrib(model: GbdtModel, rows: Float64Array, numRows: number, rowIndices?: Int32Array): Float64Array {
+export function predictContribRecursive(model: GbdtModel, rows: Float64Array, numRows: number, rowIndices?: Int32Array): Float64Array {
   if (model.trees.some((t) => t.isLinear)) throw new Error('contributions are not defined for linear trees (LightGBM refuses them too)');
   const shap = buildShapForest(model);
   const forest = shap.forest;
@@ -421,4 +421,382 @@ export function predictContrib(model: GbdtModel, rows: Float64Array, numRows: nu
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Leaf tables (the Fast TreeSHAP v2 idea, Yang 2021). With one fractions 0 or 1, a leaf's contribution to every
+// feature depends on the row only through its hot set H ⊆ U (the leaf's d unique path features on which the row
+// follows the path at every node). So per leaf and per subset A ⊆ U, once per model:
+//   vz(A) = v · Π_{k∉A} z_k            g(A) = Σ_s c[d][s] · [x^s] Π_{k∈A} (z_k + x)        (|A| < d)
+// and per row only H is found (one pass over the tree's nodes), then
+//   cold k: phi_k += -vz(H) · g(H)                 hot k: phi_k += (1 - z_k) · vz(H) · g(H \ {k})
+// O(leaves × hot features) per tree instead of O(leaves × depth²). Cold terms are summed per subtree and credited
+// once, at the node where the feature turns cold (as in HotColdShap). Memory is 2 × Σ_leaves 2^d doubles, so a
+// tree whose tables would be too large (deep leaves) stays on the recursion.
+
+/** Per-tree cap on Σ_leaves 2^d (table entries): 2^16 entries = 1 MB for both tables of one tree. */
+const MAX_TREE_TABLE = 1 << 16;
+/** Per-model cap on table entries: 2^23 entries = 128 MB for both tables; later trees use the recursion. */
+const MAX_MODEL_TABLE = 1 << 23;
+/** Leaves of more than this many unique path features use the recursion (2^d entries per leaf). */
+const MAX_TABLE_DEPTH = 16;
+
+/** Per-model leaf tables, built once. Trees are laid out as pre-order "entries" (internal nodes and leaves). */
+export interface ShapTables {
+  /** Per tree: first entry (entries of tree t are entryStart[t] .. entryStart[t+1]-1), or -1 when on the recursion. */
+  entryStart: Int32Array;
+  entryEnd: Int32Array;
+  /** Entry's parent entry (-1 for the root). */
+  entryParent: Int32Array;
+  /** 1 when the entry is its parent's right child. */
+  entryRight: Uint8Array;
+  /** Internal entry: global node index in the flat forest; leaf entry: ~(table leaf index). */
+  entryNode: Int32Array;
+  /** Internal entry: the bit of its feature among the path's unique features. */
+  entryBit: Int32Array;
+  /** Table leaf: number of unique path features, start in leafFeature / leafOneMinusZ, start in vz / g. */
+  leafD: Int32Array;
+  leafFeatureStart: Int32Array;
+  leafTableStart: Int32Array;
+  leafFeature: Int32Array;
+  leafOneMinusZ: Float64Array;
+  vz: Float64Array;
+  g: Float64Array;
+  maxTreeEntries: number;
+}
+
+const tablesCache = new WeakMap<GbdtModel, ShapTables>();
+
+export function buildShapTables(model: GbdtModel): ShapTables {
+  const cached = tablesCache.get(model);
+  if (cached) return cached;
+  const shap = buildShapForest(model);
+  const forest = shap.forest;
+  const numTrees = forest.numTrees;
+  // First pass: which trees get tables, and the sizes.
+  const useTable = new Uint8Array(numTrees);
+  let modelEntries = 0;
+  let modelTable = 0;
+  let modelLeaves = 0;
+  let modelLeafFeatures = 0;
+  let maxTreeEntries = 0;
+  const pathFeatures: number[] = [];
+  for (let t = 0; t < numTrees; t++) {
+    const root = forest.treeRoot[t];
+    if (root < 0) continue;
+    let table = 0;
+    let leaves = 0;
+    let leafFeatures = 0;
+    let entries = 0;
+    let tooDeep = false;
+    const visit = (node: number): void => {
+      entries++;
+      if (node < 0) {
+        const d = new Set(pathFeatures).size;
+        if (d > MAX_TABLE_DEPTH) tooDeep = true;
+        else table += 2 ** d;
+        leaves++;
+        leafFeatures += d;
+        return;
+      }
+      pathFeatures.push(forest.nodeFeature[node]);
+      visit(forest.children[2 * node]);
+      visit(forest.children[2 * node + 1]);
+      pathFeatures.pop();
+    };
+    visit(root);
+    if (tooDeep || table > MAX_TREE_TABLE || modelTable + table > MAX_MODEL_TABLE || !countsPositive(shap, t)) continue;
+    useTable[t] = 1;
+    modelTable += table;
+    modelEntries += entries;
+    modelLeaves += leaves;
+    modelLeafFeatures += leafFeatures;
+    maxTreeEntries = Math.max(maxTreeEntries, entries);
+  }
+  const tables: ShapTables = {
+    entryStart: new Int32Array(numTrees).fill(-1),
+    entryEnd: new Int32Array(numTrees).fill(-1),
+    entryParent: new Int32Array(modelEntries),
+    entryRight: new Uint8Array(modelEntries),
+    entryNode: new Int32Array(modelEntries),
+    entryBit: new Int32Array(modelEntries),
+    leafD: new Int32Array(modelLeaves),
+    leafFeatureStart: new Int32Array(modelLeaves),
+    leafTableStart: new Int32Array(modelLeaves),
+    leafFeature: new Int32Array(modelLeafFeatures),
+    leafOneMinusZ: new Float64Array(modelLeafFeatures),
+    vz: new Float64Array(modelTable),
+    g: new Float64Array(modelTable),
+    maxTreeEntries,
+  };
+  const weights = shapleyWeights(MAX_TABLE_DEPTH, MAX_TABLE_DEPTH + 2);
+  let entry = 0;
+  let leafIndex = 0;
+  let featureBase = 0;
+  let tableBase = 0;
+  // Path state while walking: unique features in first-appearance order and their zero fractions.
+  const uniq: number[] = [];
+  const zOf: number[] = [];
+  for (let t = 0; t < numTrees; t++) {
+    if (useTable[t] === 0) continue;
+    tables.entryStart[t] = entry;
+    const visit = (node: number, parentEntry: number, right: number): void => {
+      const e = entry++;
+      tables.entryParent[e] = parentEntry;
+      tables.entryRight[e] = right;
+      if (node < 0) {
+        const leaf = leafIndex++;
+        tables.entryNode[e] = ~leaf;
+        const d = uniq.length;
+        tables.leafD[leaf] = d;
+        tables.leafFeatureStart[leaf] = featureBase;
+        tables.leafTableStart[leaf] = tableBase;
+        for (let k = 0; k < d; k++) {
+          tables.leafFeature[featureBase + k] = uniq[k];
+          tables.leafOneMinusZ[featureBase + k] = 1 - zOf[k];
+        }
+        fillLeafTables(forest.leafValue[~node], zOf, weights, MAX_TABLE_DEPTH + 2, tables.vz, tables.g, tableBase);
+        featureBase += d;
+        tableBase += 2 ** d;
+        return;
+      }
+      tables.entryNode[e] = node;
+      const f = forest.nodeFeature[node];
+      let k = uniq.indexOf(f);
+      const isNew = k < 0;
+      if (isNew) {
+        k = uniq.length;
+        uniq.push(f);
+        zOf.push(1);
+      }
+      tables.entryBit[e] = 1 << k;
+      const z = zOf[k];
+      const count = shap.nodeCount[node];
+      for (const [child, side] of [[forest.children[2 * node], 0], [forest.children[2 * node + 1], 1]] as const) {
+        zOf[k] = (z * (child >= 0 ? shap.nodeCount[child] : shap.leafCount[~child])) / count;
+        visit(child, e, side);
+      }
+      zOf[k] = z;
+      if (isNew) {
+        uniq.pop();
+        zOf.pop();
+      }
+    };
+    visit(forest.treeRoot[t], -1, 0);
+    tables.entryEnd[t] = entry;
+  }
+  tablesCache.set(model, tables);
+  return tables;
+}
+
+/** Every node and leaf cover of tree t is positive (so zero fractions are never 0). */
+function countsPositive(shap: ShapForest, t: number): boolean {
+  const forest = shap.forest;
+  const stack = [forest.treeRoot[t]];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node < 0) {
+      if (!(shap.leafCount[~node] > 0)) return false;
+      continue;
+    }
+    if (!(shap.nodeCount[node] > 0)) return false;
+    stack.push(forest.children[2 * node], forest.children[2 * node + 1]);
+  }
+  return true;
+}
+
+/** vz and g of one leaf with value v and path zero fractions z (d = z.length), at `base` (2^d entries each). */
+function fillLeafTables(v: number, z: number[], weights: Float64Array, weightWidth: number, vz: Float64Array, g: Float64Array, base: number): void {
+  const d = z.length;
+  const size = 1 << d;
+  // vz(A) = v · Π_{k∉A} z_k, from the full set down: vz(A) = vz(A ∪ {k}) · z_k for the lowest k ∉ A.
+  vz[base + size - 1] = v;
+  for (let a = size - 2; a >= 0; a--) {
+    const k = 31 - Math.clz32(~a & (a + 1)); // lowest zero bit of a
+    vz[base + a] = vz[base + (a | (1 << k))] * z[k];
+  }
+  // Polynomials Π_{k∈A}(z_k + x) for all A, from A without its top bit; coefficient s at a·(d+1) + s.
+  const poly = new Float64Array(size * (d + 1));
+  poly[0] = 1;
+  const c = d * weightWidth;
+  for (let a = 1; a < size; a++) {
+    const top = 31 - Math.clz32(a);
+    const from = (a ^ (1 << top)) * (d + 1);
+    const to = a * (d + 1);
+    const zk = z[top];
+    const deg = popcount(a);
+    poly[to + deg] = poly[from + deg - 1];
+    for (let s = deg - 1; s >= 1; s--) poly[to + s] = zk * poly[from + s] + poly[from + s - 1];
+    poly[to] = zk * poly[from];
+  }
+  for (let a = 0; a < size; a++) {
+    const deg = popcount(a);
+    if (deg >= d) {
+      g[base + a] = 0; // the full set: no feature left to be credited
+      continue;
+    }
+    let sum = 0;
+    for (let s = 0; s <= deg; s++) sum += weights[c + s] * poly[a * (d + 1) + s];
+    g[base + a] = sum;
+  }
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** Rows explained together tree by tree, so that one tree's tables stay in cache while the rows pass. */
+const SHAP_BLOCK_ROWS = 32;
+
+/**
+ * SHAP contributions as LightGBM's predict_contrib: for each row, per class, numFeatures values then the
+ * expected value (numRows × numClass × (numFeatures+1)). `rowIndices` explains only those rows of `rows`
+ * (output row i belongs to rows[rowIndices[i]]). Linear trees are not supported (neither are they by LightGBM).
+ * Trees with leaf tables (buildShapTables) take the table path; the others the hot/cold recursion.
+ */
+export function predictContrib(model: GbdtModel, rows: Float64Array, numRows: number, rowIndices?: Int32Array): Float64Array {
+  if (model.trees.some((t) => t.isLinear)) throw new Error('contributions are not defined for linear trees (LightGBM refuses them too)');
+  const shap = buildShapForest(model);
+  const tables = buildShapTables(model);
+  const forest = shap.forest;
+  const nf = forest.numFeatures;
+  const nc = model.numTreePerIteration;
+  const width = nf + 1;
+  const count = rowIndices ? rowIndices.length : numRows;
+  if (rows.length < numRows * nf) throw new RangeError(`predictContrib: ${rows.length} values cannot hold ${numRows} rows × ${nf} features`);
+  for (let i = 0; i < count; i++) {
+    const row = rowIndices ? rowIndices[i] : i;
+    if (!(row >= 0 && row < numRows)) throw new RangeError(`predictContrib: row index ${row} outside 0..${numRows - 1}`);
+  }
+  const out = new Float64Array(count * nc * width);
+  const run = new HotColdShap(shap);
+  run.rows = rows;
+  run.phi = out;
+  const B = SHAP_BLOCK_ROWS;
+  const block: TableBlock = {
+    values: new Float64Array(B * nf),
+    phiBase: new Int32Array(B),
+    cold: new Int32Array(tables.maxTreeEntries * B),
+    left: new Uint8Array(tables.maxTreeEntries * B),
+    sum: new Float64Array(tables.maxTreeEntries * B),
+  };
+  for (let start = 0; start < count; start += B) {
+    const n = Math.min(count, start + B) - start;
+    // Stage the block with LightGBM's sparse-row input rule (|v| <= kZeroThreshold reads as 0).
+    for (let r = 0; r < n; r++) {
+      const src = (rowIndices ? rowIndices[start + r] : start + r) * nf;
+      for (let f = 0; f < nf; f++) {
+        const v = rows[src + f];
+        block.values[r * nf + f] = v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD ? 0 : v;
+      }
+    }
+    for (let t = 0; t < forest.numTrees; t++) {
+      const cls = forest.treeClass[t];
+      for (let r = 0; r < n; r++) {
+        const phiBase = ((start + r) * nc + cls) * width;
+        block.phiBase[r] = phiBase;
+        out[phiBase + nf] += shap.expectedValue[t];
+      }
+      const root = forest.treeRoot[t];
+      if (root < 0) continue;
+      if (tables.entryStart[t] >= 0) {
+        explainBlockWithTables(forest, tables, t, block, n, out);
+        continue;
+      }
+      for (let r = 0; r < n; r++) {
+        run.rowBase = (rowIndices ? rowIndices[start + r] : start + r) * nf;
+        run.phiBase = block.phiBase[r];
+        run.recurse(root, 0, 0, 0, 1);
+      }
+    }
+  }
+  return out;
+}
+
+interface TableBlock {
+  /** The block's rows, staged (row r at r × numFeatures). */
+  values: Float64Array;
+  /** Output offset of row r for the current tree's class. */
+  phiBase: Int32Array;
+  /** Per entry j and row r (at j × SHAP_BLOCK_ROWS + r): cold set, row goes left (internal), cold-term sum. */
+  cold: Int32Array;
+  left: Uint8Array;
+  sum: Float64Array;
+}
+
+/**
+ * The block's rows through one tree on the leaf tables, entry-major (each entry's fields are read once for all
+ * rows): find each leaf's hot set, read its terms off the tables, then credit subtree cold sums.
+ */
+function explainBlockWithTables(forest: FlatForest, tables: ShapTables, t: number, block: TableBlock, n: number, phi: Float64Array): void {
+  const { entryParent, entryRight, entryNode, entryBit, leafD, leafFeatureStart, leafTableStart, leafFeature, leafOneMinusZ, vz, g } = tables;
+  const { values, phiBase, cold, left, sum } = block;
+  const B = SHAP_BLOCK_ROWS;
+  const nf = forest.numFeatures;
+  const e0 = tables.entryStart[t];
+  const numEntries = tables.entryEnd[t] - e0;
+  // Forward (pre-order: parents first): each entry's cold set — the path features on which the row left the path.
+  for (let j = 0; j < numEntries; j++) {
+    const e = e0 + j;
+    const jb = j * B;
+    if (j === 0) {
+      cold.fill(0, 0, n);
+    } else {
+      const pb = (entryParent[e] - e0) * B;
+      const bit = entryBit[entryParent[e]];
+      const right = entryRight[e];
+      // the row went the other way at the parent iff left === right: (left ^ right) - 1 is then all ones
+      for (let r = 0; r < n; r++) cold[jb + r] = cold[pb + r] | (bit & ((left[pb + r] ^ right) - 1));
+    }
+    const node = entryNode[e];
+    if (node >= 0) {
+      const f = forest.nodeFeature[node];
+      const threshold = forest.nodeThreshold[node];
+      const kind = forest.nodeKind[node];
+      if (kind === 0) {
+        for (let r = 0; r < n; r++) left[jb + r] = values[r * nf + f] <= threshold ? 1 : 0;
+      } else if (kind === 1) {
+        for (let r = 0; r < n; r++) left[jb + r] = values[r * nf + f] > threshold ? 0 : 1;
+      } else {
+        for (let r = 0; r < n; r++) left[jb + r] = decideLeft(forest, node, values[r * nf + f]) ? 1 : 0;
+      }
+      sum.fill(0, jb, jb + n);
+      continue;
+    }
+    const leaf = ~node;
+    const full = (1 << leafD[leaf]) - 1;
+    const tb = leafTableStart[leaf];
+    const fb = leafFeatureStart[leaf];
+    for (let r = 0; r < n; r++) {
+      const hot = full & ~cold[jb + r];
+      const vzh = vz[tb + hot];
+      sum[jb + r] = -vzh * g[tb + hot]; // every cold feature's term (credited per subtree below)
+      const pr = phiBase[r];
+      for (let rest = hot; rest !== 0; rest &= rest - 1) {
+        const bit = rest & -rest;
+        const k = 31 - Math.clz32(bit);
+        phi[pr + leafFeature[fb + k]] += leafOneMinusZ[fb + k] * vzh * g[tb + (hot ^ bit)];
+      }
+    }
+  }
+  // Backward: subtree sums of cold terms; where a feature newly turned cold, the subtree's sum is its credit.
+  for (let j = numEntries - 1; j > 0; j--) {
+    const e = e0 + j;
+    const parent = entryParent[e];
+    const pb = (parent - e0) * B;
+    const jb = j * B;
+    const bit = entryBit[parent];
+    const right = entryRight[e];
+    const f = forest.nodeFeature[entryNode[parent]];
+    for (let r = 0; r < n; r++) {
+      const s = sum[jb + r];
+      sum[pb + r] += s;
+      // credited iff the row went the other way at the parent and f was not cold there already; branch-free, as
+      // the condition is a coin flip per row (adding 0 · s leaves phi as it is)
+      const credited = ((left[pb + r] ^ right) - 1) & ~cold[pb + r] & bit;
+      phi[phiBase[r] + f] += +(credited !== 0) * s;
+    }
+  }
 }

@@ -1,9 +1,29 @@
 // TreeSHAP: the fast hot/cold formulation against LightGBM's own recursion (ported), on random trees that
 // repeat features along paths and use every decision kind; additivity; row selection.
 import { describe, expect, it } from 'vitest';
-import { predictContrib, predictContribLightgbmOrder } from '../../src/model/tree-shap.js';
+import { buildShapTables, predictContrib, predictContribLightgbmOrder, predictContribRecursive } from '../../src/model/tree-shap.js';
+import type { GbdtModel, Tree } from '../../src/model/tree.js';
 import { NativeScorer } from '../../src/model/native-scorer.js';
-import { NUM_FEATURES, randomModel, randomRows } from './random-model.js';
+import { NUM_FEATURES, randomModel, randomRows, rng } from './random-model.js';
+
+/** Adds a tree splitting features 0..depth-1 one below the other (leaf counts halve), widening the model. */
+function withCaterpillar(model: GbdtModel, depth: number): GbdtModel {
+  const n = depth;
+  const tree: Tree = {
+    numLeaves: n + 1, numCat: 0, splitFeature: Int32Array.from({ length: n }, (_, i) => i), splitGain: new Float64Array(n),
+    threshold: Float64Array.from({ length: n }, (_, i) => (i % 3) * 0.3 - 0.3), decisionType: Uint8Array.from({ length: n }, (_, i) => (i % 2 ? 8 : 2)),
+    leftChild: Int32Array.from({ length: n }, (_, i) => ~i), rightChild: Int32Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : ~n)),
+    leafValue: Float64Array.from({ length: n + 1 }, (_, i) => Math.sin(i + 1)), leafWeight: new Float64Array(n + 1),
+    leafCount: Int32Array.from({ length: n + 1 }, (_, i) => (i < n ? 2 ** (n - i) : 2)), internalValue: new Float64Array(n),
+    internalWeight: new Float64Array(n), internalCount: Int32Array.from({ length: n }, (_, i) => 2 ** (n - i + 1)),
+    catBoundaries: Int32Array.of(0), catThreshold: new Uint32Array(0), isLinear: false, shrinkage: 1,
+  };
+  const numFeatures = Math.max(model.maxFeatureIdx + 1, depth);
+  return {
+    ...model, maxFeatureIdx: numFeatures - 1, trees: [...model.trees, tree],
+    featureNames: Array.from({ length: numFeatures }, (_, f) => `f${f}`), featureInfos: new Array(numFeatures).fill('none'),
+  };
+}
 
 function closeTo(a: Float64Array, b: Float64Array, rel: number): number {
   let bad = 0;
@@ -26,6 +46,20 @@ describe('TreeSHAP', () => {
     const reference = predictContribLightgbmOrder(model, rows, 300);
     expect(fast.length).toBe(300 * numClass * (NUM_FEATURES + 1));
     expect(closeTo(fast, reference, 1e-9)).toBe(0);
+    expect(closeTo(predictContribRecursive(model, rows, 300), reference, 1e-9)).toBe(0);
+    // every tree of these small models is on the leaf tables
+    expect(Array.from(buildShapTables(model).entryStart).every((start, t) => start >= 0 || model.trees[t].numLeaves === 1)).toBe(true);
+  });
+
+  it('a tree too deep for leaf tables (18 distinct features on one path) falls back to the recursion, same values', () => {
+    const model = withCaterpillar(randomModel(5, 1), 18);
+    const numFeatures = model.maxFeatureIdx + 1;
+    const random = rng(6);
+    const rows = Float64Array.from({ length: 100 * numFeatures }, () => (random() < 0.1 ? NaN : random() * 2 - 1));
+    const tables = buildShapTables(model);
+    expect(tables.entryStart[model.trees.length - 1]).toBe(-1);
+    expect(tables.entryStart[0]).toBeGreaterThanOrEqual(0);
+    expect(closeTo(predictContrib(model, rows, 100), predictContribLightgbmOrder(model, rows, 100), 1e-9)).toBe(0);
   });
 
   it('contributions plus expected value add up to the raw score (per class)', () => {
