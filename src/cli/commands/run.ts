@@ -25,6 +25,9 @@ import {
 } from '../../sources/simulator/index.js';
 import { Store } from '../../store/store.js';
 import { runCheckpointed } from '../../engine/checkpointed-run.js';
+import { liveApiSink, toApiEvent } from '../../api/engine-views.js';
+import { startGrpcServer, type RunningGrpcServer } from '../../api/grpc-server.js';
+import { parseListenAddress } from './serve.js';
 import { KafkaSource, kafkaSourceLabel, parseKafkaUrl, KafkaUrlError } from '../../sources/kafka/index.js';
 import { parseFlags, UsageError, type Command } from '../command.js';
 
@@ -65,6 +68,7 @@ other options:
   --db FILE               DuckDB file (default hotspot.duckdb)
   --model DIR             model directory with model.txt and card.json (default models/default)
   --allowed-lateness-ms N records this far behind the newest are still counted exactly (default 120000)
+  --grpc HOST:PORT        also serve the gRPC API live while the run goes on (alerts stream as they happen)
   --quiet                 only alerts and the summary
 
 examples:
@@ -90,6 +94,7 @@ const OptionsSchema = z.object({
   exitWhenIdle: z.coerce.number().positive().optional(),
   fresh: z.boolean().default(false),
   allowedLatenessMs: z.coerce.number().int().nonnegative().optional(),
+  grpc: z.string().optional(),
   quiet: z.boolean().default(false),
 });
 type RunOptions = z.infer<typeof OptionsSchema>;
@@ -234,6 +239,7 @@ const command: Command = {
       'exit-when-idle': { type: 'string' },
       fresh: { type: 'boolean' },
       'allowed-lateness-ms': { type: 'string' },
+      grpc: { type: 'string' },
       quiet: { type: 'boolean' },
     });
     const parsed = OptionsSchema.safeParse({
@@ -272,6 +278,16 @@ const command: Command = {
     const deadLetterFile = o.deadLetters ? new DeadLetterFile(o.deadLetters) : null;
     const sinks: EngineSink[] = [new StoreSink(store), o.quiet ? { name: 'alerts', onAlertEvents: (e) => consoleSink.onAlertEvents(e) } : consoleSink];
     if (deadLetterFile) sinks.push({ name: 'dead-letter-file', onDeadLetters: (letters) => letters.forEach((l) => deadLetterFile.add(l)) });
+    let grpcServer: RunningGrpcServer | null = null;
+    if (o.grpc) {
+      const { host, port } = parseListenAddress(o.grpc);
+      const api = liveApiSink(source.topology.regions);
+      // A resumed run's earlier alerts are served too, so StreamAlerts can resume from any sequence.
+      if (resume) for (const e of await storedAlertEvents(store, runId)) api.views.alerts.append(toApiEvent(e));
+      sinks.push(api.sink);
+      grpcServer = await startGrpcServer({ host, port, alerts: api.views.alerts, outreach: api.views.outreach, regionRisk: api.views.regionRisk });
+      console.log(`gRPC API on ${host}:${grpcServer.port}`);
+    }
     const engine = new Engine({
       spec,
       topology: source.topology,
@@ -355,6 +371,7 @@ const command: Command = {
       }
       await store.close(status);
       await deadLetterFile?.close();
+      await grpcServer?.close(2000);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       console.log(`stored run ${runId} in ${o.db} (${status})`);
