@@ -264,6 +264,12 @@ class ColumnRefs {
 
 
 const HEX = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+/** Two hex digits of a byte as one little-endian 16-bit word (high digit first in memory). */
+const HEX_PAIRS = (() => {
+  const t = new Uint16Array(256);
+  for (let b = 0; b < 256; b++) t[b] = HEX[b >> 4] | (HEX[b & 15] << 8);
+  return t;
+})();
 const ID_BYTES = 41;
 
 const idTables = new WeakMap<City, Uint8Array>();
@@ -305,8 +311,8 @@ class RecordGenerator {
   private readonly field: FaultField;
   private pending: EventTable;
   private spare: EventTable;
-  private perm = new Int32Array(1 << 16);
-  private bucketOfEvent = new Int32Array(1 << 16);
+  private perm: Int32Array;
+  private bucketOfEvent: Int32Array;
   private readonly bucketCount = new Int32Array(BUCKETS + 1);
   private readonly userCell: Int32Array;
   private readonly buggy: Uint8Array;
@@ -322,7 +328,7 @@ class RecordGenerator {
   /** xdr_id scratch: 8 hex digits of a per-run prefix, then 8 of the record counter. */
   private readonly xdrBytes = new Uint8Array(16);
   /** Scratch for one run of rows: id table offsets, formatted xdr_ids (grown on demand, reused). */
-  private idStarts = new Int32Array(0);
+  private readonly idStarts = new Int32Array(EXPAND_RUN);
   private xdrStarts = new Int32Array(0);
   private xdrScratch = new Uint8Array(0);
 
@@ -333,8 +339,11 @@ class RecordGenerator {
     this.rng = new Rng(city.config.seed, 10 + (hash2(start / 1000, 7) & 0xffff));
     this.field = new FaultField(city);
     // About 1.5 events per subscriber start in a busy-hour tick: start near that instead of doubling up to it.
-    this.pending = new EventTable(Math.max(1 << 16, city.subs.count));
-    this.spare = new EventTable(Math.max(1 << 16, city.subs.count));
+    const events = Math.max(1 << 16, city.subs.count);
+    this.pending = new EventTable(events);
+    this.spare = new EventTable(events);
+    this.perm = new Int32Array(events * 2);
+    this.bucketOfEvent = new Int32Array(events * 2);
     this.userCell = new Int32Array(city.subs.count);
     this.buggy = new Uint8Array(DEVICE_MODELS.map((d) => (d.buggy ? 1 : 0)));
     this.xdrPrefix = hash2(city.config.seed, start / 1000);
@@ -817,7 +826,7 @@ class RecordGenerator {
     const cell = ev.cell;
     const qci = ev.qci;
     const proc = ev.proc;
-    const idStarts = this.idStarts.length >= count ? this.idStarts : (this.idStarts = new Int32Array(count * 2));
+    const idStarts = this.idStarts; // count ≤ EXPAND_RUN
     for (let k = k0, r = row0; k < k1; k++, r++) {
       const c = cell[k];
       o.start[r] = Math.round(time[k]);
@@ -843,18 +852,28 @@ class RecordGenerator {
 
   /** xdr_id: 8 hex digits of a per-run prefix + 8 of a record counter: unique within a run. */
   private writeXdrIds(col: Utf8ColumnBuilder, row0: number, count: number): void {
-    const xb = this.xdrScratch.length >= count * 16 ? this.xdrScratch : (this.xdrScratch = new Uint8Array(count * 32));
-    const starts = this.xdrStarts.length >= count ? this.xdrStarts : (this.xdrStarts = new Int32Array(count * 2));
-    const prefix = this.xdrBytes;
+    if (this.xdrStarts.length < count) {
+      // Scratch of 16-byte ids whose prefix halves are written once; starts are fixed multiples of 16.
+      const size = Math.max(count, EXPAND_RUN);
+      this.xdrStarts = new Int32Array(size);
+      this.xdrScratch = new Uint8Array(size * 16);
+      for (let k = 0; k < size; k++) {
+        this.xdrStarts[k] = k * 16;
+        this.xdrScratch.set(this.xdrBytes.subarray(0, 8), k * 16);
+      }
+    }
+    // The counter half as four two-digit pairs (little-endian 16-bit words, 8-aligned: offset k·16 + 8).
+    const pairs = new Uint16Array(this.xdrScratch.buffer, 0, count * 8);
     let id = this.xdrCounter;
     for (let k = 0; k < count; k++, id++) {
-      const at = k * 16;
-      for (let d = 0; d < 8; d++) xb[at + d] = prefix[d];
-      for (let d = 0; d < 8; d++) xb[at + 8 + d] = HEX[(id >>> (28 - 4 * d)) & 15];
-      starts[k] = at;
+      const at = k * 8 + 4;
+      pairs[at] = HEX_PAIRS[id >>> 24];
+      pairs[at + 1] = HEX_PAIRS[(id >>> 16) & 255];
+      pairs[at + 2] = HEX_PAIRS[(id >>> 8) & 255];
+      pairs[at + 3] = HEX_PAIRS[id & 255];
     }
     this.xdrCounter = id;
-    col.setFixedWidthRows(row0, count, xb, starts, 0, 16);
+    col.setFixedWidthRows(row0, count, this.xdrScratch, this.xdrStarts, 0, 16);
   }
 
   /** S1-MME rows of [k0, k1): procedure, outcome and causes as drawn. */
