@@ -23,6 +23,8 @@ export interface PublishOptions {
    */
   chunkSpanMs?: number;
   rdkafka?: Record<string, string | number | boolean>;
+  /** Awaited before each message with the count sent so far: lets a live feed stay a window ahead of its reader. */
+  pace?: (sent: number) => Promise<void> | void;
 }
 
 export interface PublishResult {
@@ -70,6 +72,7 @@ export async function publishRecords(batches: AsyncIterable<RecordBatch> | Itera
     if (err && !failure) failure = new Error(`kafka delivery failed: ${err.message}`);
   });
   const send = async (partition: number, value: Buffer, key: string): Promise<void> => {
+    await o.pace?.(sent);
     for (;;) {
       try {
         producer.produce(o.topic, partition, value, key);
