@@ -1,10 +1,13 @@
-// The feature engine: per-user tumbling event-time windows over S1 batches. Records map to a user slot (hash on the
-// IMSI number) and to an open window ("pane"); each (user, pane) owns one row of a shared Float64 accumulator pool
-// that the spec's kernels add into. When the watermark (max event time − allowed lateness) passes a window's end,
-// the window closes: its rows become one columnar FeatureWindow and update the users' previous-window values and
-// EWMA baselines. Every accumulator is order-independent (integer sums, min/max, bit-or, max-by-time with
-// deterministic ties), and the late test uses the running watermark per record, so results do not depend on how
-// the input is cut into batches or, within lateness, on arrival order.
+// The feature engine: per-user tumbling event-time windows over S1 batches. Each batch is first encoded column by
+// column (kernels chosen once per spec column: a one-hot bucket or a statistic's input per record); each record
+// then finds its window ("pane") and its user's row in that window (a per-window hash on the IMSI number), and
+// its encoded form is appended to the window's buffer. When the watermark (max event time − allowed lateness)
+// passes a window's end, the window closes: its records are grouped by user (counting sort on the IMSI rank),
+// aggregated block by block into a small scratch, and every feature is computed column by column into one
+// columnar FeatureWindow; the users' previous-window values and EWMA baselines (slot-indexed typed arrays, looked
+// up once per row) move on. Every accumulator is order-independent (integer sums, min/max, bit-or, max-by-time
+// with deterministic ties), and the late test uses the running watermark per record, so results do not depend on
+// how the input is cut into batches or, within lateness, on arrival order.
 import type { RecordBatch } from 'apache-arrow';
 import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
@@ -45,7 +48,7 @@ export interface FeatureWindow {
 }
 
 export interface FeatureEngineStats {
-  /** Users with state (hot + evicted-with-baseline). */
+  /** Users with lasting state: seen in a closed window (hot, or evicted with their baseline). */
   users: number;
   hotUsers: number;
   coldUsers: number;

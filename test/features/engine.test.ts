@@ -147,6 +147,10 @@ describe('FeatureEngine', () => {
     const bytes = new FeatureEngine(spec, topology).snapshot();
     expect(() => FeatureEngine.restore(other, topology, bytes)).toThrow(/spec hash/);
     expect(() => FeatureEngine.restore(spec, topology, bytes.subarray(0, 10))).toThrow(/invalid feature-engine snapshot/);
+    // A checkpoint of the earlier accumulator-row format is refused, not misread.
+    const old = bytes.slice();
+    old.set(new TextEncoder().encode('HSFEAT01'), 0);
+    expect(() => FeatureEngine.restore(spec, topology, old)).toThrow(/missing 'HSFEAT02' tag/);
   });
 
   it('evicts idle users but keeps their baseline: results equal those without eviction', () => {
