@@ -130,20 +130,26 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
   // One outstanding next() at a time: a second call would take a batch the first one's caller never sees.
   let pending: Promise<Awaited<ReturnType<KafkaSource['next']>>> | null = null;
   try {
+    // Idleness is judged on the time spent waiting for Kafka, not on time spent processing: after a long window
+    // close, a partition whose next batch simply has not been taken yet is not idle.
+    let waitClock = 0;
     for (;;) {
       if (o.signal.aborted) break;
       pending ??= source.next();
+      const waitStart = Date.now();
       const got = await within(pending, POLL_MS, o.signal);
       const now = Date.now();
+      waitClock += now - waitStart;
       if (got !== TIMEOUT) {
         pending = null;
         if (got === null) break; // the source was closed
-        merge.add(got, now);
+        merge.add(got, waitClock);
+        for (let d = source.poll(); d !== null; d = source.poll()) merge.add(d, waitClock);
         lastRecordAt = now;
         assigned = true;
       }
-      merge.setAssigned(source.assignments(), now);
-      for (let d = merge.next(now); d !== null; d = merge.next(Date.now())) {
+      merge.setAssigned(source.assignments(), waitClock);
+      for (let d = merge.next(waitClock); d !== null; d = merge.next(waitClock)) {
         await processBatch(d);
         if (o.signal.aborted) break;
       }
@@ -162,7 +168,7 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
         lastRecordAt = now;
       }
       if (assigned && now - lastRecordAt >= idleLimit) {
-        for (let d = merge.next(now, { drain: true }); d !== null; d = merge.next(now, { drain: true })) await processBatch(d);
+        for (let d = merge.next(waitClock, { drain: true }); d !== null; d = merge.next(waitClock, { drain: true })) await processBatch(d);
         status = 'completed';
         break;
       }

@@ -215,6 +215,15 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     }
   }
 
+  /** The next batch if one is already decoded and waiting, else null (never waits). */
+  poll(): DeliveredBatch | null {
+    const d = this.queue.shift();
+    if (!d) return null;
+    this.queuedRecords -= d.batch.numRows;
+    this.maybeResume();
+    return d;
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<DeliveredBatch> {
     for (;;) {
       const d = await this.next();
