@@ -8,7 +8,7 @@ import { binData, buildLayout, type BinnedData, type FeatureLayout, type RawData
 import { evaluateMetric, higherIsBetter } from './eval.js';
 import { createObjective } from './objective.js';
 import { parametersBlock, resolveMetrics, type MetricName, type TrainParams } from './params.js';
-import { Random } from './random.js';
+import { BAGGING_RAND_BLOCK, Random, sampledFeatureCount } from './random.js';
 import { missingBinOf, TreeLearner, type BinTree } from './tree-learner.js';
 
 export interface EvalRecord {
@@ -56,7 +56,7 @@ export function trainGbdt(data: RawData, params: TrainParams, opts: TrainOptions
     zeroAsMissing: params.zero_as_missing,
     binConstructSampleCnt: params.bin_construct_sample_cnt,
     categorical,
-    dataSeed: params.seed ?? 1,
+    dataSeed: params.data_random_seed,
   });
   const train = binData(layout, data);
   const valid = opts.valid ? binData(layout, opts.valid) : null;
@@ -78,7 +78,13 @@ export function trainGbdt(data: RawData, params: TrainParams, opts: TrainOptions
   const grad = new Float64Array(n * K);
   const hess = new Float64Array(n * K);
   const featureRng = new Random(params.feature_fraction_seed);
-  const baggingRng = new Random(params.bagging_seed);
+  if (params.feature_fraction < 1) {
+    // LightGBM's ColSampler draws one tree's subset when the learner is set up (SetTrainingData → ResetByTree)
+    // and then again before every tree: the first draw is never used for a tree.
+    featureRng.sample(train.numInner, sampledFeatureCount(train.numInner, params.feature_fraction));
+  }
+  // LightGBM's bagging: one generator per 1024-row block, seeded bagging_seed + block.
+  const baggingRngs = Array.from({ length: Math.ceil(n / BAGGING_RAND_BLOCK) }, (_, b) => new Random(params.bagging_seed + b));
   const learner = new TreeLearner(train, layout, {
     numLeaves: params.num_leaves,
     maxDepth: params.max_depth,
@@ -109,24 +115,34 @@ export function trainGbdt(data: RawData, params: TrainParams, opts: TrainOptions
   const gk = new Float64Array(n);
   const hk = new Float64Array(n);
 
+  // LightGBM re-bags only while the previous bag left rows out (starting from ⌊fraction · n⌋).
+  let bagCount = useBagging ? Math.floor(params.bagging_fraction * n) : n;
   for (; iter < params.num_iterations; iter++) {
-    if (useBagging && iter % params.bagging_freq === 0) {
-      // Bernoulli bagging per row, as LightGBM's bagging_fraction does.
+    if (useBagging && bagCount < n && iter % params.bagging_freq === 0) {
+      // Bernoulli bagging per row (BaggingHelper): row i is in the bag iff its block's NextFloat() < fraction.
       const inBag: number[] = [];
       const oob: number[] = [];
-      for (let i = 0; i < n; i++) (baggingRng.next() < params.bagging_fraction ? inBag : oob).push(i);
+      for (let i = 0; i < n; i++) (baggingRngs[(i / BAGGING_RAND_BLOCK) | 0].next() < params.bagging_fraction ? inBag : oob).push(i);
       bag = Int32Array.from(inBag);
       outOfBag = Int32Array.from(oob);
-    }
-    if (params.feature_fraction < 1) {
-      const F = train.numInner;
-      const k = Math.max(1, Math.round(F * params.feature_fraction));
-      learner.setTreeFeatures(featureRng.sample(F, k));
+      bagCount = bag.length;
     }
     objective.getGradients(scores, grad, hess);
+    // LightGBM keeps gradients and hessians as float (score_t) and sums them in double histograms: rounding them
+    // the same way keeps split gains and leaf values equal to LightGBM's to the last bits, so near-tied splits
+    // go the same way (without it, binary_example's trees part from LightGBM's at tree 54 of 100).
+    for (let i = 0; i < grad.length; i++) {
+      grad[i] = Math.fround(grad[i]);
+      hess[i] = Math.fround(hess[i]);
+    }
     let anySplit = false;
     const iterTrees: Tree[] = [];
     for (let k = 0; k < K; k++) {
+      if (params.feature_fraction < 1) {
+        // ColSampler::ResetByTree: a fresh feature subset for every tree (each class's tree too).
+        const F = train.numInner;
+        learner.setTreeFeatures(featureRng.sample(F, sampledFeatureCount(F, params.feature_fraction)));
+      }
       gk.set(grad.subarray(k * n, (k + 1) * n));
       hk.set(hess.subarray(k * n, (k + 1) * n));
       const bt = learner.train(gk, hk, bag);

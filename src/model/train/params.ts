@@ -3,6 +3,7 @@
 // Keys LightGBM has but this trainer does not use (threads, I/O tuning, distributed learning) are accepted and
 // ignored so a real LightGBM config runs as is; unknown keys are reported, never silently dropped.
 import { z } from 'zod';
+import { derivedSeeds } from './random.js';
 
 /** alias → canonical key (LightGBM's docs/Parameters.rst). */
 const ALIASES: Record<string, string> = {
@@ -29,7 +30,7 @@ const ALIASES: Record<string, string> = {
   unbalance: 'is_unbalance', unbalanced_sets: 'is_unbalance',
   num_classes: 'num_class',
   metrics: 'metric', metric_types: 'metric',
-  random_seed: 'seed', random_state: 'seed',
+  random_seed: 'seed', random_state: 'seed', data_seed: 'data_random_seed',
   train: 'data', train_data: 'data', train_data_file: 'data', data_filename: 'data',
   test: 'valid', valid_data: 'valid', valid_data_file: 'valid', test_data: 'valid', test_data_file: 'valid',
   valid_filenames: 'valid',
@@ -112,6 +113,7 @@ export const TrainParamsSchema = z.object({
   bagging_fraction: num.gt(0).max(1).default(1),
   bagging_freq: int.min(0).default(0),
   bagging_seed: int.default(3),
+  data_random_seed: int.default(1),
   seed: int.optional(),
   early_stopping_round: int.min(0).default(0),
   first_metric_only: bool.default(false),
@@ -206,9 +208,11 @@ export function resolveParams(...sources: Record<string, string | number | boole
   }
   const params = parsed.data;
   if (params.seed !== undefined) {
-    // LightGBM derives the other seeds from `seed` unless they were given explicitly.
-    if (given.bagging_seed === undefined) params.bagging_seed = params.seed + 3;
-    if (given.feature_fraction_seed === undefined) params.feature_fraction_seed = params.seed + 2;
+    // LightGBM derives the other seeds from `seed` (Config::Set) unless they were given explicitly.
+    const derived = derivedSeeds(params.seed);
+    if (given.bagging_seed === undefined) params.bagging_seed = derived.baggingSeed;
+    if (given.feature_fraction_seed === undefined) params.feature_fraction_seed = derived.featureFractionSeed;
+    if (given.data_random_seed === undefined) params.data_random_seed = derived.dataRandomSeed;
   }
   if (params.linear_tree) throw new Error('linear_tree=true is not supported by the built-in trainer (use LightGBM)');
   if (params.objective === 'multiclass' && params.num_class < 2) throw new Error('objective=multiclass needs num_class >= 2');

@@ -5,7 +5,7 @@
 import { MISSING_NAN, MISSING_ZERO } from '../tree.js';
 import type { BinnedData, FeatureLayout } from './dataset.js';
 import { findBestSplitForFeature, SplitInfo, type FeatureMeta, type SplitParams } from './split-finder.js';
-import type { Random } from './random.js';
+import { sampledFeatureCount, type Random } from './random.js';
 
 export interface TreeLearnerParams extends SplitParams {
   numLeaves: number;
@@ -235,7 +235,7 @@ export class TreeLearner {
     const hist = this.leafHist[leaf]!;
     let feats = this.treeFeatures;
     if (p.featureFractionByNode < 1 && feats.length > 1) {
-      const k = Math.max(1, Math.round(feats.length * p.featureFractionByNode));
+      const k = sampledFeatureCount(feats.length, p.featureFractionByNode);
       const pick = this.rng.sample(feats.length, k);
       feats = Int32Array.from(pick, (i) => this.treeFeatures[i]);
     }
