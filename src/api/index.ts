@@ -36,3 +36,5 @@ export {
   DEFAULT_SCORES_TOPIC,
   type KafkaSinkOptions,
 } from './kafka-sinks.js';
+export { startDashboard, dashboardHtml, type DashboardOptions, type RunningDashboard } from './dashboard.js';
+export { liveApiSink, storedApiViews, CareLists, RegionRisk, type ApiViews } from './engine-views.js';

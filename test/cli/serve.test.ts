@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hotspotClient, unaryCall, type LooseClient } from '../api/helpers.js';
 
@@ -83,7 +84,7 @@ describe('hotspot serve', () => {
     const stored = await storedEvents(db);
     expect(stored.length).toBeGreaterThan(3);
 
-    const { child, port } = await startServing(['serve', '--db', db, '--grpc', '127.0.0.1:0']);
+    const { child, port } = await startServing(['serve', '--db', db, '--grpc', '127.0.0.1:0', '--http', 'off']);
     const client = hotspotClient(port);
     try {
       const streamed = await streamEvents(client, 0, stored.length);
@@ -108,10 +109,57 @@ describe('hotspot serve', () => {
     const empty = hotspot(['serve', '--db', join(dir, 'empty.duckdb'), '--grpc', '127.0.0.1:0']);
     expect(empty.status).not.toBe(0);
     expect(empty.stderr).toMatch(/holds no runs yet/);
-    const bad = hotspot(['serve', '--grpc', 'nowhere']);
+    const bad = hotspot(['serve', '--grpc', 'nowhere', '--http', 'off']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--grpc: expected HOST:PORT/);
   });
+});
+
+const CHROMIUM = [process.env.CHROMIUM_BIN, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p): p is string => !!p && existsSync(p));
+
+describe('hotspot serve --http: the ops dashboard', () => {
+  it('serves the JSON API and a page that shows every alert and region in a real browser', async () => {
+    const db = join(dir, 'dashboard.duckdb');
+    const run = hotspot(['run', '--source', join(city, 'records.arrow'), '--topology', join(city, 'topology.csv'),
+      '--subscribers-file', join(city, 'subscribers.csv'), '--db', db, '--quiet']);
+    expect(run.status, run.stderr).toBe(0);
+    const stored = await storedEvents(db);
+    const latest = new Map(stored.map((e) => [e.alert_id, e.status]));
+
+    const { child, output } = await startServing(['serve', '--db', db, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0']);
+    try {
+      const httpPort = Number(/dashboard on http:\/\/[^:]+:(\d+)/.exec(output())![1]);
+      const base = `http://127.0.0.1:${httpPort}`;
+      const alerts = (await (await fetch(`${base}/api/alerts`)).json()) as { lastSequence: number; alerts: Array<{ alert_id: string; status: string }> };
+      expect(alerts.lastSequence).toBe(stored.length);
+      expect(new Map(alerts.alerts.map((a) => [a.alert_id, a.status]))).toEqual(latest);
+      const one = await fetch(`${base}/api/alerts/${alerts.alerts[0].alert_id}`);
+      expect(one.status).toBe(200);
+      expect(((await one.json()) as { alert: { alert_id: string } }).alert.alert_id).toBe(alerts.alerts[0].alert_id);
+      expect((await fetch(`${base}/api/alerts/nope`)).status).toBe(404);
+      expect((await fetch(`${base}/api/alerts`, { method: 'POST' })).status).toBe(405);
+      const regions = (await (await fetch(`${base}/api/regions`)).json()) as { regions: Array<{ region: string }> };
+      expect(regions.regions).toHaveLength(30);
+
+      if (!CHROMIUM) {
+        console.warn('chromium not installed: the page itself is not rendered (apt-get install chromium)');
+        return;
+      }
+      const profile = mkdtempSync(join(dir, 'profile-'));
+      const page = spawnSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage',
+        '--virtual-time-budget=8000', `--user-data-dir=${profile}`, '--dump-dom', `${base}/`], { encoding: 'utf8', timeout: 90_000 });
+      expect(page.status, page.stderr.slice(-1500)).toBe(0);
+      // The script ran and filled the tables from the API: one row per alert, one per region.
+      const rows = [...page.stdout.matchAll(/<tr class="alert [a-z]+" data-alert-id="([^"]+)"/g)].map((m) => m[1]);
+      expect(rows.sort()).toEqual([...latest.keys()].sort());
+      const regionRows = [...page.stdout.matchAll(/<tr data-region="([^"'+]+)"/g)].map((m) => m[1]);
+      expect(regionRows.sort()).toEqual(regions.regions.map((r) => r.region).sort());
+      expect(page.stdout).toMatch(/\d+ open · event \d+/);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited(child)).toBe(0);
+  }, 180_000);
 });
 
 describe('hotspot run --grpc', () => {

@@ -27,6 +27,7 @@ import { Store } from '../../store/store.js';
 import { runCheckpointed } from '../../engine/checkpointed-run.js';
 import { liveApiSink, toApiEvent } from '../../api/engine-views.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../api/grpc-server.js';
+import { startDashboard, type RunningDashboard } from '../../api/dashboard.js';
 import { parseListenAddress } from './serve.js';
 import { KafkaSource, kafkaSourceLabel, parseKafkaUrl, KafkaUrlError } from '../../sources/kafka/index.js';
 import { parseFlags, UsageError, type Command } from '../command.js';
@@ -69,6 +70,7 @@ other options:
   --model DIR             model directory with model.txt and card.json (default models/default)
   --allowed-lateness-ms N records this far behind the newest are still counted exactly (default 120000)
   --grpc HOST:PORT        also serve the gRPC API live while the run goes on (alerts stream as they happen)
+  --http HOST:PORT        also serve the ops dashboard live (a web page; see 'hotspot serve --help')
   --quiet                 only alerts and the summary
 
 examples:
@@ -95,6 +97,7 @@ const OptionsSchema = z.object({
   fresh: z.boolean().default(false),
   allowedLatenessMs: z.coerce.number().int().nonnegative().optional(),
   grpc: z.string().optional(),
+  http: z.string().optional(),
   quiet: z.boolean().default(false),
 });
 type RunOptions = z.infer<typeof OptionsSchema>;
@@ -240,6 +243,7 @@ const command: Command = {
       fresh: { type: 'boolean' },
       'allowed-lateness-ms': { type: 'string' },
       grpc: { type: 'string' },
+      http: { type: 'string' },
       quiet: { type: 'boolean' },
     });
     const parsed = OptionsSchema.safeParse({
@@ -279,14 +283,23 @@ const command: Command = {
     const sinks: EngineSink[] = [new StoreSink(store), o.quiet ? { name: 'alerts', onAlertEvents: (e) => consoleSink.onAlertEvents(e) } : consoleSink];
     if (deadLetterFile) sinks.push({ name: 'dead-letter-file', onDeadLetters: (letters) => letters.forEach((l) => deadLetterFile.add(l)) });
     let grpcServer: RunningGrpcServer | null = null;
-    if (o.grpc) {
-      const { host, port } = parseListenAddress(o.grpc);
+    let dashboard: RunningDashboard | null = null;
+    if (o.grpc || o.http) {
       const api = liveApiSink(source.topology.regions);
       // A resumed run's earlier alerts are served too, so StreamAlerts can resume from any sequence.
       if (resume) for (const e of await storedAlertEvents(store, runId)) api.views.alerts.append(toApiEvent(e));
       sinks.push(api.sink);
-      grpcServer = await startGrpcServer({ host, port, alerts: api.views.alerts, outreach: api.views.outreach, regionRisk: api.views.regionRisk });
-      console.log(`gRPC API on ${host}:${grpcServer.port}`);
+      const served = { alerts: api.views.alerts, outreach: api.views.outreach, regionRisk: api.views.regionRisk };
+      if (o.grpc) {
+        const { host, port } = parseListenAddress(o.grpc);
+        grpcServer = await startGrpcServer({ host, port, ...served });
+        console.log(`gRPC API on ${host}:${grpcServer.port}`);
+      }
+      if (o.http) {
+        const { host, port } = parseListenAddress(o.http);
+        dashboard = await startDashboard({ host, port, ...served, title: `run ${runId} (${source.label})` });
+        console.log(`dashboard on http://${host}:${dashboard.port}/`);
+      }
     }
     const engine = new Engine({
       spec,
@@ -372,6 +385,7 @@ const command: Command = {
       await store.close(status);
       await deadLetterFile?.close();
       await grpcServer?.close(2000);
+      await dashboard?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       console.log(`stored run ${runId} in ${o.db} (${status})`);
