@@ -65,8 +65,8 @@ export function decodeSnapshot(bytes: Uint8Array): SnapshotParts {
     const width = d.type === 'f64' ? 8 : d.type === 'i32' ? 4 : 2;
     const byteLength = d.length * width;
     if (pos + byteLength > bytes.length) fail(`array '${d.name}' runs past the end`);
-    // Copy into a fresh buffer: the input may not be 8-byte aligned.
-    const copy = bytes.slice(pos, pos + byteLength);
+    // Copy into a fresh buffer: the input may not be 8-byte aligned. Uint8Array's slice, not Buffer's (a view).
+    const copy = Uint8Array.prototype.slice.call(bytes, pos, pos + byteLength);
     arrays[d.name] =
       d.type === 'f64'
         ? new Float64Array(copy.buffer, 0, d.length)
