@@ -66,6 +66,13 @@ function streamEvents(client: LooseClient, afterSequence: number, count: number)
   });
 }
 
+/** `hotspot run` over the test city's record file into `db`. */
+function runCity(db: string): void {
+  const run = hotspot(['run', '--source', join(city, 'records.arrow'), '--topology', join(city, 'topology.csv'),
+    '--subscribers-file', join(city, 'subscribers.csv'), '--db', db, '--quiet']);
+  expect(run.status, run.stderr).toBe(0);
+}
+
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hotspot-serve-'));
   city = join(dir, 'city');
@@ -78,9 +85,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('hotspot serve', () => {
   it('serves a stored run: ListAlerts, GetAlert, StreamAlerts from sequence 0, GetRegionRisk; stops on SIGINT', async () => {
     const db = join(dir, 'served.duckdb');
-    const run = hotspot(['run', '--source', join(city, 'records.arrow'), '--topology', join(city, 'topology.csv'),
-      '--subscribers-file', join(city, 'subscribers.csv'), '--db', db, '--quiet']);
-    expect(run.status, run.stderr).toBe(0);
+    runCity(db);
     const stored = await storedEvents(db);
     expect(stored.length).toBeGreaterThan(3);
 
@@ -120,9 +125,7 @@ const CHROMIUM = [process.env.CHROMIUM_BIN, '/usr/bin/chromium', '/usr/bin/chrom
 describe('hotspot serve --http: the ops dashboard', () => {
   it('serves the JSON API and a page that shows every alert and region in a real browser', async () => {
     const db = join(dir, 'dashboard.duckdb');
-    const run = hotspot(['run', '--source', join(city, 'records.arrow'), '--topology', join(city, 'topology.csv'),
-      '--subscribers-file', join(city, 'subscribers.csv'), '--db', db, '--quiet']);
-    expect(run.status, run.stderr).toBe(0);
+    runCity(db);
     const stored = await storedEvents(db);
     const latest = new Map(stored.map((e) => [e.alert_id, e.status]));
 
