@@ -261,7 +261,7 @@ async function main(): Promise<void> {
   const causes = h.outcomes.filter((x) => x.caughtBy).map((x) => `${x.region}/${x.category}:${x.suspectedCause}~${x.injectedDomain}`);
   console.log(`eval ${e}: user AUC ${user.auc.toFixed(3)} PR-AUC ${user.pr_auc.toFixed(3)} precision ${user.precision.toFixed(3)} recall ${user.recall.toFixed(3)} at-risk user-windows ${atRisk}`);
   console.log(
-    `hotspots ${h.hotspots} caught ${h.caught} late ${h.late} recall ${h.recall.toFixed(2)} (bar 0.9) | median lead ${h.median_lead_minutes ?? '-'} min (bar 30) | alerts ${h.alerts} false ${h.false_alerts} = ${h.false_alerts_per_1000_cell_hours.toFixed(2)}/1000 cell-h (bar 1) | cause accuracy ${h.cause_accuracy === null ? '-' : h.cause_accuracy.toFixed(2)} (bar 0.8)`,
+    `hotspots ${h.hotspots} caught ${h.caught} late ${h.late} recall ${h.recall.toFixed(2)} (bar 0.9) | median lead ${h.median_lead_minutes ?? '-'} min (bar 30) | alerts ${h.alerts} false ${h.false_alerts} = ${h.false_alerts_per_1000_cell_hours.toFixed(2)}/1000 cell-h (bar 1) | cause accuracy ${h.cause_accuracy === null ? '-' : h.cause_accuracy.toFixed(2)} (bar 0.8; any fault of the complainants ${h.cause_accuracy_any_fault === null ? '-' : h.cause_accuracy_any_fault.toFixed(2)})`,
   );
   console.log(`caught: ${causes.join(' ')}`);
   // Where the cause is wrong: which alert caught the hotspot, when it was declared.

@@ -65,6 +65,11 @@ export interface AlertEvent {
   cause_scores: Record<FaultDomain, number>;
   /** Distinct users at risk in the alert's cells since it opened. */
   affected_users: number;
+  /**
+   * Users at risk now per region of the alert's cells (0 while the alert is quiet): which regions it is really
+   * about, when two alerts share a region. Optional: events written before it existed lack it.
+   */
+  region_users_at_risk?: Record<string, number>;
 }
 
 /** A user the alert affects. `imsi` is the full key: only outreach may turn it into an MSISDN. */

@@ -80,6 +80,8 @@ export interface FeatureDomainMap {
   readonly featureNames: readonly string[];
   readonly domain: Int8Array;
   readonly causeCode: Uint8Array;
+  /** Indices of the cause-code features that have a domain: the codes whose movement is evidence. */
+  readonly codeFeatures: Int32Array;
 }
 
 export function mapFeatureDomains(featureNames: readonly string[], rules: readonly DomainRule[] = DOMAIN_RULES): FeatureDomainMap {
@@ -89,5 +91,6 @@ export function mapFeatureDomains(featureNames: readonly string[], rules: readon
     domain[i] = domainOfFeature(f, rules);
     causeCode[i] = isCauseCodeFeature(f, rules) ? 1 : 0;
   });
-  return { featureNames, domain, causeCode };
+  const codeFeatures = Int32Array.from(featureNames.keys()).filter((i) => causeCode[i] === 1 && domain[i] >= 0);
+  return { featureNames, domain, causeCode, codeFeatures };
 }

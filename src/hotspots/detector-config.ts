@@ -30,6 +30,11 @@ export const DEFAULT_UPDATE_MIN_CHANGE = 0.2;
 export const DEFAULT_UPDATE_MIN_USERS = 3;
 export const DEFAULT_CONGESTION_LOAD_RATIO = 2;
 export const DEFAULT_CONGESTION_LOAD_WEIGHT = 1.5; // a crowd outweighs any one domain's TreeSHAP share
+/**
+ * Moved cause codes against the TreeSHAP share (which sums to 1). 0.5 was the best of 0.25 / 0.5 / 1 / 2 on
+ * unseen cities 202, 505, 606, 707 and held up on 808 (bench/RESULTS.md, Detection quality).
+ */
+export const DEFAULT_CAUSE_CODE_WEIGHT = 0.5;
 
 const threeAscending = z
   .tuple([z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative()])
@@ -118,8 +123,8 @@ export const detectorConfigSchema = z.object({
   congestionLoadRatio: z.number().gt(1).default(DEFAULT_CONGESTION_LOAD_RATIO),
   /** Added to the congestion score (the TreeSHAP share sums to 1) when the load ratio is reached. */
   congestionLoadWeight: z.number().nonnegative().default(DEFAULT_CONGESTION_LOAD_WEIGHT),
-  /** Weight of moved cause codes against the TreeSHAP share when choosing the suspected cause. */
-  causeCodeWeight: z.number().nonnegative().default(0.25),
+  /** Weight of moved cause codes against the TreeSHAP share when choosing the suspected cause and a cell's incident. */
+  causeCodeWeight: z.number().nonnegative().default(DEFAULT_CAUSE_CODE_WEIGHT),
   maxEvidence: z.number().int().min(1).default(5),
   maxContributions: z.number().int().min(1).default(20),
   /** Resolved alerts whose affected users are kept for outreach's restoration list. */

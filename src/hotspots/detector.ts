@@ -150,6 +150,8 @@ export class HotspotDetector {
   /** Rows of each alert slot's at-risk users this window, and per-feature column totals (lazily). */
   private alertRows: number[][] = [];
   private readonly columnTotals = new Map<number, { sum: number; n: number }>();
+  /** The window being processed (per-window scratch, never state). */
+  private window: ScoredWindow | null = null;
   // Per-window scratch, reused: one allocation per topology, not per window.
   private rowCell = new Int32Array(0);
   private readonly cellUsers: Int32Array;
@@ -219,6 +221,7 @@ export class HotspotDetector {
     }
     this.stats.windows++;
     this.columnTotals.clear();
+    this.window = w;
     this.lastWindowStart = w.windowStart;
     this.lastWindowEnd = w.windowEnd;
     const hour = this.hourOfDay(w.windowStart);
@@ -530,6 +533,7 @@ export class HotspotDetector {
       this.domainMap = mapFeatureDomains(names);
     }
     const width = names.length + 1;
+    const codes = this.domainMap.codeFeatures;
     const perCell = new Map<number, Float64Array>();
     const threshold = this.config.threshold;
     for (let j = 0; j < w.explainedRows.length; j++) {
@@ -538,32 +542,78 @@ export class HotspotDetector {
       if (c < 0 || this.cellLevel[c] === LEVEL_NORMAL || !(w.probability[r] >= threshold)) continue;
       let sums = perCell.get(c);
       if (!sums) {
-        sums = new Float64Array(width); // last slot counts the explained users
+        // [TreeSHAP sum per feature][explained users][value sum per cause-code feature]
+        sums = new Float64Array(width + codes.length);
         perCell.set(c, sums);
       }
       const base = j * width;
       for (let f = 0; f < names.length; f++) sums[f] += w.contributions[base + f];
       sums[names.length] += 1;
+      for (let k = 0; k < codes.length; k++) {
+        const v = w.features[codes[k]][r];
+        if (Number.isFinite(v)) sums[width + k] += v;
+      }
     }
     return perCell;
   }
 
-  private domainScoresFromShap(cellShap: Map<number, Float64Array>, cells: Iterable<number>): Float64Array {
+  /** Sum and count of a feature's finite values over every user scored this window (once per window and feature). */
+  private columnTotal(w: ScoredWindow, f: number): { sum: number; n: number } {
+    let total = this.columnTotals.get(f);
+    if (!total) {
+      total = { sum: 0, n: 0 };
+      const col = w.features[f];
+      for (let r = 0; r < col.length; r++) {
+        const v = col[r];
+        if (Number.isFinite(v)) {
+          total.sum += v;
+          total.n++;
+        }
+      }
+      this.columnTotals.set(f, total);
+    }
+    return total;
+  }
+
+  /**
+   * Domain scores of the at-risk users in some cells: TreeSHAP share per domain plus causeCodeWeight × the share
+   * of the cause codes that moved (their mean against everyone else's). The same evidence that picks an alert's
+   * cause decides which incident a cell belongs to, so the model leaning on generic features (a PGW fault's
+   * first failed attaches look like the MME) does not put a cell in the wrong incident while its codes say PGW.
+   */
+  private domainEvidence(cellShap: Map<number, Float64Array>, cells: Iterable<number>): Float64Array {
     const map = this.domainMap!;
-    const scores = new Float64Array(N_DOMAINS);
+    const w = this.window!;
+    const nf = map.domain.length;
+    const codes = map.codeFeatures;
+    const shap = new Float64Array(N_DOMAINS);
+    const codeSums = new Float64Array(codes.length);
+    let users = 0;
     for (const c of cells) {
       const sums = cellShap.get(c);
       if (!sums) continue;
-      for (let f = 0; f < map.domain.length; f++) {
+      for (let f = 0; f < nf; f++) {
         const d = map.domain[f];
-        if (d >= 0 && sums[f] > 0) scores[d] += sums[f];
+        if (d >= 0 && sums[f] > 0) shap[d] += sums[f];
+      }
+      users += sums[nf];
+      for (let k = 0; k < codes.length; k++) codeSums[k] += sums[nf + 1 + k];
+    }
+    const lift = new Float64Array(N_DOMAINS);
+    if (users > 0) {
+      for (let k = 0; k < codes.length; k++) {
+        const total = this.columnTotal(w, codes[k]);
+        const inside = codeSums[k] / users;
+        const outN = total.n - users;
+        const outside = outN > 0 ? (total.sum - codeSums[k]) / outN : 0;
+        if (inside > outside) lift[map.domain[codes[k]]] += (inside - outside) / (Math.abs(outside) + 1);
       }
     }
-    return scores;
+    return combineEvidence(shap, lift, this.config.causeCodeWeight);
   }
 
   private dominantDomain(cellShap: Map<number, Float64Array>, cells: Iterable<number>): number {
-    const scores = this.domainScoresFromShap(cellShap, cells);
+    const scores = this.domainEvidence(cellShap, cells);
     let best = -1;
     for (let d = 0; d < N_DOMAINS; d++) if (scores[d] > 0 && (best < 0 || scores[d] > scores[best])) best = d;
     return best;
@@ -577,7 +627,7 @@ export class HotspotDetector {
   private otherDomain(cellShap: Map<number, Float64Array>, c: number, alert: ActiveAlert): boolean {
     const alertDomain = alert.shapDomain ?? -1;
     if (alertDomain < 0 || !cellShap.has(c)) return false;
-    const scores = this.domainScoresFromShap(cellShap, [c]);
+    const scores = this.domainEvidence(cellShap, [c]);
     const own = scores[alertDomain];
     let top = 0;
     for (let d = 0; d < N_DOMAINS; d++) top = Math.max(top, scores[d]);
@@ -872,13 +922,18 @@ export class HotspotDetector {
     const shap = new Float64Array(N_DOMAINS);
     const lift = new Float64Array(N_DOMAINS);
     for (const f of ranked) if (map.domain[f] >= 0) shap[map.domain[f]] += sums[f];
-    top.forEach((f, i) => {
-      if (map.domain[f] < 0 || !map.causeCode[f]) return;
-      const { inside, outside } = means[i];
+    // Cause codes that moved: every cause-code feature, not only those the model leans on. The model may explain
+    // a PGW fault's users mostly by generic failure ratios; the ESM causes in their records still say PGW.
+    const codes = [...map.codeFeatures];
+    const codeMeans = this.featureMeans(w, alert, codes);
+    codes.forEach((f, i) => {
+      const { inside, outside } = codeMeans[i];
       if (inside > outside) lift[map.domain[f]] += (inside - outside) / (Math.abs(outside) + 1);
     });
     const shapTotal = shap.reduce((a, b) => a + b, 0);
-    alert.shapDomain = shapTotal > 0 ? shap.indexOf(Math.max(...shap)) : -1;
+    // What the alert's own users point at (without the crowd term): what clusters and cells are compared with.
+    const evidence0 = combineEvidence(shap, lift, this.config.causeCodeWeight);
+    alert.shapDomain = evidence0.some((x) => x > 0) ? evidence0.indexOf(Math.max(...evidence0)) : -1;
     const liftTotal = lift.reduce((a, b) => a + b, 0);
     const weight = this.config.causeCodeWeight;
     // A crowd is seen by the detector, not by per-user features: the alert's cells far busier than usual.
@@ -942,18 +997,7 @@ export class HotspotDetector {
     return features.map((f) => {
       const col = w.features[f];
       // Column totals once per window and feature (shared by all alerts); the inside rows are few.
-      let total = this.columnTotals.get(f);
-      if (!total) {
-        total = { sum: 0, n: 0 };
-        for (let r = 0; r < col.length; r++) {
-          const v = col[r];
-          if (Number.isFinite(v)) {
-            total.sum += v;
-            total.n++;
-          }
-        }
-        this.columnTotals.set(f, total);
-      }
+      const total = this.columnTotal(w, f);
       let inSum = 0;
       let inN = 0;
       for (const r of rows) {
@@ -1033,7 +1077,17 @@ export class HotspotDetector {
       p_value: alert.pValue,
       cause_scores: { ...alert.causeScores },
       affected_users: alert.affected.size,
+      region_users_at_risk: this.regionUsersAtRisk(alert),
     };
+  }
+
+  private regionUsersAtRisk(alert: ActiveAlert): Record<string, number> {
+    const byRegion = new Map<string, number>();
+    for (const c of alert.cells) {
+      const region = this.topology.regions[this.cellRegion[c]] ?? 'unknown';
+      byRegion.set(region, (byRegion.get(region) ?? 0) + (alert.quietWindows > 0 ? 0 : this.cellAtRisk[c]));
+    }
+    return Object.fromEntries([...byRegion].sort((a, b) => a[0].localeCompare(b[0])));
   }
 
   private retainResolved(alert: ActiveAlert): void {
@@ -1050,6 +1104,21 @@ export class HotspotDetector {
     for (const c of cells) m = Math.min(m, this.topology.cells[c].eci);
     return m;
   }
+}
+
+/** TreeSHAP share per domain plus weight × moved-cause-code share per domain (each share sums to 1 when present). */
+function combineEvidence(shap: Float64Array, lift: Float64Array, weight: number): Float64Array {
+  let shapTotal = 0;
+  let liftTotal = 0;
+  for (let d = 0; d < N_DOMAINS; d++) {
+    shapTotal += shap[d];
+    liftTotal += lift[d];
+  }
+  const out = new Float64Array(N_DOMAINS);
+  for (let d = 0; d < N_DOMAINS; d++) {
+    out[d] = (shapTotal > 0 ? shap[d] / shapTotal : 0) + (liftTotal > 0 ? (weight * lift[d]) / liftTotal : 0);
+  }
+  return out;
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {

@@ -18,8 +18,8 @@
 //   judged as part of the survivor (same incident), not on its own.
 // - false_alerts_per_1000_cell_hours = false_alerts / (cells × replay hours / 1000).
 // - Suspected cause of a caught hotspot: what ops were shown for that region at the declaration — the cause, at
-//   that moment, of the alert then holding the region (the earliest opened if several do; if none holds it any
-//   more, the alert that last did). Not the final cause (hindsight), and not a timeline folded from merged alerts
+//   that moment, of the alert then holding the region (if several do, the one with most users at risk there,
+//   then the earliest opened; if none holds it any more, the alert that last did). Not the final cause (hindsight), and not a timeline folded from merged alerts
 //   (a merge joins incidents for the lead, but each alert showed its own cause while it existed).
 // - Injected fault behind a hotspot (cause truth): with the faults' affected users (simulator truth), the fault
 //   behind most of the complaints that declared it; otherwise the fault running in the region when the catching
@@ -93,6 +93,12 @@ export interface HotspotOutcome extends ComplaintHotspot {
   /** The alert whose cause that was (the catching incident, or one of the alerts merged into it). */
   causeAlert: string | null;
   injectedDomain: FaultDomain | null;
+  /**
+   * With the faults' users: every domain of a fault that had hit the users behind the declaring complaints by
+   * the time they complained. More than one when faults overlap in the same users (a DNS fault among users a PGW
+   * fault already hit): then any of them is a defensible cause.
+   */
+  injectedDomains: FaultDomain[];
 }
 
 export interface HotspotMetrics {
@@ -111,6 +117,8 @@ export interface HotspotMetrics {
   unlocated_complaints: number;
   /** Share of caught hotspots with a matching injected fault whose suspected cause equals the fault's domain. */
   cause_accuracy: number | null;
+  /** Same, counting a cause right when it is the domain of any fault that had hit the complainants (needs fault users). */
+  cause_accuracy_any_fault: number | null;
   /** Alerts matching neither a hotspot nor an injected fault (only when faults are given). */
   false_alerts_vs_faults: number | null;
   outcomes: HotspotOutcome[];
@@ -275,6 +283,7 @@ export function evaluateHotspots(input: EvaluateInput): HotspotMetrics {
       suspectedCause: first ? (shown?.cause ?? causeAt(first, h.declaredAt)) : null,
       causeAlert: first ? (shown?.alertId ?? first.alertId) : null,
       injectedDomain: fault?.domain ?? null,
+      injectedDomains: first ? faultDomainsOfComplaints(faultUsers, complaintsOf(h)) : [],
     };
   });
   const caught = outcomes.filter((o) => o.caughtBy !== null);
@@ -302,6 +311,11 @@ export function evaluateHotspots(input: EvaluateInput): HotspotMetrics {
     cell_hours: cellHours,
     unlocated_complaints: unlocated,
     cause_accuracy: withFault.length > 0 ? withFault.filter((o) => o.suspectedCause === o.injectedDomain).length / withFault.length : null,
+    cause_accuracy_any_fault:
+      faultUsers && withFault.length > 0
+        ? withFault.filter((o) => o.suspectedCause === o.injectedDomain || (o.suspectedCause !== null && o.injectedDomains.includes(o.suspectedCause))).length /
+          withFault.length
+        : null,
     false_alerts_vs_faults: falseVsFaults,
     outcomes,
     false_alert_ids: falseIds,
@@ -311,7 +325,7 @@ export function evaluateHotspots(input: EvaluateInput): HotspotMetrics {
 /** What one alert showed over time (unfolded: merged alerts keep their own history). */
 interface AlertTimeline {
   openedAt: number;
-  states: Array<{ at: number; regions: readonly string[]; cause: FaultDomain; resolved: boolean }>;
+  states: Array<{ at: number; regions: readonly string[]; cause: FaultDomain; resolved: boolean; usersIn: Record<string, number> }>;
 }
 
 function alertTimelines(events: readonly AlertEvent[]): Map<string, AlertTimeline> {
@@ -321,17 +335,24 @@ function alertTimelines(events: readonly AlertEvent[]): Map<string, AlertTimelin
     let t = out.get(a.alert_id);
     if (!t) out.set(a.alert_id, (t = { openedAt: a.opened_at, states: [] }));
     const resolved = a.status === 'resolved';
-    t.states.push({ at: resolved ? (e.resolved_at ?? a.updated_at) : a.updated_at, regions: e.regions.length > 0 ? e.regions : [a.region], cause: a.suspected_cause, resolved });
+    t.states.push({
+      at: resolved ? (e.resolved_at ?? a.updated_at) : a.updated_at,
+      regions: e.regions.length > 0 ? e.regions : [a.region],
+      cause: a.suspected_cause,
+      resolved,
+      usersIn: e.region_users_at_risk ?? {},
+    });
   }
   return out;
 }
 
 /**
- * The suspected cause ops saw for a region at time `at`: the alert holding the region then (earliest opened
- * first), or else the alert that held it last before.
+ * The suspected cause ops saw for a region at time `at`: the alert holding the region then (the one with most
+ * users at risk there — what the region's trouble is about — then the earliest opened), or else the alert that
+ * held it last before.
  */
 function causeShown(timelines: Map<string, AlertTimeline>, region: string, at: number): { alertId: string; cause: FaultDomain } | null {
-  let holding: { alertId: string; openedAt: number; cause: FaultDomain } | null = null;
+  let holding: { alertId: string; openedAt: number; users: number; cause: FaultDomain } | null = null;
   let last: { alertId: string; at: number; openedAt: number; cause: FaultDomain } | null = null;
   for (const [alertId, t] of timelines) {
     if (t.openedAt > at) continue;
@@ -343,8 +364,11 @@ function causeShown(timelines: Map<string, AlertTimeline>, region: string, at: n
         last = { alertId, at: s.at, openedAt: t.openedAt, cause: s.cause };
       }
     }
-    if (state && !state.resolved && state.regions.includes(region) && (!holding || t.openedAt < holding.openedAt)) {
-      holding = { alertId, openedAt: t.openedAt, cause: state.cause };
+    if (state && !state.resolved && state.regions.includes(region)) {
+      const users = state.usersIn[region] ?? 0;
+      if (!holding || users > holding.users || (users === holding.users && t.openedAt < holding.openedAt)) {
+        holding = { alertId, openedAt: t.openedAt, users, cause: state.cause };
+      }
     }
   }
   return holding ?? last;
@@ -375,6 +399,14 @@ function faultOfComplaints(byUser: Map<string, InjectedFault[]> | null, complain
     if (n > w || (n === w && winner && f.startAt > winner.startAt)) winner = f;
   }
   return winner;
+}
+
+/** Domains of every fault that had hit a declaring complaint's user by the time of the complaint. */
+function faultDomainsOfComplaints(byUser: Map<string, InjectedFault[]> | null, complaints: readonly Complaint[]): FaultDomain[] {
+  if (!byUser) return [];
+  const domains = new Set<FaultDomain>();
+  for (const c of complaints) for (const f of byUser.get(c.msisdn) ?? []) if (f.startAt <= c.time) domains.add(f.domain);
+  return [...domains].sort();
 }
 
 /**

@@ -125,6 +125,21 @@ describe('HotspotDetector lifecycle', () => {
     expect(d.activeAlerts().map((a) => a.alert_id)).toEqual([dnsId]);
   });
 
+  it.each([
+    { weight: 0.5, opens: ['core', 'pgw_apn'] },
+    { weight: 0, opens: ['core'] }, // TreeSHAP alone: the PGW cells look like more of the storm
+  ])('moved cause codes decide a close call (causeCodeWeight $weight): a PGW fault the model half-explains by MME features', ({ weight, opens }) => {
+    const d = new HotspotDetector(topo, [], { causeCodeWeight: weight });
+    const storm = [eci(1000, 0), eci(1000, 1)].flatMap((c, i) => faultUsers(c, 30, 'core', 1e14 + i * 1e12));
+    // PGW users: rejected with ESM 30 (their emm_22 count stays 0), but the model's contributions lean on emm_22
+    const pgw = [eci(1001, 0), eci(1001, 1)].flatMap((c, i) =>
+      Array.from({ length: 30 }, (_, k) => ({ imsi: 5e14 + i * 1e12 + k, eci: c, p: 0.9, values: [0, 0.01, 0, 0, 1000, 3], shap: [0, 0, 1.0, 0, 0.05, 0.8] })),
+    );
+    const events = run(d, [storm, storm, [...storm, ...pgw], [...storm, ...pgw]]);
+    expect(events.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause)).toEqual(opens);
+    expect(events.some((e) => e.merged_into !== null)).toBe(false);
+  });
+
   it('folds a small core alert that opened just before a larger DNS incident in its region into that incident', () => {
     const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
     const precursor = faultUsers(eci(1000, 0), 8, 'core', 1e14);

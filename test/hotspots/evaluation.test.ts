@@ -160,6 +160,13 @@ describe('evaluateHotspots', () => {
     const m = evaluateHotspots({ ...base, complaints: pgwComplaints, events, faults });
     expect(m.outcomes[0].injectedDomain).toBe('pgw_apn');
     expect(m.cause_accuracy).toBe(1);
+    // Users hit by both faults: transport is the older one, strict accuracy says wrong, "any fault" says right.
+    const both = faults.map((f) => (f.domain === 'transport' ? { ...f, msisdns: [...f.msisdns, '200', '201', '202', '203', '204'] } : f));
+    const transportAlert = evaluateHotspots({ ...base, complaints: pgwComplaints, events: [ev('a', 'open', 80, ['east'], 'transport')], faults: both });
+    expect(transportAlert.outcomes[0]).toMatchObject({ injectedDomain: 'pgw_apn', injectedDomains: ['pgw_apn', 'transport'] });
+    expect(transportAlert.cause_accuracy).toBe(0);
+    expect(transportAlert.cause_accuracy_any_fault).toBe(1);
+    expect(m.cause_accuracy_any_fault).toBe(1);
     // Without the users the old rule applies: the fault running when the alert opened.
     const old = evaluateHotspots({ ...base, complaints: pgwComplaints, events, faults: faults.map(({ msisdns: _, ...f }) => f) });
     expect(old.outcomes[0].injectedDomain).toBe('transport');
