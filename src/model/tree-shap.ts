@@ -647,8 +647,11 @@ function popcount(x: number): number {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-/** Rows explained together tree by tree, so that one tree's tables stay in cache while the rows pass. */
-const SHAP_BLOCK_ROWS = 32;
+/**
+ * Rows explained together tree by tree, so that one tree's tables stay in cache while the rows pass (measured 128
+ * ~10 % faster than 32 or 256).
+ */
+const SHAP_BLOCK_ROWS = 128;
 
 /**
  * SHAP contributions as LightGBM's predict_contrib: for each row, per class, numFeatures values then the

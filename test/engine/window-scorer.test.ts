@@ -65,6 +65,23 @@ describe('WindowScorer', () => {
     expect(scored.contributions.length).toBe(7 * (NUM_FEATURES + 1));
   });
 
+  it('by default explains every at-risk user, however many share a cell', () => {
+    const scorer = new WindowScorer(model, { threshold: 0, modelVersion: 'm' });
+    const w = windowFor(rows, n, names, order, [10]); // all 400 users in one cell, all at risk
+    const scored = scorer.score(w);
+    expect(Array.from(scored.explainedRows)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(Array.from(scored.contributions)).toEqual(Array.from(predictContrib(model, rows, n)));
+  });
+
+  it('beyond the per-window cap explains the most probable users of the window', () => {
+    const scorer = new WindowScorer(model, { threshold: 0, modelVersion: 'm', maxExplainedPerWindow: 50 });
+    const scored = scorer.score(windowFor(rows, n, names, order, [10, 20]));
+    expect(scored.explainedRows.length).toBe(50);
+    const least = Math.min(...Array.from(scored.explainedRows, (r) => scored.probability[r]));
+    const left = Array.from({ length: n }, (_, r) => r).filter((r) => !scored.explainedRows.includes(r));
+    for (const r of left) expect(scored.probability[r]).toBeLessThanOrEqual(least);
+  });
+
   it('refuses a window that lacks a feature the model needs', () => {
     const scorer = new WindowScorer(model, { threshold: 0.5, modelVersion: 'm' });
     const w = windowFor(rows, n, names, order, [1]);
