@@ -6,7 +6,8 @@
 // Layout: magic "HSCKPT01", u32 JSON length, JSON {detector, outreach, progress}, then the feature engine's own
 // binary snapshot (which carries its own magic and spec hash).
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { DetectorSnapshot } from '../hotspots/detector.js';
@@ -29,14 +30,49 @@ const progressSchema = z.object({
 // Detector and outreach snapshots are validated by their own restore(); here only their presence.
 const headerSchema = z.object({ detector: z.record(z.string(), z.unknown()), outreach: z.record(z.string(), z.unknown()), progress: progressSchema });
 
-export function encodeEngineState(state: EngineState): Uint8Array {
+/** The file as two parts — header (magic, length, JSON) and the feature snapshot — so it is written without a copy. */
+export function engineStateParts(state: EngineState): [Uint8Array, Uint8Array] {
   const json = new TextEncoder().encode(JSON.stringify({ detector: state.detector, outreach: state.outreach, progress: state.progress }));
-  const out = new Uint8Array(MAGIC.length + 4 + json.length + state.features.length);
-  out.set(new TextEncoder().encode(MAGIC), 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
-  out.set(json, MAGIC.length + 4);
-  out.set(state.features, MAGIC.length + 4 + json.length);
+  const head = new Uint8Array(MAGIC.length + 4 + json.length);
+  head.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(head.buffer).setUint32(MAGIC.length, json.length, true);
+  head.set(json, MAGIC.length + 4);
+  return [head, state.features];
+}
+
+export function encodeEngineState(state: EngineState): Uint8Array {
+  const [head, features] = engineStateParts(state);
+  const out = new Uint8Array(head.length + features.length);
+  out.set(head, 0);
+  out.set(features, head.length);
   return out;
+}
+
+/**
+ * Writes the state file durably (temp file, fsync, rename, fsync of the directory) off the main thread, and
+ * returns its SHA-256. The engine waits for it before committing the checkpoint, but the Kafka client does not.
+ */
+export async function writeStateFile(path: string, state: EngineState): Promise<string> {
+  const parts = engineStateParts(state);
+  const hash = createHash('sha256');
+  for (const p of parts) hash.update(p);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writev(parts);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+  return hash.digest('hex');
 }
 
 export function decodeEngineState(bytes: Uint8Array, what = 'checkpoint state'): EngineState {
@@ -57,26 +93,6 @@ export function decodeEngineState(bytes: Uint8Array, what = 'checkpoint state'):
 }
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-/** Writes `bytes` to `path` so that a crash leaves either the old file or the complete new one. */
-export function writeFileDurably(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dirFd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
-}
 
 /** Reads a state file and checks it is the one the checkpoint row names. */
 export function readStateFile(path: string, expectedSha256: string): EngineState {

@@ -13,7 +13,8 @@ import type { RecordBatch } from 'apache-arrow';
 import type { DeliveredBatch, KafkaSource, PartitionOffset } from '../sources/kafka/kafka-source.js';
 import { PartitionMerge } from '../sources/kafka/partition-merge.js';
 import type { CheckpointRow, Store } from '../store/store.js';
-import { checkpointDirOf, encodeEngineState, pruneStateFiles, readStateFile, sha256, writeFileDurably } from './checkpoint.js';
+import { rm } from 'node:fs/promises';
+import { checkpointDirOf, pruneStateFiles, readStateFile, writeStateFile } from './checkpoint.js';
 import type { Engine } from './engine.js';
 
 export interface CheckpointedRunOptions {
@@ -74,9 +75,8 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
 
   const checkpoint = async (): Promise<void> => {
     checkpointId++;
-    const bytes = encodeEngineState(engine.snapshot());
     const stateFile = join(stateDir, `${runId}-${String(checkpointId).padStart(8, '0')}.state`);
-    writeFileDurably(stateFile, bytes);
+    const stateSha256 = await writeStateFile(stateFile, engine.snapshot());
     const row: CheckpointRow = {
       runId,
       checkpointId,
@@ -85,12 +85,13 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
       source: o.sourceLabel,
       offsets: [...offsets.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
       stateFile,
-      stateSha256: sha256(bytes),
+      stateSha256,
     };
     await store.commitCheckpoint(row);
     // The state file of the previous checkpoint stays until this one is committed: a crash in between restarts
     // from the previous one.
-    pruneStateFiles(stateDir, runId, [stateFile]);
+    if (checkpoints > 0 && lastCheckpoint) await rm(lastCheckpoint.stateFile, { force: true });
+    else pruneStateFiles(stateDir, runId, [stateFile]); // this process's first: also what a crash left behind
     await source.commit(row.offsets).catch(() => undefined); // the group's offsets are advisory; the database rules
     lastCheckpoint = row;
     checkpoints++;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeEngineState, encodeEngineState, readStateFile, sha256, writeFileDurably } from '../../src/engine/checkpoint.js';
+import { decodeEngineState, encodeEngineState, readStateFile, sha256, writeStateFile } from '../../src/engine/checkpoint.js';
 import { Engine } from '../../src/engine/engine.js';
 import { loadFeatureSpec, type FeatureSpec } from '../../src/features/index.js';
 import type { AlertEvent } from '../../src/hotspots/alert.js';
@@ -59,10 +59,11 @@ describe('engine checkpoint state', () => {
       if (!cuts.has(i)) continue;
       // Through the file, as a restarted process reads it (readFileSync gives a Buffer that may be a view).
       const file = join(dir, `state-${i}`);
-      const bytes = encodeEngineState(engine.snapshot());
-      writeFileDurably(file, bytes);
+      const state = engine.snapshot();
+      const hash = await writeStateFile(file, state);
+      expect(hash).toBe(sha256(encodeEngineState(state))); // the file is the two parts, hashed as written
       engine = engineWith(resumed);
-      engine.restore(readStateFile(file, sha256(bytes)));
+      engine.restore(readStateFile(file, hash));
     }
     await engine.finish();
     expect(resumed.events).toEqual(whole.events);
