@@ -2,9 +2,7 @@
 // Arrow IPC (stream for .arrows/.ipc, file for .arrow/.feather). Memory stays bounded by one batch (text,
 // Arrow) or one row group (Parquet).
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { RecordBatchFileWriter, RecordBatchStreamWriter, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
+import { AsyncByteQueue, RecordBatchFileWriter, RecordBatchStreamWriter, Table, type RecordBatch } from 'apache-arrow';
 import { S1_COLUMNS, S1_SCHEMA } from '../../schema/record.js';
 import { RecordFileError, asRecordFileError, formatOfPath, isArrowStreamPath, type RecordFormat } from './format.js';
 import { ByteBuffer, CSV_HEADER, encodeCsvRows, encodeJsonlRows } from './text-encoder.js';
@@ -108,42 +106,72 @@ class TextRecordWriter implements RecordWriter {
   }
 }
 
+/**
+ * Collects the byte chunks the Arrow IPC writer emits for one batch (it writes them synchronously), so the
+ * whole batch goes to the file as one gathered write instead of a hundred small ones pumped through a pipe.
+ */
+class ChunkCollector extends AsyncByteQueue {
+  private chunks: Uint8Array[] = [];
+  override write(value: ArrayBufferView | Uint8Array): void {
+    const bytes = value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    if (bytes.byteLength > 0) this.chunks.push(bytes);
+  }
+  take(): Uint8Array[] {
+    const out = this.chunks;
+    this.chunks = [];
+    return out;
+  }
+}
+
 class ArrowRecordWriter implements RecordWriter {
   private rows = 0;
   private readonly writer: RecordBatchStreamWriter | RecordBatchFileWriter;
-  private readonly done: Promise<void>;
-  private readonly out: WriteStream;
+  private readonly chunks = new ChunkCollector();
   private failure: Error | null = null;
 
   constructor(
     private readonly path: string,
-    out: WriteStream,
+    private readonly out: WriteStream,
     stream: boolean,
   ) {
     this.writer = stream ? new RecordBatchStreamWriter() : new RecordBatchFileWriter();
-    this.out = out;
-    this.done = pipeline(Readable.from(this.writer as AsyncIterable<Uint8Array>), this.out).catch((e) => {
-      this.failure ??= e as Error;
-    });
+    this.writer.reset(this.chunks);
+    this.out.on('error', (e) => (this.failure ??= e));
   }
 
   async write(batch: RecordBatch): Promise<void> {
-    if (this.failure) throw asRecordFileError(this.path, this.failure, 'cannot write');
+    this.check();
     // Every batch carries S1_SCHEMA's fixed dictionary ids: a changed schema would silently end the stream.
     this.writer.write(asS1(batch));
     this.rows += batch.numRows;
-    // The writer queues bytes in memory; one macrotask lets the pipe move them into the file stream, whose
-    // back-pressure then bounds memory to about one batch however fast the producer is.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Bounded memory: the previous batch must have reached the file before this one is queued, so at most
+    // one batch waits in the stream while the producer builds the next (file I/O overlaps generation).
     if (this.out.writableNeedDrain) await drained(this.out);
+    this.check();
+    this.send();
   }
 
   async close(): Promise<{ rows: number }> {
     if (this.rows === 0) this.writer.reset(undefined, S1_SCHEMA); // an empty file still has the schema
     this.writer.finish();
-    await this.done;
-    if (this.failure) throw asRecordFileError(this.path, this.failure, 'cannot write');
+    if (this.out.writableNeedDrain) await drained(this.out);
+    this.send();
+    await new Promise<void>((resolve) => this.out.end(() => resolve()));
+    this.check();
     return { rows: this.rows };
+  }
+
+  /** Queues the collected chunks as one vectored write (cork/uncork: no copy into a single buffer). */
+  private send(): void {
+    const chunks = this.chunks.take();
+    if (chunks.length === 0) return;
+    this.out.cork();
+    for (const c of chunks) this.out.write(c);
+    this.out.uncork();
+  }
+
+  private check(): void {
+    if (this.failure) throw asRecordFileError(this.path, this.failure, 'cannot write');
   }
 }
 
