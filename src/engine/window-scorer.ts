@@ -8,8 +8,8 @@ import type { GbdtModel } from '../model/tree.js';
 
 /**
  * TreeSHAP is the costly part of scoring. On its leaf tables (src/model/tree-shap.ts) a 300-tree, 63-leaf model
- * explains ~750 rows per CPU-second, so a window explains every at-risk user: no per-cell sample by default. The
- * per-window cap only bounds the latency of a pathological window (3,000 users ≈ 4 s of CPU; beyond it the most
+ * explains ~2,000 rows per CPU-second, so a window explains every at-risk user: no per-cell sample by default. The
+ * per-window cap only bounds the latency of a pathological window (3,000 users ≈ 1.5 s of CPU; beyond it the most
  * probable users of the window are explained). A per-cell cap can still be set.
  */
 export const DEFAULT_MAX_EXPLAINED_PER_WINDOW = 3_000;

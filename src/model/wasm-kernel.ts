@@ -13,14 +13,14 @@
 // class), the staged row block (f64: values, negated values, NaN) and the output block (f64, numClass per row).
 
 // The project compiles without the DOM lib, where the WebAssembly namespace is declared: the little we use.
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
-interface WasmGlobal {
+export interface WasmGlobal {
   Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
-const wasmGlobal = (globalThis as unknown as { WebAssembly?: WasmGlobal }).WebAssembly;
+export const wasmGlobal = (globalThis as unknown as { WebAssembly?: WasmGlobal }).WebAssembly;
 
 export function wasmAvailable(): boolean {
   return wasmGlobal !== undefined;
@@ -35,7 +35,7 @@ const OP = {
   teeLocal: 0x22, select: 0x1b, f64Const: 0x44, f64Abs: 0x99, f64Neg: 0x9a, f64Le: 0x65,
 } as const;
 
-function uleb(n: number): number[] {
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let byte = n & 0x7f;
@@ -46,7 +46,7 @@ function uleb(n: number): number[] {
   return out;
 }
 
-function sleb(n: number): number[] {
+export function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const byte = n & 0x7f;
@@ -143,11 +143,11 @@ function body(lanes: number, rowOut: number): number[] {
   return c;
 }
 
-function section(id: number, content: number[]): number[] {
+export function section(id: number, content: number[]): number[] {
   return [id, ...uleb(content.length), ...content];
 }
 
-function name(s: string): number[] {
+export function name(s: string): number[] {
   const bytes = Array.from(new TextEncoder().encode(s));
   return [...uleb(bytes.length), ...bytes];
 }

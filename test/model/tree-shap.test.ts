@@ -62,6 +62,25 @@ describe('TreeSHAP', () => {
     expect(closeTo(predictContrib(model, rows, 100), predictContribLightgbmOrder(model, rows, 100), 1e-9)).toBe(0);
   });
 
+  it.each([
+    [31, 1],
+    [32, 3],
+  ])('seed %i, %i classes, plain splits: the WebAssembly table walk gives the JavaScript one bit for bit', (seed, numClass) => {
+    const model = randomModel(seed, numClass);
+    for (const tree of model.trees) {
+      tree.decisionType = tree.decisionType.map((dt) => dt & ~1 & ~4); // numerical, missing None or NaN
+      tree.numCat = 0;
+      tree.catBoundaries = Int32Array.of(0);
+      tree.catThreshold = new Uint32Array(0);
+    }
+    const rows = randomRows(seed + 1, 300); // NaN, 1e-36, both signs
+    const js = predictContrib(model, rows, 300, undefined, { kernel: 'js' });
+    expect(predictContrib(model, rows, 300)).toEqual(js);
+    expect(closeTo(js, predictContribLightgbmOrder(model, rows, 300), 1e-9)).toBe(0);
+    const picked = Int32Array.of(299, 0, 150);
+    expect(predictContrib(model, rows, 300, picked)).toEqual(predictContrib(model, rows, 300, picked, { kernel: 'js' }));
+  });
+
   it('contributions plus expected value add up to the raw score (per class)', () => {
     const model = randomModel(7, 3);
     const rows = randomRows(8, 200);

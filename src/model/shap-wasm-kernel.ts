@@ -1,0 +1,197 @@
+// TreeSHAP's table walk (explainBlockWithTables in tree-shap.ts) as a WebAssembly function, assembled from opcodes
+// like the scorer's kernel (wasm-kernel.ts). Same arithmetic in the same order, so it gives the JavaScript
+// version's values bit for bit; it drops the bounds checks and boxed paths of typed-array code, which were most
+// of the time there.
+//
+// Memory (byte addresses passed in): entry records (ENTRY_BYTES each, see below), the staged row block (each row
+// its values then their negations, as the scorer stages them), the block's contributions (row r, the tree's class
+// at phi + r·phiRowStride), scratch cold / left (i32) and sum (f64) per entry and row, the leaf tables vz and g
+// (f64), and per table leaf feature its contribution offset (i32, feature · 8) and 1 − z (f64).
+//
+// Entry record: 0 parent (local index), 4 right (1 when the parent's right child), 8 the parent's feature bit,
+// 12 leaf flag; internal: 16 value offset in a staged row, 20 flip, 24 contribution offset of its feature,
+// 32 threshold (f64) — the row goes left iff (value > threshold) XOR flip; leaf: 16 full mask, 20 first table
+// index, 24 first leaf feature.
+import { name, section, sleb, uleb, wasmGlobal, type WasmMemory } from './wasm-kernel.js';
+
+export const ENTRY_BYTES = 48;
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const O = {
+  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d,
+  get: 0x20, set: 0x21, tee: 0x22,
+  i32Load: 0x28, f64Load: 0x2b, i32Store: 0x36, f64Store: 0x39,
+  i32Const: 0x41, f64Const: 0x44,
+  i32Eqz: 0x45, i32Ne: 0x47, i32GeS: 0x4e, i32LtS: 0x48,
+  i32Ctz: 0x68, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Or: 0x72, i32Xor: 0x73, i32Shl: 0x74,
+  f64Gt: 0x64, f64Neg: 0x9a, f64Add: 0xa0, f64Mul: 0xa2, f64ConvertI32U: 0xb8,
+} as const;
+
+// parameters
+const P = { entries: 0, numEntries: 1, n: 2, values: 3, rowStride: 4, phi: 5, phiRowStride: 6, cold: 7, left: 8, sum: 9, vz: 10, g: 11, leafFeat: 12, leafOmz: 13 } as const;
+const NUM_PARAMS = 14;
+// locals
+const L = { j: 14, rec: 15, jb: 16, pb: 17, right: 18, pbit: 19, r: 20, off: 21, flip: 22, hot: 23, rest: 24, bit: 25, tidx: 26, fstart: 27, idx: 28, pidx: 29, addr: 30, pf: 31, thr: 32, vzh: 33, s: 34 } as const;
+const NUM_I32_LOCALS = 18;
+const NUM_F64_LOCALS = 3;
+
+function explainBody(blockRows: number): number[] {
+  const c: number[] = [];
+  const get = (i: number) => c.push(O.get, i);
+  const set = (i: number) => c.push(O.set, i);
+  const i32 = (v: number) => c.push(O.i32Const, ...sleb(v));
+  const op = (...ops: number[]) => c.push(...ops);
+  const ld32 = (offset = 0) => c.push(O.i32Load, 2, ...uleb(offset));
+  const ldf = (offset = 0) => c.push(O.f64Load, 3, ...uleb(offset));
+  const st32 = (offset = 0) => c.push(O.i32Store, 2, ...uleb(offset));
+  const stf = (offset = 0) => c.push(O.f64Store, 3, ...uleb(offset));
+  /** for (v = 0; v < end; v++) body */
+  const forUp = (v: number, end: () => void, body: () => void) => {
+    i32(0); set(v);
+    op(O.block, 0x40, O.loop, 0x40);
+    get(v); end(); op(O.i32GeS, O.brIf, 1);
+    body();
+    get(v); i32(1); op(O.i32Add); set(v);
+    op(O.br, 0, O.end, O.end);
+  };
+  /** address base + index · scale on the stack */
+  const at = (base: number, index: number, scale: number) => {
+    get(base); get(index); i32(scale); op(O.i32Mul, O.i32Add);
+  };
+  // idx = jb + r, pidx = pb + r
+  const rowIndex = () => {
+    get(L.jb); get(L.r); op(O.i32Add); set(L.idx);
+  };
+  const parentIndex = () => {
+    get(L.pb); get(L.r); op(O.i32Add); set(L.pidx);
+  };
+  // record fields of entry j
+  const loadParentFields = () => {
+    get(L.rec); ld32(0); i32(blockRows); op(O.i32Mul); set(L.pb);
+    get(L.rec); ld32(4); set(L.right);
+    get(L.rec); ld32(8); set(L.pbit);
+  };
+
+  // ---- forward: cold sets, decisions, leaf terms
+  forUp(L.j, () => get(P.numEntries), () => {
+    get(P.entries); get(L.j); i32(ENTRY_BYTES); op(O.i32Mul, O.i32Add); set(L.rec);
+    get(L.j); i32(blockRows); op(O.i32Mul); set(L.jb);
+    get(L.j); op(O.i32Eqz, O.if, 0x40);
+    forUp(L.r, () => get(P.n), () => {
+      at(P.cold, L.r, 4); i32(0); st32();
+    });
+    op(O.else);
+    loadParentFields();
+    forUp(L.r, () => get(P.n), () => {
+      rowIndex(); parentIndex();
+      at(P.cold, L.idx, 4);
+      at(P.cold, L.pidx, 4); ld32();
+      get(L.pbit);
+      at(P.left, L.pidx, 4); ld32(); get(L.right); op(O.i32Xor); i32(1); op(O.i32Sub);
+      op(O.i32And, O.i32Or);
+      st32();
+    });
+    op(O.end);
+    get(L.rec); ld32(12); op(O.i32Eqz, O.if, 0x40);
+    // internal: left = (value > thr) ^ flip, sum = 0
+    get(L.rec); ld32(16); set(L.off);
+    get(L.rec); ld32(20); set(L.flip);
+    get(L.rec); ldf(32); set(L.thr);
+    forUp(L.r, () => get(P.n), () => {
+      rowIndex();
+      at(P.left, L.idx, 4);
+      get(P.values); get(L.r); get(P.rowStride); op(O.i32Mul, O.i32Add); get(L.off); op(O.i32Add); ldf();
+      get(L.thr); op(O.f64Gt); get(L.flip); op(O.i32Xor);
+      st32();
+      at(P.sum, L.idx, 8); op(O.f64Const, 0, 0, 0, 0, 0, 0, 0, 0); stf();
+    });
+    op(O.else);
+    // leaf: hot set, cold term into sum, hot terms into phi
+    get(L.rec); ld32(20); set(L.tidx);
+    get(L.rec); ld32(24); set(L.fstart);
+    forUp(L.r, () => get(P.n), () => {
+      rowIndex();
+      get(L.rec); ld32(16); at(P.cold, L.idx, 4); ld32(); i32(-1); op(O.i32Xor, O.i32And); set(L.hot);
+      // vzh = vz[tidx + hot]
+      get(P.vz); get(L.tidx); get(L.hot); op(O.i32Add); i32(8); op(O.i32Mul, O.i32Add); ldf(); set(L.vzh);
+      // sum[idx] = -vzh * g[tidx + hot]
+      at(P.sum, L.idx, 8);
+      get(L.vzh); op(O.f64Neg);
+      get(P.g); get(L.tidx); get(L.hot); op(O.i32Add); i32(8); op(O.i32Mul, O.i32Add); ldf();
+      op(O.f64Mul); stf();
+      // hot features
+      get(L.hot); set(L.rest);
+      op(O.block, 0x40, O.loop, 0x40);
+      get(L.rest); op(O.i32Eqz, O.brIf, 1);
+      get(L.rest); i32(0); get(L.rest); op(O.i32Sub, O.i32And); set(L.bit);
+      // k = fstart + ctz(rest), kept in pidx
+      get(L.fstart); get(L.rest); op(O.i32Ctz, O.i32Add); set(L.pidx);
+      // addr = phi + r·phiRowStride + leafFeat[k]
+      get(P.phi); get(L.r); get(P.phiRowStride); op(O.i32Mul, O.i32Add);
+      at(P.leafFeat, L.pidx, 4); ld32(); op(O.i32Add); set(L.addr);
+      get(L.addr);
+      get(L.addr); ldf();
+      at(P.leafOmz, L.pidx, 8); ldf(); get(L.vzh); op(O.f64Mul);
+      get(P.g); get(L.tidx); get(L.hot); get(L.bit); op(O.i32Xor, O.i32Add); i32(8); op(O.i32Mul, O.i32Add); ldf();
+      op(O.f64Mul, O.f64Add); stf();
+      get(L.rest); get(L.rest); i32(1); op(O.i32Sub, O.i32And); set(L.rest);
+      op(O.br, 0, O.end, O.end);
+    });
+    op(O.end);
+  });
+
+  // ---- backward: subtree sums of cold terms, credited where a feature newly turned cold
+  get(P.numEntries); i32(1); op(O.i32Sub); set(L.j);
+  op(O.block, 0x40, O.loop, 0x40);
+  get(L.j); i32(1); op(O.i32LtS, O.brIf, 1);
+  get(P.entries); get(L.j); i32(ENTRY_BYTES); op(O.i32Mul, O.i32Add); set(L.rec);
+  get(L.j); i32(blockRows); op(O.i32Mul); set(L.jb);
+  loadParentFields();
+  get(P.entries); get(L.rec); ld32(0); i32(ENTRY_BYTES); op(O.i32Mul, O.i32Add); ld32(24); set(L.pf);
+  forUp(L.r, () => get(P.n), () => {
+    rowIndex(); parentIndex();
+    at(P.sum, L.idx, 8); ldf(); set(L.s);
+    // sum[pidx] += s
+    at(P.sum, L.pidx, 8); at(P.sum, L.pidx, 8); ldf(); get(L.s); op(O.f64Add); stf();
+    // credited = ((left[pidx] ^ right) - 1) & ~cold[pidx] & pbit; phi[addr] += f64(credited != 0) · s
+    get(P.phi); get(L.r); get(P.phiRowStride); op(O.i32Mul, O.i32Add); get(L.pf); op(O.i32Add); set(L.addr);
+    get(L.addr);
+    get(L.addr); ldf();
+    at(P.left, L.pidx, 4); ld32(); get(L.right); op(O.i32Xor); i32(1); op(O.i32Sub);
+    at(P.cold, L.pidx, 4); ld32(); i32(-1); op(O.i32Xor, O.i32And);
+    get(L.pbit); op(O.i32And);
+    i32(0); op(O.i32Ne, O.f64ConvertI32U);
+    get(L.s); op(O.f64Mul, O.f64Add); stf();
+  });
+  get(L.j); i32(1); op(O.i32Sub); set(L.j);
+  op(O.br, 0, O.end, O.end);
+  op(O.end); // function
+  return c;
+}
+
+export interface ShapWasmKernel {
+  memory: WasmMemory;
+  explain: (
+    entries: number, numEntries: number, n: number, values: number, rowStride: number, phi: number, phiRowStride: number,
+    cold: number, left: number, sum: number, vz: number, g: number, leafFeat: number, leafOmz: number,
+  ) => void;
+}
+
+/** A module with `pages` 64 KiB pages of memory and the explain function for blocks of `blockRows` rows. */
+export function instantiateShapKernel(bytes: number, blockRows: number): ShapWasmKernel {
+  if (!wasmGlobal) throw new Error('WebAssembly is not available');
+  const pages = Math.ceil(bytes / 65536) + 1;
+  const type = [1, 0x60, NUM_PARAMS, ...new Array(NUM_PARAMS).fill(I32), 0];
+  const fn = [2, ...uleb(NUM_I32_LOCALS), I32, ...uleb(NUM_F64_LOCALS), F64, ...explainBody(blockRows)];
+  const module = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, type),
+    ...section(3, [1, 0]),
+    ...section(5, [1, 0x00, ...uleb(pages)]),
+    ...section(7, [2, ...name('mem'), 0x02, 0, ...name('explain'), 0x00, 0]),
+    ...section(10, [1, ...uleb(fn.length), ...fn]),
+  ]);
+  const instance = new wasmGlobal.Instance(new wasmGlobal.Module(module), {});
+  return { memory: instance.exports.mem as WasmMemory, explain: instance.exports.explain as ShapWasmKernel['explain'] };
+}
