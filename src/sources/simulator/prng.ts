@@ -115,7 +115,11 @@ export class Rng {
   poisson(mean: number): number {
     if (mean <= 0) return 0;
     if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
-    const limit = Math.exp(-mean);
+    return this.poissonExp(Math.exp(-mean));
+  }
+
+  /** Poisson count for a mean in (0, 30] given exp(-mean), for callers with a fixed mean (no exp per draw). */
+  poissonExp(limit: number): number {
     let k = 0;
     let p = this.float();
     while (p > limit) {

@@ -7,7 +7,7 @@
 // random stream for a seed as a record-at-a-time expansion.
 import type { RecordBatch } from 'apache-arrow';
 import { S1BatchBuilder, type Utf8ColumnBuilder } from '../../schema/s1-batch-builder.js';
-import { commuting, diurnal, locate, SLOT_MS, type City } from './city.js';
+import { diurnal, locate, minuteOfDay, MINUTE, SLOT_MS, type City } from './city.js';
 import { EventTable } from './event-table.js';
 import { FaultField } from './fault-field.js';
 import { hash2, hashUnit, Rng } from './prng.js';
@@ -44,6 +44,9 @@ const BUCKET_MS = 10;
 /** Events of an episode start at most this long after the episode (sessions, release). */
 const CARRY_MS = 4 * 60_000;
 const BUCKETS = Math.ceil((TICK_MS + CARRY_MS) / BUCKET_MS) + 1;
+/** exp(-mean) of the session-count Poisson draws (heavy / other users), computed once. */
+const EXP_NEG_2 = Math.exp(-2);
+const EXP_NEG_1_2 = Math.exp(-1.2);
 /** Rows expanded per run of column passes (see expandRows). */
 const EXPAND_RUN = 1024;
 
@@ -323,6 +326,11 @@ class RecordGenerator {
   private readonly xdrPrefix: number;
   private normalIdx = 0;
   private tickStart = 0;
+  /** Latest start of an episode's release: the tick end + CARRY_MS - 1 s (a field: a double argument is boxed). */
+  private releaseLimit = 0;
+  /** Minute of the day at the tick start, valid for times before tickMinuteEnd (1 ms before the next minute). */
+  private tickMinute = 0;
+  private tickMinuteEnd = 0;
   /** MME codes of each cell's pool (3 per cell): a user sticks to one MME of the pool. */
   private readonly cellMme: Int32Array;
   /** IMSI(15) + MSISDN(11) + IMEI(15) ASCII per user: formatted once, copied per record. */
@@ -369,6 +377,9 @@ class RecordGenerator {
     const field = this.field;
     const tm = (t0 + t1) / 2;
     this.tickStart = t0;
+    this.releaseLimit = t1 + CARRY_MS - 1000;
+    this.tickMinute = minuteOfDay(t0);
+    this.tickMinuteEnd = (Math.floor(t0 / MINUTE) + 1) * MINUTE - 1;
     field.update(tm);
     const slot = Math.floor(t0 / SLOT_MS);
     const moved = slot !== this.slot && this.slot >= 0;
@@ -446,7 +457,7 @@ class RecordGenerator {
         }
       }
       const episodes = rng.poisson(srBase * act);
-      for (let e = 0; e < episodes; e++) this.episode(t0 + rng.float() * span, u, c, edge, t1);
+      for (let e = 0; e < episodes; e++) this.episode(t0 + rng.float() * span, u, c, edge);
       const taus = rng.poisson(tauBase * Math.sqrt(act) * (faults && field.misconfig[c] > 0 ? 1 + 5 * field.misconfig[c] : 1));
       for (let e = 0; e < taus; e++) {
         const i = ev.addMme(t0 + rng.float() * span, 30 + rng.int(70), u, P.TAU, c);
@@ -492,6 +503,19 @@ class RecordGenerator {
         if (recover && hashUnit(u, c, 21) >= OUTAGE_EDGE_SHARE && rng.float() < 0.7) this.attach(f.end + rng.float() * 120_000, u, c);
       }
     }
+  }
+
+  /**
+   * city.ts commuting(city, u, t) without two float modulos per call: times from the tick start to 1 ms before
+   * the next minute share the tick start's minute of the day (the margin keeps the division exact).
+   */
+  private commuting(u: number, t: number): boolean {
+    const subs = this.city.subs;
+    if (subs.workCell[u] < 0) return false;
+    const m = t >= this.tickStart && t < this.tickMinuteEnd ? this.tickMinute : minuteOfDay(t);
+    const ws = subs.workStart[u];
+    const we = subs.workEnd[u];
+    return (m >= ws - 45 && m < ws) || (m >= we && m < we + 45);
   }
 
   private mmeFailure(i: number, c: number): boolean {
@@ -584,7 +608,7 @@ class RecordGenerator {
   }
 
   /** A connected episode: (paging) → service request → sessions, handovers, bearers → context release. */
-  private episode(t: number, u: number, c: number, edge: boolean, t1: number): void {
+  private episode(t: number, u: number, c: number, edge: boolean): void {
     const ev = this.pending;
     const rng = this.rng;
     const f = this.field;
@@ -641,7 +665,7 @@ class RecordGenerator {
     const span = Math.min(150_000, 12_000 * LN_SPAN[this.z()]);
     let cur = c;
     // Handovers while connected (more while commuting).
-    const hoP = BUSY_HOUR_RATES.handoverPerEpisode * (commuting(city, u, t) ? 2.5 : 1);
+    const hoP = BUSY_HOUR_RATES.handoverPerEpisode * (this.commuting(u, t) ? 2.5 : 1);
     if (rng.float() < hoP) {
       const target = net.neighbours[c * NEIGHBOURS + rng.int(NEIGHBOURS)];
       const ht = t + 200 + rng.float() * span;
@@ -704,7 +728,7 @@ class RecordGenerator {
     const cmnetDown = f.apnCmnet[r] > 0 && rng.float() < f.apnCmnet[r];
     if (!cmnetDown) {
       const dnsBad = f.dns[r];
-      const sessions = 1 + rng.poisson(heavy ? 2 : 1.2);
+      const sessions = 1 + rng.poissonExp(heavy ? EXP_NEG_2 : EXP_NEG_1_2);
       const retransBase = 0.006 + weak * 0.01 + (edge ? 0.02 : 0) + 0.08 * trans + 0.02 * cong + 0.04 * interf;
       const synAckAdd = 180 * trans + 40 * cong;
       const ackAdd = 120 * cong + 80 * interf + (edge ? 40 : 0);
@@ -737,7 +761,7 @@ class RecordGenerator {
       }
     }
     // Release at the end of the episode: user inactivity, or a drop.
-    const rt = Math.min(t1 + CARRY_MS - 1000, t + span + 10_000);
+    const rt = Math.min(this.releaseLimit, t + span + 10_000);
     const rel = ev.addMme(rt, 5 + rng.int(20), u, P.UE_CONTEXT_RELEASE, cur);
     const pDrop = BASE.drop + weak * 0.025 + (bug ? 0.01 : 0) + (edge ? 0.05 : 0) + 0.12 * f.interference[cur] + 0.5 * f.down[cur];
     const pLoad = 0.04 * f.congestion[cur];
