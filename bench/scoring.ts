@@ -207,6 +207,9 @@ async function main(): Promise<void> {
   const shapTime = await measure(3, () => {
     contrib = predictContrib(model, rows, explained);
   });
+  // the same tables walked by the JavaScript kernel (trees the WebAssembly walk cannot take use it)
+  predictContrib(model, rows, Math.min(50, numRows), undefined, { kernel: 'js' }); // warm-up
+  const shapJsTime = await measure(3, () => predictContrib(model, rows, explained, undefined, { kernel: 'js' }));
   // the previous implementation (hot/cold recursion) on a tenth of the rows, as the same-run reference
   const recursiveRows = Math.max(1, Math.floor(explained / 10));
   predictContribRecursive(model, rows, Math.min(10, numRows)); // warm-up
@@ -226,6 +229,7 @@ async function main(): Promise<void> {
   console.log(`native scorer:        ${rate(numRows, nativeTime.wall).padStart(13)}   ${rate(numRows, nativeTime.cpu).padStart(13)}   (median of 5, one thread)`);
   console.log(`onnxruntime-node:     ${rate(numRows, onnxTime.wall).padStart(13)}   ${rate(numRows, onnxTime.cpu).padStart(13)}   (median of 5, intraOpNumThreads=1)`);
   console.log(`TreeSHAP (tables):    ${rate(explained, shapTime.wall).padStart(13)}   ${rate(explained, shapTime.cpu).padStart(13)}   (${explained} rows, median of 3; tables built once in ${tableBuild.cpu.toFixed(0)} ms CPU)`);
+  console.log(`TreeSHAP (tables, JS):${rate(explained, shapJsTime.wall).padStart(13)}   ${rate(explained, shapJsTime.cpu).padStart(13)}   (${explained} rows, median of 3; the JavaScript table walk)`);
   console.log(`TreeSHAP (recursion): ${rate(recursiveRows, recursiveTime.wall).padStart(13)}   ${rate(recursiveRows, recursiveTime.cpu).padStart(13)}   (${recursiveRows} rows, median of 3; the previous implementation)`);
   if (lightgbm) {
     console.log(`LightGBM (Python):    ${rate(numRows, lightgbm.wall).padStart(13)}   ${rate(numRows, lightgbm.cpu).padStart(13)}   (median of 3, num_threads=1)`);
