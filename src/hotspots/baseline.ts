@@ -13,6 +13,8 @@ export interface BaselineConfig {
   priorExpectedComplaints: number;
   /** Weight of the prior, in pseudo-observations. */
   priorWeight: number;
+  /** Pseudo-observations of the outside (network or constant) prior against a cell's own all-hours mean. */
+  networkPriorWeight?: number;
 }
 
 export interface BaselineState {
@@ -61,27 +63,57 @@ export class CellHourBaseline {
     return this.cellCount[cell] > 0 ? this.cellUsers[cell] : Number.NaN;
   }
 
-  private priorAtRisk(cell: number): number {
-    return this.cellCount[cell] > 0 ? this.cellAtRisk[cell] : this.config.priorUsersAtRisk;
+  /** Whether the cell has been observed at any hour: before that its prior comes from outside (cold start). */
+  hasHistory(cell: number): boolean {
+    return this.cellCount[cell] > 0;
   }
 
-  private priorExpected(cell: number): number {
-    return this.cellCount[cell] > 0 ? this.cellExpected[cell] : this.config.priorExpectedComplaints;
+  private priorAtRisk(cell: number, coldPrior: number | undefined): number {
+    return this.shrink(cell, this.cellAtRisk[cell], coldPrior ?? this.config.priorUsersAtRisk);
   }
 
-  /** Baseline mean of at-risk users for a cell at an hour, blended with the prior while history is short. */
-  usersAtRisk(cell: number, hour: number): number {
+  private priorExpected(cell: number, coldPrior: number | undefined): number {
+    return this.shrink(cell, this.cellExpected[cell], coldPrior ?? this.config.priorExpectedComplaints);
+  }
+
+  /**
+   * A young cell's own mean is a few noisy counts: shrink it towards the outside prior (the network's rate for
+   * its users, or the constant) with networkPriorWeight pseudo-observations, so one quiet first window does not
+   * make the next normal one look like an incident.
+   */
+  private shrink(cell: number, own: number, outside: number): number {
+    const m = this.cellCount[cell];
+    const w0 = this.config.networkPriorWeight ?? 0;
+    if (m === 0) return outside;
+    return w0 > 0 ? (m * own + w0 * outside) / (m + w0) : own;
+  }
+
+  /**
+   * Baseline mean of at-risk users for a cell at an hour, blended with the prior while history is short. The
+   * prior is the cell's all-hours mean once it has one; before, `coldPrior` (e.g. what the network's other cells
+   * show for as many users), else the configured constant.
+   */
+  usersAtRisk(cell: number, hour: number, coldPrior?: number): number {
     const i = cell * HOURS_PER_DAY + hour;
     const n = this.count[i];
-    const w = this.config.priorWeight;
-    return (n * this.atRisk[i] + w * this.priorAtRisk(cell)) / (n + w);
+    const w = this.priorWeightOf(cell);
+    return (n * this.atRisk[i] + w * this.priorAtRisk(cell, coldPrior)) / (n + w);
   }
 
-  expectedComplaints(cell: number, hour: number): number {
+  expectedComplaints(cell: number, hour: number, coldPrior?: number): number {
     const i = cell * HOURS_PER_DAY + hour;
     const n = this.count[i];
-    const w = this.config.priorWeight;
-    return (n * this.expected[i] + w * this.priorExpected(cell)) / (n + w);
+    const w = this.priorWeightOf(cell);
+    return (n * this.expected[i] + w * this.priorExpected(cell, coldPrior)) / (n + w);
+  }
+
+  /**
+   * A young cell's hour slot holds one or two noisy counts: the prior weighs more until the cell has history
+   * (priorWeight × (1 + networkPriorWeight / (observations + 1)), back to priorWeight as it matures).
+   */
+  private priorWeightOf(cell: number): number {
+    const w0 = this.config.networkPriorWeight ?? 0;
+    return this.config.priorWeight * (1 + w0 / (this.cellCount[cell] + 1));
   }
 
   /** Learns one normal observation. The step is 1/(n+1) until 1/alpha observations, then alpha (an EWMA). */

@@ -23,8 +23,15 @@ export const DEFAULT_RESOLVE_AFTER_WINDOWS = 3;
 export const DEFAULT_PRECURSOR_WINDOWS = 4;
 /** ...when the users it affected are fewer than this share of the larger alert's users at risk. */
 export const DEFAULT_PRECURSOR_SHARE = 0.2;
-/** Windows learnt before any alert may open: the first hour of a cold start only calibrates. */
-export const DEFAULT_WARMUP_WINDOWS = 4;
+/**
+ * Windows learnt before any alert may open. Cells without history are judged against the network's own rate
+ * (baseline.coldStart*), so the first window can already alert; it was 4 (an hour) with a fixed prior.
+ */
+export const DEFAULT_WARMUP_WINDOWS = 0;
+/** Two hours of windows: a young cell's own mean counts for little against the network's rate until then. */
+export const DEFAULT_NETWORK_PRIOR_WEIGHT = 8;
+/** Cold-start prior (the network's at-risk rate per user) only when at least this many users were scored. */
+export const DEFAULT_COLD_START_MIN_USERS = 200;
 export const DEFAULT_NEIGHBOUR_KM = 2;
 export const DEFAULT_UPDATE_MIN_CHANGE = 0.2;
 export const DEFAULT_UPDATE_MIN_USERS = 3;
@@ -68,6 +75,13 @@ export const detectorConfigSchema = z.object({
       priorExpectedComplaints: z.number().nonnegative().default(DEFAULT_PRIOR_EXPECTED_COMPLAINTS),
       priorWeight: z.number().gt(0).default(DEFAULT_PRIOR_WEIGHT),
       minLambda: z.number().gt(0).default(DEFAULT_MIN_LAMBDA),
+      /**
+       * Cells without history take the network's rate per user × their users as prior; with fewer users than
+       * this in the pooled cells, the fixed priors (priorUsersAtRisk, priorExpectedComplaints) instead.
+       */
+      coldStartMinUsers: z.number().int().nonnegative().default(DEFAULT_COLD_START_MIN_USERS),
+      /** Pseudo-observations of that network prior against a young cell's own mean (shrinkage; 0 = none). */
+      networkPriorWeight: z.number().nonnegative().default(DEFAULT_NETWORK_PRIOR_WEIGHT),
     })
     .prefault({}),
   cell: z

@@ -77,6 +77,7 @@ export const detectorSnapshotSchema = z.object({
       [b.cellAtRisk, b.cellExpected, b.cellCount, b.cellUsers].every((a) => a.length === b.nCells),
     'baseline arrays must hold nCells × 24 (per hour) and nCells (per cell) values',
   ),
+  networkRate: z.object({ atRisk: z.number().nonnegative(), expected: z.number().nonnegative(), windows: count }),
   alerts: z.array(alertStateSchema),
   resolved: z.array(z.object({ alertId: z.string(), users: z.array(affectedUserSchema) })),
 });

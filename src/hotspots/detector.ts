@@ -20,7 +20,9 @@
 //     alert.resolveAfterWindows windows that are not, it resolves — easy to stay, hard to open: no flapping;
 //  6. severity (peak over the incident) from users at risk, expected complaints and VIPs; suspected cause and
 //     evidence from the at-risk users' summed TreeSHAP per domain plus the cause codes that moved;
-//  7. cells outside alerts teach the baseline; the first warmupWindows windows only teach.
+//  7. cells outside alerts teach the baseline; the first warmupWindows windows only teach. A cell without history
+//     is judged against what the rest of the network shows this window for as many users (cold start), so a
+//     restart does not need an hour of calibration before it can alert.
 //
 // Usage:
 //   const detector = new HotspotDetector(topology, subscribers, { threshold: card.threshold });
@@ -117,6 +119,8 @@ export interface DetectorSnapshot {
   lastWindowEnd: number;
   stats: DetectorStats;
   baseline: BaselineState;
+  /** The network's usual rates per user scored (the prior of cells without history). */
+  networkRate: { atRisk: number; expected: number; windows: number };
   alerts: Array<Omit<ActiveAlert, 'cells' | 'footprint' | 'affected'> & { cells: number[]; footprint: number[]; affected: AffectedUser[] }>;
   /** Affected users kept for resolved alerts (the restoration lists), oldest first. */
   resolved: Array<{ alertId: string; users: AffectedUser[] }>;
@@ -152,6 +156,10 @@ export class HotspotDetector {
   private readonly columnTotals = new Map<number, { sum: number; n: number }>();
   /** The window being processed (per-window scratch, never state). */
   private window: ScoredWindow | null = null;
+  /** The network rates per user scored used as prior this window (per-window scratch). */
+  private coldRate: { atRisk: number; expected: number } | null = null;
+  /** The network's usual at-risk users and expected complaints per user scored, learnt outside incidents. */
+  private networkRate = { atRisk: 0, expected: 0, windows: 0 };
   // Per-window scratch, reused: one allocation per topology, not per window.
   private rowCell = new Int32Array(0);
   private readonly cellUsers: Int32Array;
@@ -226,6 +234,7 @@ export class HotspotDetector {
     this.lastWindowEnd = w.windowEnd;
     const hour = this.hourOfDay(w.windowStart);
     this.aggregate(w);
+    this.networkRates();
     this.classifyCells(hour);
     const cellShap = this.accumulateShap(w);
     const events: AlertEvent[] = [];
@@ -353,8 +362,22 @@ export class HotspotDetector {
     // Learn the baseline from cells outside incidents only, so an incident never becomes the new normal.
     this.cellAlert.fill(-1);
     for (const a of this.alerts) for (const c of a.cells) this.cellAlert[c] = 1;
+    let users = 0;
+    let atRisk = 0;
+    let expected = 0;
     for (let c = 0; c < this.nCells; c++) {
-      if (this.cellAlert[c] < 0) this.baseline.observe(c, hour, this.cellAtRisk[c], this.cellExpected[c], this.cellUsers[c]);
+      if (this.cellAlert[c] >= 0) continue;
+      this.baseline.observe(c, hour, this.cellAtRisk[c], this.cellExpected[c], this.cellUsers[c]);
+      users += this.cellUsers[c];
+      atRisk += this.cellAtRisk[c];
+      expected += this.cellExpected[c];
+    }
+    if (users >= Math.max(1, this.config.baseline.coldStartMinUsers)) {
+      const net = this.networkRate;
+      const step = Math.max(this.config.baseline.alpha, 1 / (net.windows + 1));
+      net.atRisk += step * (atRisk / users - net.atRisk);
+      net.expected += step * (expected / users - net.expected);
+      net.windows = Math.min(net.windows + 1, 1e6);
     }
     return events;
   }
@@ -387,6 +410,7 @@ export class HotspotDetector {
       lastWindowEnd: this.lastWindowEnd,
       stats: this.stats,
       baseline: this.baseline.snapshot(),
+      networkRate: this.networkRate,
       alerts: this.alerts.map((a) => ({ ...a, cells: [...a.cells], footprint: [...a.footprint], affected: [...a.affected.values()] })),
       // In retention order: the oldest is evicted first.
       resolved: [...this.resolved].map(([alertId, users]) => ({ alertId, users })),
@@ -399,6 +423,7 @@ export class HotspotDetector {
     if (!parsed.success) throw new Error(`invalid detector snapshot: ${z.prettifyError(parsed.error)}`);
     const s = structuredClone(parsed.data) as DetectorSnapshot;
     this.baseline.restore(s.baseline);
+    this.networkRate = { ...s.networkRate };
     this.sequence = s.sequence;
     this.ordinal = s.ordinal;
     this.lastWindowStart = s.lastWindowStart ?? -Infinity;
@@ -478,11 +503,57 @@ export class HotspotDetector {
     this.stats.unlocatedRows += unlocated;
   }
 
+  /**
+   * Cold start: a cell without history gets, as its prior, what the rest of the network shows this window for as
+   * many users (at-risk users and expected complaints per user scored), instead of a fixed constant. Cells far
+   * above the pooled rate (Poisson tail below cell.openPValue) are left out and the rate pooled again, so a fault
+   * already running at start-up does not set its own baseline, while normal spread does not bias the rate down.
+   * Too few users (a tiny network) keep the configured prior.
+   */
+  private networkRates(): void {
+    // Once learnt (from cells outside incidents, like the baseline), the network's usual rate is the prior; the
+    // current window's rate only on the very first window, when nothing is known.
+    if (this.networkRate.windows > 0) {
+      this.coldRate = { atRisk: this.networkRate.atRisk, expected: this.networkRate.expected };
+      return;
+    }
+    this.coldRate = null;
+    const { coldStartMinUsers } = this.config.baseline;
+    const { openPValue } = this.config.cell;
+    let rate = -1;
+    let expectedRate = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      let users = 0;
+      let atRisk = 0;
+      let expected = 0;
+      for (let c = 0; c < this.nCells; c++) {
+        const n = this.cellUsers[c];
+        if (n === 0) continue;
+        if (rate >= 0 && poissonUpperTail(this.cellAtRisk[c], Math.max(rate * n, this.config.baseline.minLambda)) < openPValue) continue;
+        users += n;
+        atRisk += this.cellAtRisk[c];
+        expected += this.cellExpected[c];
+      }
+      if (users === 0 || users < coldStartMinUsers) return;
+      rate = atRisk / users;
+      expectedRate = expected / users;
+    }
+    this.coldRate = { atRisk: rate, expected: expectedRate };
+  }
+
+  private coldAtRisk(c: number): number | undefined {
+    return this.coldRate ? this.coldRate.atRisk * this.cellUsers[c] : undefined;
+  }
+
+  private coldExpected(c: number): number | undefined {
+    return this.coldRate ? this.coldRate.expected * this.cellUsers[c] : undefined;
+  }
+
   private classifyCells(hour: number): void {
     const { cell, baseline } = this.config;
     for (let c = 0; c < this.nCells; c++) {
       const k = this.cellAtRisk[c];
-      const raw = this.baseline.usersAtRisk(c, hour);
+      const raw = this.baseline.usersAtRisk(c, hour, this.coldAtRisk(c));
       this.cellLambdaRaw[c] = raw;
       const lambda = Math.max(raw, baseline.minLambda);
       this.cellLambda[c] = lambda;
@@ -806,7 +877,7 @@ export class HotspotDetector {
       expected += this.cellExpected[c];
       vip += this.cellVip[c];
       lambda += this.cellLambdaRaw[c];
-      baselineExpected += this.baseline.expectedComplaints(c, hour);
+      baselineExpected += this.baseline.expectedComplaints(c, hour, this.coldExpected(c));
     }
     // The floor applies to the sum, not per cell: many quiet cells must not add up to a high expectation.
     lambda = Math.max(lambda, this.config.baseline.minLambda);

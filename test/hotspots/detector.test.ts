@@ -49,6 +49,41 @@ describe('HotspotDetector lifecycle', () => {
     expect(run(d, Array.from({ length: 100 }, () => noise(topo, rand, 3)), 0)).toEqual([]);
   });
 
+  it('cold start: a fault already running in the first window opens an alert at once (no hour of calibration)', () => {
+    const fault = faultUsers(eci(1000, 0), 30, 'radio', 1e14);
+    const first = (d: HotspotDetector) => run(d, [fault, fault, fault, fault, fault, fault], 0).find((e) => e.alert.status === 'open');
+    const opened = first(new HotspotDetector(topo, []));
+    expect(opened?.alert.opened_at).toBe(scoredWindow(topo, 0, []).windowEnd);
+    expect(opened?.alert.cells).toEqual([eci(1000, 0)]);
+    // the old default: an hour (4 windows) that only calibrates with a fixed prior, and by then the fault is the
+    // cell's baseline
+    const old = { warmupWindows: 4, baseline: { coldStartMinUsers: 1e9, networkPriorWeight: 0 } };
+    expect(first(new HotspotDetector(topo, [], old))).toBeUndefined();
+  });
+
+  it('cold start: a network where the model flags ~4 % of users in every cell opens nothing (its own rate is the prior)', () => {
+    const rand = mulberry32(13);
+    const windows = Array.from({ length: 12 }, () => noise(topo, rand, 8)); // ~8 at risk of ~208 users per cell
+    const events: AlertEvent[] = [];
+    const d = new HotspotDetector(topo, []);
+    windows.forEach((rows, i) => events.push(...d.onWindow(scoredWindow(topo, i, rows, 200))));
+    expect(events).toEqual([]);
+    // a fixed prior (1 user at risk per cell) with no warm-up would alert on every busy cell
+    const fixed = new HotspotDetector(topo, [], { warmupWindows: 0, baseline: { coldStartMinUsers: 1e9 } });
+    const rand2 = mulberry32(13);
+    const fixedEvents = Array.from({ length: 12 }, () => noise(topo, rand2, 8)).flatMap((rows, i) => fixed.onWindow(scoredWindow(topo, i, rows, 200)));
+    expect(fixedEvents.length).toBeGreaterThan(0);
+  });
+
+  it('cold start: a fault in a quarter of the cells does not raise its own prior (outlying cells leave the network rate)', () => {
+    // 6 of 24 cells with 30 at-risk users each among 80: pooled naively that is ~7 at risk per cell, and cells
+    // with 30 would look barely unusual
+    const fault = [eci(1000, 0), eci(1000, 1), eci(1000, 2), eci(1001, 0), eci(1001, 1), eci(1001, 2)].flatMap((c, i) => faultUsers(c, 30, 'radio', 1e14 + i * 1e12));
+    const events = run(new HotspotDetector(topo, []), [fault], 0);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.flatMap((e) => e.alert.cells).sort()).toEqual([eci(1000, 0), eci(1000, 1), eci(1000, 2), eci(1001, 0), eci(1001, 1), eci(1001, 2)].sort());
+  });
+
   it('does not flap while a fault fluctuates: one alert, resolved only after the fault really ends', () => {
     const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
     const strong = faultUsers(eci(1000, 0), 30, 'radio', 1e14);
