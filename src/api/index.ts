@@ -31,6 +31,8 @@ export {
   KafkaOutreachSink,
   KafkaScoresSink,
   forwardAlerts,
+  kafkaEngineSink,
+  type RunPublishTargets,
   DEFAULT_ALERTS_TOPIC,
   DEFAULT_OUTREACH_TOPIC,
   DEFAULT_SCORES_TOPIC,

@@ -5,6 +5,7 @@
 import Kafka from 'node-rdkafka';
 import type { LibrdKafkaError } from 'node-rdkafka';
 import { Float64, Int32, RecordBatch, Schema, Field, Struct, Table, makeData, tableToIPC } from 'apache-arrow';
+import type { EngineSink } from '../engine/engine.js';
 import type { ScoredWindow } from '../hotspots/scored-window.js';
 import type { OutreachMessage } from '../outreach/outreach-message.js';
 import { alertEventSchema, type AlertEvent, type AlertEventInput } from './alert-event.js';
@@ -234,4 +235,55 @@ export class KafkaScoresSink {
 
 function bucketOf(regionIndex: number, buckets: number): number {
   return regionIndex >= 0 && regionIndex < buckets - 1 ? regionIndex : buckets - 1;
+}
+
+/** Where a run publishes: each topic as kafka://BROKERS/TOPIC (one broker list for all). */
+export interface RunPublishTargets {
+  brokers: string;
+  alertsTopic?: string;
+  outreachTopic?: string;
+  scoresTopic?: string;
+  rdkafka?: Record<string, string | number | boolean>;
+}
+
+/**
+ * The Kafka sinks as one engine sink: alert events (JSON keyed by region), care lists (JSON keyed by alert id) and
+ * optionally scored user-windows (Arrow per region). After a crash, events after the last checkpoint are sent again
+ * with the same alert_id and sequence: consumers keep the highest sequence per alert.
+ */
+export async function kafkaEngineSink(t: RunPublishTargets, regions: readonly string[]): Promise<{ sink: EngineSink; close(): Promise<KafkaSinkStats> }> {
+  const producer = new KafkaProducerSink({ brokers: t.brokers, clientId: 'hotspot-run', rdkafka: t.rdkafka });
+  await producer.start();
+  const alerts = t.alertsTopic ? new KafkaAlertSink(producer, t.alertsTopic) : null;
+  const outreach = t.outreachTopic ? new KafkaOutreachSink(producer, t.outreachTopic) : null;
+  const scores = t.scoresTopic ? new KafkaScoresSink(producer, regions, t.scoresTopic) : null;
+  const sink: EngineSink = {
+    name: 'kafka',
+    onScoredWindow: scores ? async (w) => void (await scores.publish(w)) : undefined,
+    onAlertEvents: alerts
+      ? async (events) => {
+          for (const e of events) await alerts.publish(e as unknown as AlertEventInput);
+        }
+      : undefined,
+    onOutreach: outreach
+      ? async (messages) => {
+          const byAlert = new Map<string, OutreachMessage[]>();
+          for (const m of messages) {
+            let list = byAlert.get(m.alertId);
+            if (!list) byAlert.set(m.alertId, (list = []));
+            list.push(m);
+          }
+          for (const [alertId, list] of byAlert) await outreach.publish(alertId, list);
+        }
+      : undefined,
+  };
+  return {
+    sink,
+    async close() {
+      await producer.flush().catch(() => undefined);
+      const stats = producer.stats();
+      await producer.close();
+      return stats;
+    },
+  };
 }

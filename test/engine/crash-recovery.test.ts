@@ -13,7 +13,7 @@ import { publishRecords } from '../../src/sources/kafka/record-publisher.js';
 import { writeComplaints, writeSubscribers, writeTopology } from '../../src/sources/files/index.js';
 import { createCity, faultImpacts, simulateComplaintDetails, simulateRecords, subscriberRows } from '../../src/sources/simulator/index.js';
 import { mulberry32 } from '../support/mulberry32.js';
-import { startKcatMock, type KafkaMock } from '../support/kafka-mock.js';
+import { readTopic, startKcatMock, type KafkaMock } from '../support/kafka-mock.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'hotspot.js');
@@ -42,13 +42,15 @@ afterAll(async () => {
 });
 
 function runArgs(group: string, db: string): string[] {
+  // Every alert event also goes to a topic of its own per run: at least once, with deterministic sequences.
+  const publish = ['--alerts-topic', `kafka://${mock.bootstrap}/alerts-${group}`];
   const url = `kafka://${mock.bootstrap}/${TOPIC}?format=arrow&group=${group}&dlq=none&rdkafka.session.timeout.ms=3000&rdkafka.heartbeat.interval.ms=300`;
   return [
     BIN, 'run', '--source', url,
     '--topology', join(dir, 'topology.csv'),
     '--subscribers-file', join(dir, 'subscribers.csv'),
     '--complaints', join(dir, 'complaints.csv'),
-    '--db', db, '--exit-when-idle', '3',
+    '--db', db, '--exit-when-idle', '3', ...publish,
   ];
 }
 
@@ -140,6 +142,22 @@ describe('hotspot run from Kafka, killed with SIGKILL and restarted', () => {
     expect(actual.outreach).toEqual(expected.outreach);
     expect(actual.scored).toEqual(expected.scored);
     expect(actual.deadLetters).toEqual(expected.deadLetters);
+    // The alerts topic: the uninterrupted run published each event once; the crashed runs re-sent the events after
+    // their last checkpoint, and keeping the highest sequence seen gives exactly the same stream.
+    const published = async (group: string, atLeast: number) => {
+      // All of the topic: read until nothing more arrives (a crashed run's topic holds re-sent events too).
+      const messages = await readTopic(mock.bootstrap, `alerts-${group}`, atLeast * 10, 5000);
+      expect(messages.length).toBeGreaterThanOrEqual(atLeast);
+      return messages.map((m) => JSON.parse(m.value!.toString('utf8')) as { sequence: number; alert_id: string; status: string });
+    };
+    const refTopic = await published('reference', expected.alertEvents.length);
+    expect(refTopic.map((e) => e.sequence).sort((a, b) => a - b)).toEqual(expected.alertEvents.map((e) => Number(e.sequence)));
+    const crashedTopic = await published('crashed', expected.alertEvents.length);
+    const bySequence = new Map(crashedTopic.map((e) => [e.sequence, `${e.alert_id}/${e.status}`]));
+    expect([...bySequence.entries()].sort((a, b) => a[0] - b[0])).toEqual(
+      refTopic.map((e) => [e.sequence, `${e.alert_id}/${e.status}`] as [number, string]).sort((a, b) => a[0] - b[0]),
+    );
+
     const scoredRecords = await query(crashed, 'SELECT count(DISTINCT checkpoint_id) AS n FROM checkpoints');
     expect(Number(scoredRecords[0].n)).toBeGreaterThan(3);
     expect(records).toBeGreaterThan(100_000);

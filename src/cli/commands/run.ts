@@ -28,6 +28,7 @@ import { runCheckpointed } from '../../engine/checkpointed-run.js';
 import { liveApiSink, toApiEvent } from '../../api/engine-views.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../api/grpc-server.js';
 import { startDashboard, type RunningDashboard } from '../../api/dashboard.js';
+import { kafkaEngineSink, type RunPublishTargets } from '../../api/kafka-sinks.js';
 import { parseListenAddress } from './serve.js';
 import { KafkaSource, kafkaSourceLabel, parseKafkaUrl, KafkaUrlError } from '../../sources/kafka/index.js';
 import { parseFlags, UsageError, type Command } from '../command.js';
@@ -69,6 +70,9 @@ other options:
   --db FILE               DuckDB file (default hotspot.duckdb)
   --model DIR             model directory with model.txt and card.json (default models/default)
   --allowed-lateness-ms N records this far behind the newest are still counted exactly (default 120000)
+  --alerts-topic kafka://BROKERS/TOPIC     publish every alert event (JSON keyed by region)
+  --outreach-topic kafka://BROKERS/TOPIC   publish care lists (JSON keyed by alert id, MSISDNs included)
+  --scores-topic kafka://BROKERS/TOPIC     publish scored user-windows (Arrow IPC per region)
   --grpc HOST:PORT        also serve the gRPC API live while the run goes on (alerts stream as they happen)
   --http HOST:PORT        also serve the ops dashboard live (a web page; see 'hotspot serve --help')
   --quiet                 only alerts and the summary
@@ -98,6 +102,9 @@ const OptionsSchema = z.object({
   allowedLatenessMs: z.coerce.number().int().nonnegative().optional(),
   grpc: z.string().optional(),
   http: z.string().optional(),
+  alertsTopic: z.string().optional(),
+  outreachTopic: z.string().optional(),
+  scoresTopic: z.string().optional(),
   quiet: z.boolean().default(false),
 });
 type RunOptions = z.infer<typeof OptionsSchema>;
@@ -160,6 +167,22 @@ async function prepareFile(o: RunOptions, deadLetters: DeadLetterMemory): Promis
     startAt: NaN,
     endAt: null,
   };
+}
+
+/** --alerts-topic / --outreach-topic / --scores-topic: kafka://BROKERS/TOPIC each, one broker list for all. */
+function publishTargetsOf(o: RunOptions): RunPublishTargets | null {
+  const given = (['alertsTopic', 'outreachTopic', 'scoresTopic'] as const).filter((k) => o[k] !== undefined);
+  if (given.length === 0) return null;
+  const targets: RunPublishTargets = { brokers: '' };
+  for (const k of given) {
+    const m = /^kafka:\/\/([^/?]+)\/([A-Za-z0-9._-]+)$/.exec(o[k]!);
+    const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (!m) throw new UsageError(`run: ${flag} '${o[k]}' is not kafka://BROKERS/TOPIC`);
+    if (targets.brokers && targets.brokers !== m[1]) throw new UsageError(`run: ${flag}: all published topics must be on the same brokers`);
+    targets.brokers = m[1];
+    targets[k] = m[2];
+  }
+  return targets;
 }
 
 function parseKafkaSource(url: string) {
@@ -244,6 +267,9 @@ const command: Command = {
       'allowed-lateness-ms': { type: 'string' },
       grpc: { type: 'string' },
       http: { type: 'string' },
+      'alerts-topic': { type: 'string' },
+      'outreach-topic': { type: 'string' },
+      'scores-topic': { type: 'string' },
       quiet: { type: 'boolean' },
     });
     const parsed = OptionsSchema.safeParse({
@@ -252,6 +278,9 @@ const command: Command = {
       deadLetters: values['dead-letters'],
       exitWhenIdle: values['exit-when-idle'],
       allowedLatenessMs: values['allowed-lateness-ms'],
+      alertsTopic: values['alerts-topic'],
+      outreachTopic: values['outreach-topic'],
+      scoresTopic: values['scores-topic'],
     });
     if (!parsed.success) throw new UsageError(`run: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
     const o = parsed.data;
@@ -282,6 +311,9 @@ const command: Command = {
     const deadLetterFile = o.deadLetters ? new DeadLetterFile(o.deadLetters) : null;
     const sinks: EngineSink[] = [new StoreSink(store), o.quiet ? { name: 'alerts', onAlertEvents: (e) => consoleSink.onAlertEvents(e) } : consoleSink];
     if (deadLetterFile) sinks.push({ name: 'dead-letter-file', onDeadLetters: (letters) => letters.forEach((l) => deadLetterFile.add(l)) });
+    const publishTargets = publishTargetsOf(o);
+    const kafkaSink = publishTargets ? await kafkaEngineSink(publishTargets, source.topology.regions) : null;
+    if (kafkaSink) sinks.push(kafkaSink.sink);
     let grpcServer: RunningGrpcServer | null = null;
     let dashboard: RunningDashboard | null = null;
     if (o.grpc || o.http) {
@@ -386,6 +418,8 @@ const command: Command = {
       await deadLetterFile?.close();
       await grpcServer?.close(2000);
       await dashboard?.close();
+      const published = await kafkaSink?.close();
+      if (published) console.log(`published ${published.delivered.toLocaleString('en-US')} Kafka messages${published.failed > 0 ? `, ${published.failed} failed: ${published.lastError}` : ''}`);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       console.log(`stored run ${runId} in ${o.db} (${status})`);
