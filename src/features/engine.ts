@@ -216,6 +216,8 @@ export class FeatureEngine {
     this.scratchColumns = S_STATS + 5 * plan.stats.length;
     this.scratch = new Float64Array(this.scratchColumns * BLOCK);
     // Map the compiled plan's accumulator offsets (ratio quantities) onto output and scratch columns.
+    for (const o of plan.onehots)
+      if (o.names.length > 0x7fff) throw new Error(`feature spec: one-hot '${o.names[0]}'… has ${o.names.length} buckets; at most 32767 are supported`);
     const onehotBase: number[] = [];
     const quantity = new Map<number, number>([[ACC.records, 0]]);
     let c = BUILTIN_FEATURES.length;
