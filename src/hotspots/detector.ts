@@ -9,12 +9,15 @@
 //     ≥ cell.minUsersAtRisk with Poisson tail < cell.openPValue, warm when the tail < cell.sustainPValue; an
 //     eNB or region whose sum is significant promotes its above-baseline cells to hot (thin, wide faults);
 //  3. cluster hot cells into incidents: neighbours (same eNB, same TAC, ≤ neighbourKm) with the same dominant
-//     TreeSHAP domain; region/network-scoped domains (core, subscription, pgw_apn, dns) join across the scope;
+//     domain — TreeSHAP share plus causeCodeWeight × the cause codes that moved, the same evidence that names
+//     an alert's cause; region/network-scoped domains (core, subscription, pgw_apn, dns) join across the scope;
 //  4. one incident = one alert: a cluster joins an active alert of its own TreeSHAP domain (or is a small
 //     remnant) through its cells, its footprint, a neighbour, or — region/network scope — a region the alert
-//     has held; a local cluster bridging alerts of one domain merges them into the oldest; cells no alert
+//     has held; a local cluster bridging alerts of its domain merges them into the oldest; cells no alert
 //     reaches are judged on their own: an untouched cluster opens a new alert if above the floors and
 //     significant (and, for region/network scope, lifting its whole scope);
+//  4b. a young, small network-scoped alert followed within precursorWindows by a larger alert of another domain
+//     in its regions was that incident's first sign: it folds into it (resolved, merged_into);
 //  5. an alert keeps only cells whose users still point at its domain, and stays while they are jointly above
 //     baseline (alert.sustainPValue); after
 //     alert.resolveAfterWindows windows that are not, it resolves — easy to stay, hard to open: no flapping;
