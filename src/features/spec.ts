@@ -251,7 +251,9 @@ export interface RatioPlan {
   scale: number;
 }
 
-/** Accumulator layout of one user-window row (Float64). */
+/** Accumulator layout of one user-window row (Float64). The engine aggregates encoded records instead of such
+ *  rows now; the layout remains the address space of quantities (`offset`s of plans, ratio terms), which the
+ *  engine maps onto its output and scratch columns. */
 export const ACC = {
   records: 0,
   firstTime: 1,
