@@ -188,6 +188,9 @@ describe('HotspotDetector lifecycle', () => {
     // the incident keeps the precursor's users and cell; one alert is left, with the DNS cause
     expect(d.activeAlerts().map((a) => [a.alert_id, a.suspected_cause])).toEqual([[dnsId, 'dns']]);
     expect(d.affectedUsers(dnsId).some((u) => u.imsi === 1e14)).toBe(true);
+    // users at risk per region of the alert's cells: the 3 × 30 DNS users, all in east
+    expect(events.filter((e) => e.alert.alert_id === dnsId).at(-1)!.region_users_at_risk).toEqual({ east: 90 });
+    expect(opens[1].region_users_at_risk).toEqual({ east: 90 });
   });
 
   it.each([

@@ -129,6 +129,14 @@ describe('evaluateHotspots', () => {
       cause: 'pgw_apn', by: 'a',
     },
     {
+      label: 'two alerts hold the region: the one with most users at risk there, though opened later',
+      events: [
+        { ...ev('a', 'open', 20, ['east', 'west'], 'core'), region_users_at_risk: { east: 4, west: 300 } },
+        { ...ev('b', 'open', 60, ['east'], 'pgw_apn'), region_users_at_risk: { east: 250 } },
+      ],
+      cause: 'pgw_apn', by: 'b',
+    },
+    {
       label: 'the earlier one left the region before declaration: the one still holding it',
       events: [ev('a', 'open', 20, ['east'], 'core'), ev('b', 'open', 60, ['east'], 'pgw_apn'), ev('a', 'updated', 90, ['west'], 'core', null, 20)],
       cause: 'pgw_apn', by: 'b',
