@@ -1,4 +1,6 @@
 // A subcommand of `hotspot`: one file per command under src/cli/commands/, registered in main.ts.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface Command {
@@ -26,3 +28,14 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
     throw new UsageError(`${command}: ${(err as Error).message} (see 'hotspot ${command} --help')`);
   }
 }
+
+/**
+ * The committed default model: `models/default` under the current directory when there is one, else the one
+ * shipped with hotspot itself (so the commands work from any directory).
+ */
+export const DEFAULT_MODEL_DIR: string = (() => {
+  const local = 'models/default';
+  if (existsSync(local)) return local;
+  const shipped = ['../../models/default', '../../../models/default'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  return shipped.find((p) => existsSync(p)) ?? local;
+})();

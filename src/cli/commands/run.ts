@@ -31,7 +31,7 @@ import { startDashboard, type RunningDashboard } from '../../api/dashboard.js';
 import { kafkaEngineSink, type RunPublishTargets } from '../../api/kafka-sinks.js';
 import { parseListenAddress } from './serve.js';
 import { KafkaSource, kafkaSourceLabel, parseKafkaUrl, KafkaUrlError } from '../../sources/kafka/index.js';
-import { parseFlags, UsageError, type Command } from '../command.js';
+import { DEFAULT_MODEL_DIR, parseFlags, UsageError, type Command } from '../command.js';
 
 /** The embedded default: a seed never used to train models/default, several faults within the first hours. */
 export const DEFAULT_RUN_SEED = 20261122;
@@ -86,7 +86,7 @@ examples:
 const OptionsSchema = z.object({
   source: z.string().default('sim'),
   db: z.string().default('hotspot.duckdb'),
-  model: z.string().default('models/default'),
+  model: z.string().default(DEFAULT_MODEL_DIR),
   scenario: z.string().default('default'),
   seed: z.coerce.number().int().default(DEFAULT_RUN_SEED),
   hours: z.coerce.number().positive().default(DEFAULT_RUN_HOURS),
