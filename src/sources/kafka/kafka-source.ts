@@ -154,12 +154,10 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
         'enable.auto.offset.store': false,
         // Bounds librdkafka's own prefetch so pausing really bounds memory.
         'queued.max.messages.kbytes': 16_384,
-        // A restarted instance waits for its dead predecessor's session to expire before it gets its partitions
-        // back; 10 s instead of Kafka's 45 s. Heartbeats come from librdkafka's own thread, so engine pauses
-        // (a window close, a checkpoint) do not count against it.
-        'session.timeout.ms': 10_000,
-        'heartbeat.interval.ms': 1_000,
-        ...(cooperative ? { 'group.protocol': 'consumer' } : {}),
+        // Classic protocol: a restarted instance waits for its dead predecessor's session to expire before it gets
+        // its partitions back; 10 s instead of Kafka's 45 s. Heartbeats come from librdkafka's own thread, so
+        // engine pauses (a window close, a checkpoint) do not count against it. (KIP-848 sets these broker side.)
+        ...(cooperative ? { 'group.protocol': 'consumer' } : { 'session.timeout.ms': 10_000, 'heartbeat.interval.ms': 1_000 }),
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
         ...o.rdkafka,
       },
