@@ -6,6 +6,7 @@ import { StoreSink } from '../../engine/store-sink.js';
 import { loadFeatureSpec } from '../../features/index.js';
 import { FAULT_DOMAINS, type FaultDomain } from '../../hotspots/cause-domains.js';
 import type { InjectedFault } from '../../hotspots/evaluation.js';
+import type { Subscriber } from '../../schema/side-files.js';
 import { loadModelDir } from '../../model/model-dir.js';
 import { renderReplayReport } from '../../replay/report-html.js';
 import { replay, DEFAULT_LABEL_HORIZON_MS } from '../../replay/replay.js';
@@ -34,7 +35,8 @@ With --compare DIR the second model runs over the same records; its alerts go to
 its metrics under "compare" in metrics.json, and the report shows both side by side.
 
 options:
-  --truth FILE        simulator truth.json: adds suspected-cause accuracy against the injected faults
+  --truth FILE        simulator truth.json: adds suspected-cause accuracy against the injected faults (with
+                      --subscribers: against the fault the declaring complaints came from)
   --subscribers FILE  VIP levels for severity and outreach
   --db FILE           also store scored windows, alerts and outreach of the first model in DuckDB
   --horizon HOURS     label horizon for user-level metrics (default 24)
@@ -60,18 +62,31 @@ const OptionsSchema = z.object({
 
 const TruthSchema = z.object({
   faults: z.array(
-    z.object({ domain: z.enum(FAULT_DOMAINS), start: z.string(), end: z.string(), regions: z.array(z.string()) }).loose(),
+    z.object({
+      domain: z.enum(FAULT_DOMAINS),
+      start: z.string(),
+      end: z.string(),
+      regions: z.array(z.string()),
+      affected_imsis: z.array(z.string()).optional(),
+    }).loose(),
   ),
 }).loose();
 
-async function readTruth(path: string): Promise<InjectedFault[]> {
+/**
+ * Injected faults from the simulator's truth. With --subscribers, each fault carries its affected users' MSISDNs,
+ * so a hotspot is judged against the fault its complaints came from (exact when two faults overlap in a region);
+ * without, against the fault running when the catching alert opened.
+ */
+async function readTruth(path: string, subscribers: readonly Subscriber[]): Promise<InjectedFault[]> {
   const parsed = TruthSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
   if (!parsed.success) throw new UsageError(`replay: ${path}: not a simulator truth file: ${parsed.error.issues[0].message}`);
+  const msisdnOf = new Map(subscribers.map((s) => [s.imsi, s.msisdn]));
   return parsed.data.faults.map((f) => ({
     domain: f.domain as FaultDomain,
     regions: f.regions,
     startAt: Date.parse(f.start),
     endAt: Date.parse(f.end),
+    ...(msisdnOf.size > 0 && f.affected_imsis ? { msisdns: f.affected_imsis.flatMap((i) => msisdnOf.get(i) ?? []) } : {}),
   }));
 }
 
@@ -118,12 +133,12 @@ const command: Command = {
       if (name === models[0].name) name = `${name}-2`;
       models.push({ name, dir: await loadModelDir(o.compare, spec) });
     }
-    const [topology, complaints, subscribers, faults] = await Promise.all([
+    const [topology, complaints, subscribers] = await Promise.all([
       readTopology(o.topology),
       readComplaints(o.complaints),
       o.subscribers ? readSubscribers(o.subscribers) : Promise.resolve([]),
-      o.truth ? readTruth(o.truth) : Promise.resolve(undefined),
     ]);
+    const faults = o.truth ? await readTruth(o.truth, subscribers) : undefined;
     await mkdir(o.out, { recursive: true });
     const deadLetters = new DeadLetterMemory();
     const store = o.db ? await Store.open(o.db) : null;
