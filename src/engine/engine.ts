@@ -169,8 +169,9 @@ export class Engine {
     for (let i = 0; i < scored.probability.length; i++) if (scored.probability[i] >= threshold) p.atRisk++;
     p.eventTime = Math.max(p.eventTime, scored.windowEnd);
     const regions = this.options.topology.regions;
-    for (const sink of this.options.sinks) await sink.onScoredWindow?.(scored, regions, this.options.threshold);
+    // Alerts and care lists first — they are what ops wait for — then the bulk rows of every scored user.
     await this.onAlertEvents(this.detector.onWindow(scored));
+    for (const sink of this.options.sinks) await sink.onScoredWindow?.(scored, regions, this.options.threshold);
     this.report();
   }
 
