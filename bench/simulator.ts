@@ -1,5 +1,7 @@
 // Simulator throughput: records/s for generation alone (simulateRecords → Arrow batches) and for generation +
-// writing Arrow IPC and Parquet through src/sources/files. Busy hour (20:00) of the default city.
+// writing Arrow IPC and Parquet through src/sources/files. Busy hour (20:00) of the default city. Arrow IPC is
+// also written to /dev/null: the same encoding and write calls without the file system, which splits the cost
+// of the Arrow writer from the kernel's cost of putting the bytes into the page cache (system CPU time).
 //   node dist/bench/simulator.js [--subscribers 100000] [--minutes 15] [--scenario all-faults] [--runs 3]
 // Steady state: a warm-up pass over the same window with a tenth of the subscribers (another seed) first, so
 // that every fault branch has run before V8 optimises the generator (a one-minute warm-up left rare fault
@@ -30,6 +32,8 @@ interface Figure {
   records: number;
   wallS: number;
   cpuS: number;
+  /** System CPU time (kernel: file writes, page faults), part of cpuS. */
+  sysS: number;
   bytes?: number;
 }
 
@@ -37,9 +41,9 @@ function cityFor(seed: number, users: number): City {
   return createCity({ seed, subscribers: users, hours: minutes / 60, start, scenario: values.scenario });
 }
 
-async function measure(mode: string, format: RecordFormat | null, city: City): Promise<Figure> {
+async function measure(mode: string, format: RecordFormat | null, city: City, devNull = false): Promise<Figure> {
   const dir = mkdtempSync(join(tmpdir(), 'hotspot-bench-sim-'));
-  const path = format ? join(dir, `records.${format}`) : '';
+  const path = devNull ? '/dev/null' : format ? join(dir, `records.${format}`) : '';
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let records = 0;
@@ -51,9 +55,9 @@ async function measure(mode: string, format: RecordFormat | null, city: City): P
   if (writer) await writer.close();
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const bytes = format ? statSync(path).size : undefined;
+  const bytes = format && !devNull ? statSync(path).size : undefined;
   rmSync(dir, { recursive: true, force: true });
-  return { mode, records, wallS, cpuS: (cpu.user + cpu.system) / 1e6, bytes };
+  return { mode, records, wallS, cpuS: (cpu.user + cpu.system) / 1e6, sysS: cpu.system / 1e6, bytes };
 }
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -114,7 +118,8 @@ function builderFloor(rows: number): Figure {
     done += n;
   }
   const cpu = process.cpuUsage(cpu0);
-  return { mode: 'reference: builder floor', records: rows, wallS: (performance.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6 };
+  const wallS = (performance.now() - t0) / 1000;
+  return { mode: 'reference: builder floor', records: rows, wallS, cpuS: (cpu.user + cpu.system) / 1e6, sysS: cpu.system / 1e6 };
 }
 
 /** The run with the median records per CPU-second; the range of wall rates beside it. */
@@ -129,6 +134,7 @@ async function median(run: () => Promise<Figure> | Figure): Promise<Figure & { r
 
 const figures: (Figure & { range?: string })[] = [warm];
 figures.push(await median(() => measure('generate (Arrow batches)', null, city)));
+figures.push(await median(() => measure('generate + Arrow IPC to /dev/null', 'arrow', city, true)));
 figures.push(await median(() => measure('generate + write Arrow IPC', 'arrow', city)));
 figures.push(await median(() => measure('generate + write Parquet', 'parquet', city)));
 figures.push(await median(() => builderFloor(figures[1].records)));
@@ -140,6 +146,6 @@ for (const f of figures) {
   console.log(
     `${f.mode.padEnd(36)} ${f.records.toLocaleString('en-US').padStart(11)} records  ${f.wallS.toFixed(2).padStart(6)} s  ` +
       `${Math.round(wall).toLocaleString('en-US').padStart(10)} records/s wall  ${Math.round(f.records / f.cpuS).toLocaleString('en-US').padStart(10)} records/s cpu  ` +
-      `ratio ${(wall / ref).toFixed(2)}${f.bytes ? `  ${(f.bytes / f.records).toFixed(1)} B/record` : ''}${f.range ?? ''}`,
+      `ratio ${(wall / ref).toFixed(2)}  sys ${Math.round((f.sysS * 1e9) / f.records)} ns/record${f.bytes ? `  ${(f.bytes / f.records).toFixed(1)} B/record` : ''}${f.range ?? ''}`,
   );
 }
