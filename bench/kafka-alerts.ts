@@ -142,7 +142,8 @@ async function measure(bootstrap: string, format: 'arrow' | 'json', subscribers:
     `${format.padEnd(5)} ${fmt(p.records)} of ${fmt(sent.records)} records, ${p.windows} windows, ${fmt(p.userWindows)} user-windows, ${alertEvents} alert events, ` +
       `${p.deadLetters} dead letters, ${result.checkpoints} checkpoints: ${fmt(p.records / seconds)} records/s sustained (first→last batch, wall), ` +
       `${fmt(p.records / ((cpu.user + cpu.system) / 1e6))} records per CPU-second of the engine process; ` +
-      `window close → alerts: median ${quantile(delays, 0.5).toFixed(0)} ms, p99 ${quantile(delays, 0.99).toFixed(0)} ms, max ${Math.max(...delays).toFixed(0)} ms`,
+      `window close → alerts: median ${quantile(delays, 0.5).toFixed(0)} ms, p99 ${quantile(delays, 0.99).toFixed(0)} ms, max ${Math.max(...delays).toFixed(0)} ms ` +
+      `(per window in order: ${delays.map((d) => d.toFixed(0)).join(' ')})`,
   );
 }
 
