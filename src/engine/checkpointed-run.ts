@@ -73,6 +73,12 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
   }
   await store.beginCheckpointedWrites();
 
+  const idleLimit = o.exitWhenIdleMs ?? Infinity;
+  const interval = o.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  let windowsAtCheckpoint = engine.stats.windows;
+  let recordsAtCheckpoint = engine.stats.records;
+  let lastCheckpointAt = Date.now();
+
   const checkpoint = async (): Promise<void> => {
     checkpointId++;
     const stateFile = join(stateDir, `${runId}-${String(checkpointId).padStart(8, '0')}.state`);
@@ -95,14 +101,11 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
     await source.commit(row.offsets).catch(() => undefined); // the group's offsets are advisory; the database rules
     lastCheckpoint = row;
     checkpoints++;
+    windowsAtCheckpoint = engine.stats.windows;
+    recordsAtCheckpoint = engine.stats.records;
+    lastCheckpointAt = Date.now();
     o.onCheckpoint?.(row);
   };
-
-  const idleLimit = o.exitWhenIdleMs ?? Infinity;
-  const interval = o.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
-  let windowsAtCheckpoint = engine.stats.windows;
-  let recordsAtCheckpoint = engine.stats.records;
-  let lastCheckpointAt = Date.now();
   let lastRecordAt = Date.now();
   let status: CheckpointedRunResult['status'] = 'interrupted';
   let assigned = false;
@@ -114,13 +117,7 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
       await engine.push(d.batch);
     }
     offsets.set(keyOf(d.topic, d.partition), { topic: d.topic, partition: d.partition, offset: d.nextOffset });
-    const now = Date.now();
-    if (engine.stats.windows !== windowsAtCheckpoint || now - lastCheckpointAt >= interval) {
-      await checkpoint();
-      windowsAtCheckpoint = engine.stats.windows;
-      recordsAtCheckpoint = engine.stats.records;
-      lastCheckpointAt = now;
-    }
+    if (engine.stats.windows !== windowsAtCheckpoint || Date.now() - lastCheckpointAt >= interval) await checkpoint();
   };
 
   // Every (re)assigned partition starts where this engine's state is.
@@ -156,13 +153,8 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
       }
       if (got !== TIMEOUT) continue;
       const changed = engine.stats.records !== recordsAtCheckpoint || engine.stats.windows !== windowsAtCheckpoint;
-      if (changed && now - lastCheckpointAt >= Math.min(interval, 1000)) {
-        // Quiet input: make what has been processed durable rather than wait for the next window.
-        await checkpoint();
-        windowsAtCheckpoint = engine.stats.windows;
-        recordsAtCheckpoint = engine.stats.records;
-        lastCheckpointAt = now;
-      }
+      // Quiet input: make what has been processed durable rather than wait for the next window.
+      if (changed && now - lastCheckpointAt >= Math.min(interval, 1000)) await checkpoint();
       // Joining the group takes seconds: idle time counts only once partitions are assigned.
       if (!assigned) {
         assigned = source.assignments().length > 0;
