@@ -131,17 +131,20 @@ function prepareSimulator(o: RunOptions): PreparedSource {
     category: c.category,
     region: c.region,
   }));
-  const faults: InjectedFault[] = impacts.map(({ fault }) => ({
+  const subscribers = subscriberRows(city.subs);
+  // Each fault's affected users: the summary judges a hotspot's cause against the fault its complaints came from.
+  const faults: InjectedFault[] = impacts.map(({ fault, users }) => ({
     domain: fault.domain as FaultDomain,
     regions: fault.regions.map((r) => city.net.regionNames[r]),
     startAt: fault.start,
     endAt: fault.end,
+    msisdns: Array.from(users, (u) => subscribers[u].msisdn),
   }));
   const speed = o.speed === 0 ? Infinity : (o.speed ?? DEFAULT_SIM_SPEED);
   return {
     label: `sim:${city.scenario.name}:seed=${o.seed}`,
     topology,
-    subscribers: subscriberRows(city.subs),
+    subscribers,
     complaints,
     faults,
     batches: (signal) => pacedBatches(simulateRecords(city), { speed, signal }),
