@@ -76,6 +76,7 @@ other options:
   --grpc HOST:PORT        also serve the gRPC API live while the run goes on (alerts stream as they happen)
   --http HOST:PORT        also serve the ops dashboard live (a web page; see 'hotspot serve --help')
   --quiet                 only alerts and the summary
+  --verbose               also a line per checkpoint (kafka:// sources): id, event time, offsets
 
 examples:
   hotspot run
@@ -106,6 +107,7 @@ const OptionsSchema = z.object({
   outreachTopic: z.string().optional(),
   scoresTopic: z.string().optional(),
   quiet: z.boolean().default(false),
+  verbose: z.boolean().default(false),
 });
 type RunOptions = z.infer<typeof OptionsSchema>;
 
@@ -274,6 +276,7 @@ const command: Command = {
       'outreach-topic': { type: 'string' },
       'scores-topic': { type: 'string' },
       quiet: { type: 'boolean' },
+      verbose: { type: 'boolean' },
     });
     const parsed = OptionsSchema.safeParse({
       ...values,
@@ -377,6 +380,13 @@ const command: Command = {
           exitWhenIdleMs: o.exitWhenIdle === undefined ? Infinity : o.exitWhenIdle * 1000,
           signal: controller.signal,
           onBatch: noteFirstRecord,
+          onCheckpoint: o.verbose
+            ? (c) =>
+                console.log(
+                  `checkpoint ${c.checkpointId}: event time ${new Date(c.eventTime).toISOString().slice(0, 16)}, ` +
+                    `offsets ${c.offsets.map((x) => `${x.topic}/${x.partition}@${x.offset}`).join(' ')}`,
+                )
+            : undefined,
         });
         status = result.status;
       } else {
