@@ -14,6 +14,7 @@ import { S1BatchBuilder } from '../src/schema/s1-batch-builder.js';
 import { APP_TYPES, PROCEDURE_TYPES } from '../src/schema/record.js';
 import { openRecordWriter, readRecords, type RecordFormat } from '../src/sources/files/index.js';
 import { DeadLetterMemory } from '../src/sources/dead-letters.js';
+import { mulberry32 as rng } from '../test/support/mulberry32.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,16 +27,6 @@ const { values: args } = parseArgs({
 const N = Number(args.records);
 const REPEAT = Number(args.repeat);
 const BATCH = 65_536;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeBatches(n: number, seed: number): RecordBatch[] {
   const rand = rng(seed);

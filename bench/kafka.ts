@@ -20,6 +20,7 @@ import { decodeJsonRecords } from '../src/sources/files/index.js';
 import { KafkaSource } from '../src/sources/kafka/kafka-source.js';
 import { decodeArrowMessage, decodeJsonMessages } from '../src/sources/kafka/message-decoders.js';
 import { startKcatMock, type KafkaMock } from '../test/support/kafka-mock.js';
+import { mulberry32 as rng } from '../test/support/mulberry32.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,16 +35,6 @@ const JSON_N = Number(args['json-records']);
 const ARROW_N = Number(args['arrow-records']);
 const CHUNK = Number(args.chunk);
 const POLL = Number(args.poll);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A realistic S1 record as a JSON object: half S1-MME, half S1-U, 50k users, 3k cells. */
 function record(i: number, rand: () => number): Record<string, unknown> {
