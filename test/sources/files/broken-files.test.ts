@@ -2,22 +2,13 @@
 // break the record rules land in dead letters with file, row number and reason, and are counted.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RecordBatch } from 'apache-arrow';
 import { RecordFileError, readRecords } from '../../../src/sources/files/index.js';
-import { DeadLetterMemory } from '../../../src/sources/dead-letters.js';
 import { stringAt, utf8Column, int64Column, enumColumn, int32Column } from '../../../src/schema/columns.js';
+import { readAll } from './read-all.js';
 
 const BROKEN = join(import.meta.dirname, '../../../fixtures/broken');
 const fixture = (name: string) => join(BROKEN, name);
 
-async function readAll(path: string) {
-  const deadLetters = new DeadLetterMemory();
-  const warnings: string[] = [];
-  const it = readRecords(path, { deadLetters, onWarning: (m) => warnings.push(m) });
-  const batches: RecordBatch[] = [];
-  for await (const b of it) batches.push(b);
-  return { batches, stats: it.stats, deadLetters, warnings };
-}
 
 async function failure(path: string): Promise<RecordFileError> {
   try {

@@ -19,10 +19,9 @@ import {
   vectorFromArray,
   type DataType,
 } from 'apache-arrow';
-import { readRecords } from '../../../src/sources/files/index.js';
 import { parquetWasm } from '../../../src/sources/files/parquet-wasm.js';
-import { DeadLetterMemory } from '../../../src/sources/dead-letters.js';
 import { enumColumn, int64Column, stringAt, utf8Column } from '../../../src/schema/columns.js';
+import { readAll } from './read-all.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hotspot-foreign-'));
 
@@ -42,14 +41,6 @@ function foreignTable(): Table {
   return new Table(new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 3, nullCount: 0, children })));
 }
 
-async function readAll(path: string) {
-  const deadLetters = new DeadLetterMemory();
-  const warnings: string[] = [];
-  const it = readRecords(path, { deadLetters, onWarning: (w) => warnings.push(w) });
-  const batches: RecordBatch[] = [];
-  for await (const b of it) batches.push(b);
-  return { batch: batches[0], stats: it.stats, deadLetters, warnings };
-}
 
 describe('foreign columnar files', () => {
   const files = {

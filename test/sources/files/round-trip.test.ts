@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RecordBatch } from 'apache-arrow';
 
-import { isS1Schema, openRecordWriter, readRecords } from '../../../src/sources/files/index.js';
-import { DeadLetterMemory } from '../../../src/sources/dead-letters.js';
+import { isS1Schema, openRecordWriter } from '../../../src/sources/files/index.js';
 import { rowsOf, sampleBatch, SAMPLE_ROWS } from './sample-batch.js';
+import { readAll } from './read-all.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hotspot-rt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,13 +19,6 @@ async function writeAll(path: string, batches: RecordBatch[]): Promise<number> {
   return (await w.close()).rows;
 }
 
-async function readAll(path: string, batchSize?: number) {
-  const deadLetters = new DeadLetterMemory();
-  const it = readRecords(path, { deadLetters, batchSize });
-  const batches: RecordBatch[] = [];
-  for await (const b of it) batches.push(b);
-  return { batches, stats: it.stats, deadLetters };
-}
 
 describe('record files round-trip losslessly', () => {
   const original = rowsOf(sampleBatch());
