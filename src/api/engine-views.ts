@@ -87,9 +87,7 @@ export function liveApiSink(regions: readonly string[]): { sink: EngineSink; vie
 /** The API views of a stored run: every alert event in sequence order, its care lists, its last window's risk. */
 export async function storedApiViews(store: Store, runId: string, regions: readonly string[]): Promise<ApiViews> {
   const views: ApiViews = { alerts: new InMemoryAlertFeed({ retainedEvents: 1_000_000 }), outreach: new CareLists(), regionRisk: new RegionRisk(regions) };
-  for (const r of await store.query('SELECT event FROM alert_events WHERE run_id = $1 ORDER BY sequence', [runId])) {
-    views.alerts.append(toApiEvent(JSON.parse(String(r.event)) as EngineAlertEvent));
-  }
+  for (const e of await store.alertEvents(runId)) views.alerts.append(toApiEvent(e));
   const outreach = await store.query(
     `SELECT alert_id, kind, rank, tier, msisdn, user_id, vip_level, probability, region, severity,
             epoch_ms(listed_at) AS listed_at, epoch_ms(send_at) AS send_at

@@ -421,6 +421,12 @@ export class Store {
     return this.closing;
   }
 
+  /** A run's alert events in sequence order, as the engine emitted them (a resumed run's history, `serve`). */
+  async alertEvents(runId: string): Promise<AlertEvent[]> {
+    const rows = await this.query('SELECT event FROM alert_events WHERE run_id = $1 ORDER BY sequence', [runId]);
+    return rows.map((r) => JSON.parse(String(r.event)) as AlertEvent);
+  }
+
   /** Query helper (tests, reports): flushes first so appended rows are visible; rows as JSON-safe objects. */
   async query(sql: string, values?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
     await this.flush();

@@ -8,7 +8,6 @@ import { StoreSink } from '../../engine/store-sink.js';
 import { loadFeatureSpec } from '../../features/index.js';
 import { evaluateHotspots, type HotspotMetrics, type InjectedFault } from '../../hotspots/evaluation.js';
 import type { FaultDomain } from '../../hotspots/cause-domains.js';
-import type { AlertEvent } from '../../hotspots/alert.js';
 import { loadModelDir } from '../../model/model-dir.js';
 import type { Complaint, Subscriber, Topology } from '../../schema/side-files.js';
 import { buildTopology } from '../../schema/side-files.js';
@@ -221,12 +220,6 @@ async function firstWindowStart(store: Store, runId: string): Promise<number> {
   return t === null || t === undefined ? NaN : Number(t);
 }
 
-/** A resumed run's alert history so far, for the summary at its end. */
-async function storedAlertEvents(store: Store, runId: string): Promise<AlertEvent[]> {
-  const rows = await store.query('SELECT event FROM alert_events WHERE run_id = $1 ORDER BY sequence', [runId]);
-  return rows.map((r) => JSON.parse(String(r.event)) as AlertEvent);
-}
-
 function minStartTime(batch: RecordBatch): number {
   const t = int64Column(batch, 'start_time').values;
   let min = Infinity;
@@ -312,6 +305,8 @@ const command: Command = {
     // A Kafka stream continues its unfinished run from the newest checkpoint (after a crash or Ctrl-C).
     const resume = kafka && !o.fresh ? await store.latestCheckpoint(source.label) : null;
     const runId = resume ? resume.runId : await store.beginRun({ source: source.label, modelVersion: modelDir.card.modelVersion, config: o });
+    // A resumed run's alert history so far: for the summary at its end, and served so StreamAlerts can resume anywhere.
+    const earlierEvents = resume ? await store.alertEvents(runId) : [];
     const consoleSink = new ConsoleSink({ color: process.stdout.isTTY, write: (l) => console.log(l) });
     // Rejected rows always reach the store; --dead-letters also keeps them as JSONL next to the data.
     const deadLetterFile = o.deadLetters ? new DeadLetterFile(o.deadLetters) : null;
@@ -324,8 +319,7 @@ const command: Command = {
     let dashboard: RunningDashboard | null = null;
     if (o.grpc || o.http) {
       const api = liveApiSink(source.topology.regions);
-      // A resumed run's earlier alerts are served too, so StreamAlerts can resume from any sequence.
-      if (resume) for (const e of await storedAlertEvents(store, runId)) api.views.alerts.append(toApiEvent(e));
+      for (const e of earlierEvents) api.views.alerts.append(toApiEvent(e));
       sinks.push(api.sink);
       const served = { alerts: api.views.alerts, outreach: api.views.outreach, regionRisk: api.views.regionRisk };
       if (o.grpc) {
@@ -367,7 +361,7 @@ const command: Command = {
       if (kafka) {
         if (resume) {
           firstRecordAt = await firstWindowStart(store, runId);
-          engine.alertEvents.push(...(await storedAlertEvents(store, runId)));
+          engine.alertEvents.push(...earlierEvents);
         }
         const kafkaSource = new KafkaSource(kafka);
         const result = await runCheckpointed({
