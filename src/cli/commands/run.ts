@@ -29,7 +29,7 @@ import { startGrpcServer, type RunningGrpcServer } from '../../api/grpc-server.j
 import { startDashboard, type RunningDashboard } from '../../api/dashboard.js';
 import { kafkaEngineSink, type RunPublishTargets } from '../../api/kafka-sinks.js';
 import { parseListenAddress } from './serve.js';
-import { KafkaSource, kafkaSourceLabel, parseKafkaUrl, KafkaUrlError } from '../../sources/kafka/index.js';
+import { KafkaSource, kafkaSourceLabel, parseKafkaTopicUrl, parseKafkaUrl, KafkaUrlError } from '../../sources/kafka/index.js';
 import { DEFAULT_MODEL_DIR, parseFlags, UsageError, type Command } from '../command.js';
 
 /** The embedded default: a seed never used to train models/default, several faults within the first hours. */
@@ -179,12 +179,17 @@ function publishTargetsOf(o: RunOptions): RunPublishTargets | null {
   if (given.length === 0) return null;
   const targets: RunPublishTargets = { brokers: '' };
   for (const k of given) {
-    const m = /^kafka:\/\/([^/?]+)\/([A-Za-z0-9._-]+)$/.exec(o[k]!);
     const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    if (!m) throw new UsageError(`run: ${flag} '${o[k]}' is not kafka://BROKERS/TOPIC`);
-    if (targets.brokers && targets.brokers !== m[1]) throw new UsageError(`run: ${flag}: all published topics must be on the same brokers`);
-    targets.brokers = m[1];
-    targets[k] = m[2];
+    let target: ReturnType<typeof parseKafkaTopicUrl>;
+    try {
+      target = parseKafkaTopicUrl(o[k]!);
+    } catch (err) {
+      throw new UsageError(`run: ${flag}: ${(err as Error).message}`);
+    }
+    if (!target) throw new UsageError(`run: ${flag} '${o[k]}' is not kafka://BROKERS/TOPIC`);
+    if (targets.brokers && targets.brokers !== target.brokers) throw new UsageError(`run: ${flag}: all published topics must be on the same brokers`);
+    targets.brokers = target.brokers;
+    targets[k] = target.topic;
   }
   return targets;
 }

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseFlags, UsageError, type Command } from '../command.js';
-import { publishRecords, type PublishOptions } from '../../sources/kafka/index.js';
+import { parseKafkaTopicUrl, publishRecords, type PublishOptions } from '../../sources/kafka/index.js';
 import { openRecordWriter, writeComplaints, writeSubscribers, writeTopology, type RecordFormat } from '../../sources/files/index.js';
 import {
   BUILTIN_SCENARIOS,
@@ -90,15 +90,18 @@ export interface SimulateSummary {
 
 /** `kafka://BROKERS/TOPIC?format=arrow|json&partitions=N` → where and how to publish. */
 function parsePublishUrl(url: string): PublishOptions {
-  const m = /^kafka:\/\/([^/?]+)\/([A-Za-z0-9._-]+)(?:\?(.*))?$/.exec(url);
-  if (!m) throw new UsageError(`simulate: --publish '${url}' is not kafka://BROKERS/TOPIC[?format=arrow|json&partitions=N]`);
-  const params = new URLSearchParams(m[3] ?? '');
-  for (const k of params.keys()) if (k !== 'format' && k !== 'partitions') throw new UsageError(`simulate: --publish: unknown parameter '${k}' (format, partitions)`);
-  const format = params.get('format') ?? 'arrow';
+  let target: ReturnType<typeof parseKafkaTopicUrl>;
+  try {
+    target = parseKafkaTopicUrl(url, ['format', 'partitions']);
+  } catch (err) {
+    throw new UsageError(`simulate: --publish: ${(err as Error).message}`);
+  }
+  if (!target) throw new UsageError(`simulate: --publish '${url}' is not kafka://BROKERS/TOPIC[?format=arrow|json&partitions=N]`);
+  const format = target.params.get('format') ?? 'arrow';
   if (format !== 'arrow' && format !== 'json') throw new UsageError(`simulate: --publish: format '${format}' is not arrow or json`);
-  const partitions = Number(params.get('partitions') ?? 4);
+  const partitions = Number(target.params.get('partitions') ?? 4);
   if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`simulate: --publish: partitions must be a positive integer`);
-  return { brokers: m[1], topic: m[2], format, partitions };
+  return { brokers: target.brokers, topic: target.topic, format, partitions };
 }
 
 /** Builds the city and writes every output file; returns what was written. */

@@ -15,6 +15,6 @@ export {
   type KafkaSourceStats,
   type RebalanceListener,
 } from './kafka-source.js';
-export { parseKafkaUrl, kafkaSourceLabel, KafkaUrlError, DEFAULT_GROUP_ID } from './kafka-url.js';
+export { parseKafkaUrl, parseKafkaTopicUrl, kafkaSourceLabel, KafkaUrlError, DEFAULT_GROUP_ID } from './kafka-url.js';
 export { publishRecords, partitionOfImsi, type PublishOptions, type PublishResult } from './record-publisher.js';
 export { MESSAGE_FORMATS, decodeJsonMessages, decodeCsvMessages, decodeArrowMessage, type MessageFormat } from './message-decoders.js';

@@ -38,3 +38,17 @@ export function parseKafkaUrl(url: string): KafkaSourceOptions {
 export function kafkaSourceLabel(o: KafkaSourceOptions): string {
   return `kafka://${o.brokers}/${o.topics.map((t) => t.topic).join(',')}?group=${o.groupId}`;
 }
+
+/**
+ * `kafka://BROKERS/TOPIC[?KEY=VALUE…]` naming one topic to write to, with only the `allowed` parameters → its parts;
+ * null when the text is not of that shape (the caller words the error for its flag).
+ */
+export function parseKafkaTopicUrl(url: string, allowed: readonly string[] = []): { brokers: string; topic: string; params: URLSearchParams } | null {
+  const m = /^kafka:\/\/([^/?]+)\/([A-Za-z0-9._-]{1,249})(?:\?(.*))?$/.exec(url);
+  if (!m) return null;
+  const params = new URLSearchParams(m[3] ?? '');
+  for (const k of params.keys()) {
+    if (!allowed.includes(k)) throw new KafkaUrlError(`unknown parameter '${k}'${allowed.length > 0 ? ` (${allowed.join(', ')})` : ''}`);
+  }
+  return { brokers: m[1], topic: m[2], params };
+}

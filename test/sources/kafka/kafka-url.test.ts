@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaUrlError, kafkaSourceLabel, parseKafkaUrl } from '../../../src/sources/kafka/kafka-url.js';
+import { KafkaUrlError, kafkaSourceLabel, parseKafkaTopicUrl, parseKafkaUrl } from '../../../src/sources/kafka/kafka-url.js';
 
 describe('parseKafkaUrl', () => {
   it('reads brokers, topics and options', () => {
@@ -25,6 +25,14 @@ describe('parseKafkaUrl', () => {
     expect(o.rdkafka).toEqual({ 'session.timeout.ms': '6000', 'client.id': 'x' });
     expect(kafkaSourceLabel(o)).toBe('kafka://h:1/t?group=hotspot');
     expect(() => parseKafkaUrl('kafka://h:1/t?rdkafka.=1')).toThrow(/unknown kafka URL parameter 'rdkafka.'/);
+  });
+
+  it('reads a single topic to write to, with only the allowed parameters', () => {
+    const t = parseKafkaTopicUrl('kafka://h:1,h:2/alerts?format=json', ['format']);
+    expect(t && { brokers: t.brokers, topic: t.topic, format: t.params.get('format') }).toEqual({ brokers: 'h:1,h:2', topic: 'alerts', format: 'json' });
+    expect(parseKafkaTopicUrl('kafka://h:1/a,b')).toBeNull();
+    expect(parseKafkaTopicUrl('http://h:1/a')).toBeNull();
+    expect(() => parseKafkaTopicUrl('kafka://h:1/a?format=json')).toThrow(/unknown parameter 'format'/);
   });
 
   it.each([
