@@ -32,16 +32,13 @@ export interface PublishResult {
   records: number;
 }
 
-/** FNV-1a over the IMSI's characters: stable across processes and releases (unlike a keyed hash). */
+/** FNV-1a over the IMSI's digits: stable across processes and releases (unlike a keyed hash). */
 export function partitionOfImsi(imsi: string, partitions: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < imsi.length; i++) {
-    h ^= imsi.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % partitions;
+  const bytes = new TextEncoder().encode(imsi);
+  return partitionOfImsiBytes(bytes, 0, bytes.length, partitions);
 }
 
+/** The same over the UTF-8 bytes [from, to) of an Arrow column: no string per record. */
 function partitionOfImsiBytes(bytes: Uint8Array, from: number, to: number, partitions: number): number {
   let h = 0x811c9dc5;
   for (let p = from; p < to; p++) {
@@ -90,7 +87,7 @@ export async function publishRecords(batches: AsyncIterable<RecordBatch> | Itera
       records += batch.numRows;
       const imsiCol = utf8Column(batch, 'imsi');
       const imsiVector = batch.getChild('imsi')!;
-      const imsi = { get: (i: number) => String(imsiVector.get(i)) };
+      const imsiAt = (i: number) => String(imsiVector.get(i));
       const parts = new Int32Array(batch.numRows);
       const counts = new Int32Array(o.partitions);
       for (let i = 0; i < batch.numRows; i++) counts[(parts[i] = partitionOfImsiBytes(imsiCol.bytes, imsiCol.offsets[i], imsiCol.offsets[i + 1], o.partitions))]++;
@@ -100,7 +97,7 @@ export async function publishRecords(batches: AsyncIterable<RecordBatch> | Itera
           const obj: Record<string, unknown> = {};
           const row = rows[i] as Record<string, unknown>;
           for (const c of S1_COLUMN_NAMES) obj[c] = typeof row[c] === 'bigint' ? Number(row[c]) : row[c];
-          await send(parts[i], Buffer.from(JSON.stringify(obj)), imsi.get(i));
+          await send(parts[i], Buffer.from(JSON.stringify(obj)), imsiAt(i));
         }
         continue;
       }
@@ -118,7 +115,7 @@ export async function publishRecords(batches: AsyncIterable<RecordBatch> | Itera
           while (e < rowsOfP.length && e - s < chunk && start[rowsOfP[e]] < spanEnd) e++;
           const sel = rowsOfP.subarray(s, e);
           const ipc = tableToIPC(new Table(takeRows(batch, sel)), 'stream');
-          await send(p, Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength), imsi.get(sel[0]));
+          await send(p, Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength), imsiAt(sel[0]));
           s = e;
         }
       }
