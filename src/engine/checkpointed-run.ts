@@ -14,6 +14,7 @@ import type { DeliveredBatch, KafkaSource, PartitionOffset } from '../sources/ka
 import { PartitionMerge } from '../sources/kafka/partition-merge.js';
 import type { CheckpointRow, Store } from '../store/store.js';
 import { rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpointDirOf, pruneStateFiles, readStateFile, writeStateFile } from './checkpoint.js';
 import type { Engine } from './engine.js';
 
@@ -182,7 +183,7 @@ async function waitForAllPartitions(source: KafkaSource, waitMs: number, signal:
   while (!signal.aborted && Date.now() < deadline) {
     total ||= await source.partitionCount().catch(() => 0);
     if (total > 0 && source.assignments().length >= total) return;
-    await within(new Promise<never>(() => undefined), POLL_MS, signal);
+    await sleep(POLL_MS, undefined, { signal }).catch(() => undefined); // an abort ends the wait early
   }
   if (!signal.aborted) process.stderr.write(`warning: after ${waitMs / 1000} s this instance holds ${source.assignments().length} of ${total} partitions; going on\n`);
 }
