@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Tests start real servers and subprocesses; forks keep native addons (DuckDB, rdkafka) isolated.
     pool: 'forks',
+    globalSetup: ['test/support/temp-root.ts'],
   },
 });
