@@ -193,8 +193,9 @@ export function decodeScoreChunk(kind: 'rows' | 'contrib', value: Buffer | null 
   }
   const columns = names.map((_, i) => {
     const v = table.getChildAt(i)!;
-    // One batch per chunk as written; a re-batched one is joined.
-    return (v.data.length === 1 ? v.data[0].values : v.toArray()) as Float64Array | Int32Array;
+    // One batch per chunk as written (its value buffer may be padded past the rows); a re-batched one is joined.
+    const d = v.data[0];
+    return (v.data.length === 1 ? d.values.subarray(d.offset, d.offset + d.length) : v.toArray()) as Float64Array | Int32Array;
   });
   return { names, columns, length: table.numRows };
 }
