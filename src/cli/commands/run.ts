@@ -407,6 +407,7 @@ const command: Command = {
             onCheckpoint,
             log: o.verbose ? (l) => console.log(l) : undefined,
           });
+          console.log(`${result.windows} windows joined from the scores topic; ${result.duplicateMessages} copies of messages dropped`);
           if (result.incompleteWindows > 0) console.log(`warning: ${result.incompleteWindows} window(s) lacked part of a record partition's share`);
           status = result.status;
         } else {
