@@ -119,7 +119,8 @@ async function contents(db: string) {
     alertEvents: await query(db, 'SELECT sequence, alert_id, status, severity, region, cells, users_at_risk, expected_complaints, suspected_cause, event FROM alert_events ORDER BY sequence'),
     alerts: await query(db, 'SELECT alert_id, last_sequence, status, severity, users_at_risk FROM alerts ORDER BY alert_id'),
     outreach: await query(db, 'SELECT alert_id, kind, rank, tier, msisdn, user_id, probability, listed_at, send_at FROM outreach ORDER BY alert_id, kind, rank'),
-    scored: await query(db, 'SELECT window_start, count(*) AS users, sum(probability) AS p, count(*) FILTER (at_risk) AS at_risk FROM scored_windows GROUP BY window_start ORDER BY window_start'),
+    // Every scored user-window with its top reasons (a sum over them would depend on DuckDB's parallel order).
+    scored: await query(db, 'SELECT window_start, window_end, user_id, cell, region, probability, at_risk, top_reasons FROM scored_windows ORDER BY window_start, user_id'),
   };
 }
 
@@ -162,6 +163,7 @@ describe('scale-out: two scoring instances (one joins, one is killed) and a dete
     const expected = await contents(referenceDb);
     expect(expected.alertEvents.length).toBeGreaterThan(5);
     expect(expected.outreach.length).toBeGreaterThan(0);
+    expect(expected.scored.length).toBeGreaterThan(5000);
     const actual = await contents(detectDb);
     expect(actual.scored).toEqual(expected.scored);
     expect(actual.alertEvents).toEqual(expected.alertEvents);
