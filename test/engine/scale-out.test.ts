@@ -3,7 +3,8 @@
 // (a rebalance hands it partitions with their state through the shared checkpoint directory), then the first is
 // killed with SIGKILL (its partitions move to the second from its last checkpoints) — and one
 // `hotspot run --stage detect` over the scores topic. Its alerts (ids, sequences, contents), care lists and scored
-// windows must equal those of a single `hotspot run --source kafka://…` over the same records.
+// windows must equal those of a single `hotspot run --source kafka://…` over the same records, although the detect
+// stage is killed with SIGKILL midway and restarted too.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -130,12 +131,19 @@ describe('scale-out: two scoring instances (one joins, one is killed) and a dete
     await publish(firstHalf);
 
     const detectDb = join(dir, 'detect.duckdb');
-    const detect = start([
+    const detectArgs = [
       '--stage', 'detect', '--source', `kafka://${mock.bootstrap}/${SCORES}?group=scale-detect&${GROUP_SETTINGS}`,
-      ...sideFiles(), '--db', detectDb, '--exit-when-idle', '15', '--alerts-topic', `kafka://${mock.bootstrap}/alerts-scaled`,
-    ]);
+      ...sideFiles(), '--db', detectDb, '--exit-when-idle', '15', '--alerts-topic', `kafka://${mock.bootstrap}/alerts-scaled`, '--verbose',
+    ];
+    const firstDetect = start(detectArgs);
     const a = scoreStage();
     await a.waitFor((out) => /^window \S+ of scale-s1\/\d+/m.test(out), 'instance a to publish a window');
+    // The detect stage is killed too, after it has handed on a few windows, and restarted: it resumes from its
+    // checkpoint (detector and outreach state, scores offsets of what was still waiting).
+    await firstDetect.waitFor((out) => (out.match(/^checkpoint \d+: event time/gm)?.length ?? 0) >= 3, 'the detect stage to checkpoint');
+    firstDetect.child.kill('SIGKILL');
+    expect((await firstDetect.done).signal).toBe('SIGKILL');
+    const detect = start(detectArgs);
     const b = scoreStage();
     await b.waitFor((out) => /^assigned scale-s1\/\d+/m.test(out), 'instance b to be assigned partitions');
     await a.waitFor((out) => /^revoked scale-s1\/\d+/m.test(out), 'instance a to give up partitions');
@@ -147,6 +155,7 @@ describe('scale-out: two scoring instances (one joins, one is killed) and a dete
     expect(ra.signal).toBe('SIGKILL');
     expect(rb.code, rb.out).toBe(0);
     expect(rd.code, rd.out).toBe(0);
+    expect(rd.out).toMatch(/resumed from checkpoint/);
     // b took over all partitions after the kill, restoring what a had checkpointed.
     const assignedToB = [...rb.out.matchAll(/^assigned scale-s1\/(\d+), from (checkpoint|the beginning)/gm)];
     expect(assignedToB.slice(-4).map((m) => m[1]).sort(), rb.out).toEqual(['0', '1', '2', '3']);
@@ -170,9 +179,18 @@ describe('scale-out: two scoring instances (one joins, one is killed) and a dete
     expect(actual.alerts).toEqual(expected.alerts);
     expect(actual.outreach).toEqual(expected.outreach);
 
-    // The alerts topic carries the same events.
-    const events = async (topic: string) =>
-      (await readTopic(mock.bootstrap, topic, expected.alertEvents.length, 10_000)).map((m) => m.value!.toString('utf8')).sort();
-    expect(await events('alerts-scaled')).toEqual(await events('alerts-reference'));
+    // The alerts topic carries the same events; the killed detect stage's are re-sent after its restart with the
+    // same sequence numbers (consumers keep the highest sequence seen).
+    const events = async (topic: string) => {
+      const bySequence = new Map<number, string>();
+      for (const m of await readTopic(mock.bootstrap, topic, expected.alertEvents.length * 10, 5000)) {
+        const text = m.value!.toString('utf8');
+        bySequence.set((JSON.parse(text) as { sequence: number }).sequence, text);
+      }
+      return [...bySequence].sort((x, y) => x[0] - y[0]);
+    };
+    const reference = await events('alerts-reference');
+    expect(reference.length).toBe(expected.alertEvents.length);
+    expect(await events('alerts-scaled')).toEqual(reference);
   }, 180_000);
 });
