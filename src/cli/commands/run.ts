@@ -534,6 +534,10 @@ async function runScoreStageCommand(o: RunOptions, kafka: ReturnType<typeof pars
         `${r.messages.toLocaleString('en-US')} messages, ${r.checkpoints} checkpoints, ${r.deadLetters} dead letters in ${seconds.toFixed(1)} s ` +
         `(${cpuSeconds.toFixed(1)} s CPU, ${Math.round(r.records / Math.max(cpuSeconds, 1e-9)).toLocaleString('en-US')} records per CPU-second) (${r.status})`,
     );
+    if (r.records > 0) {
+      const busy = (r.lastRecordAt - r.firstRecordAt) / 1000;
+      console.log(`records taken from ${new Date(r.firstRecordAt).toISOString()} to ${new Date(r.lastRecordAt).toISOString()} (${busy.toFixed(1)} s)`);
+    }
   } finally {
     const stats = await producer.close().then(() => producer.stats());
     if (stats.failed > 0) console.log(`warning: ${stats.failed} scores messages failed: ${stats.lastError}`);
