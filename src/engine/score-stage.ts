@@ -57,6 +57,8 @@ export interface ScoreStageResult {
   /** Wall clock (epoch ms) when the first and the last records were taken; NaN without records. */
   firstRecordAt: number;
   lastRecordAt: number;
+  /** This process's CPU seconds (user + system) from the first record taken to the last. */
+  cpuWhileRecords: number;
 }
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000;
@@ -90,7 +92,8 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
   const featureOptions = { allowedLatenessMs: o.allowedLatenessMs, deadLetters: { add: (l: DeadLetter) => void letters.push(l) }, source: 'features' };
   const interval = o.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   const log = o.log ?? (() => undefined);
-  const result: ScoreStageResult = { status: 'interrupted', records: 0, windows: 0, userWindows: 0, messages: 0, checkpoints: 0, deadLetters: 0, firstRecordAt: NaN, lastRecordAt: NaN };
+  const result: ScoreStageResult = { status: 'interrupted', records: 0, windows: 0, userWindows: 0, messages: 0, checkpoints: 0, deadLetters: 0, firstRecordAt: NaN, lastRecordAt: NaN, cpuWhileRecords: 0 };
+  let cpuAtFirst: NodeJS.CpuUsage | null = null;
   const work = new Map<string, PartitionWork>();
   let recordPartitions = 0;
   let scoresPartitions = 0;
@@ -162,6 +165,11 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
     if (d.batch.numRows > 0) {
       result.lastRecordAt = Date.now();
       if (Number.isNaN(result.firstRecordAt)) result.firstRecordAt = result.lastRecordAt;
+      if (cpuAtFirst === null) cpuAtFirst = process.cpuUsage();
+      else {
+        const c = process.cpuUsage(cpuAtFirst);
+        result.cpuWhileRecords = (c.user + c.system) / 1e6;
+      }
     }
     w.nextOffset = d.nextOffset;
     w.dirty = true;

@@ -536,7 +536,10 @@ async function runScoreStageCommand(o: RunOptions, kafka: ReturnType<typeof pars
     );
     if (r.records > 0) {
       const busy = (r.lastRecordAt - r.firstRecordAt) / 1000;
-      console.log(`records taken from ${new Date(r.firstRecordAt).toISOString()} to ${new Date(r.lastRecordAt).toISOString()} (${busy.toFixed(1)} s)`);
+      console.log(
+        `records taken from ${new Date(r.firstRecordAt).toISOString()} to ${new Date(r.lastRecordAt).toISOString()} (${busy.toFixed(1)} s, ` +
+          `${r.cpuWhileRecords.toFixed(1)} s CPU: ${Math.round(r.records / Math.max(r.cpuWhileRecords, 1e-9)).toLocaleString('en-US')} records per CPU-second meanwhile)`,
+      );
     }
   } finally {
     const stats = await producer.close().then(() => producer.stats());
