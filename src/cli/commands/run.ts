@@ -306,6 +306,7 @@ const command: Command = {
     const kafka = o.source.startsWith('kafka://') ? parseKafkaSource(o.source) : null;
 
     if (o.stage && !kafka) throw new UsageError(`run: --stage ${o.stage} needs a kafka:// source`);
+    if (o.stage && kafka!.topics.length !== 1) throw new UsageError(`run: --stage ${o.stage} reads one topic`);
     if (o.stage === 'detect' && o.scoresTopic) throw new UsageError('run: --stage detect reads scores; --scores-topic is for --stage score');
     const spec = await loadFeatureSpec();
     const modelDir = await loadModelDir(o.model, spec);
