@@ -54,6 +54,7 @@ interface Proc {
   /** CPU seconds (user + system) of the process, last read from /proc before it ended. */
   cpu: () => number;
   done: Promise<number | null>;
+  ended: () => boolean;
 }
 
 function run(argv: string[]): Proc {
@@ -70,6 +71,7 @@ function run(argv: string[]): Proc {
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   let cpuTicks = 0;
+  let ended = false;
   const poll = setInterval(() => {
     try {
       const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
@@ -82,15 +84,16 @@ function run(argv: string[]): Proc {
   const done = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       clearInterval(poll);
+      ended = true;
       if (rest) lines.push({ at: Date.now(), text: rest });
       resolve(code);
     }),
   );
-  return { lines, cpu: () => cpuTicks / TICKS_PER_SECOND, done };
+  return { lines, cpu: () => cpuTicks / TICKS_PER_SECOND, done, ended: () => ended };
 }
 
 /** Publishes the city to `topic`, staying at most `ahead` messages beyond what `group` has committed. */
-async function publishPaced(bootstrap: string, topic: string, group: string, ahead: number): Promise<number> {
+async function publishPaced(bootstrap: string, topic: string, group: string, ahead: number, readersGone: () => boolean): Promise<number> {
   const reader = new Kafka.KafkaConsumer({ 'bootstrap.servers': bootstrap, 'group.id': group, 'enable.auto.commit': false }, {});
   await new Promise<void>((resolve, reject) => reader.connect({}, (err) => (err ? reject(err) : resolve())));
   const committed = () =>
@@ -109,6 +112,7 @@ async function publishPaced(bootstrap: string, topic: string, group: string, ahe
       partitions: 4,
       pace: async (sent) => {
         while (sent - done >= ahead) {
+          if (readersGone()) throw new Error('every scoring instance has ended: nobody reads the feed');
           if (Date.now() - checkedAt > 100) {
             done = await committed();
             checkedAt = Date.now();
@@ -141,7 +145,7 @@ async function measure(bootstrap: string, dir: string, instances: number): Promi
       '--topology', join(dir, 'topology.csv'), '--exit-when-idle', '5', '--verbose',
     ]),
   );
-  const records = await publishPaced(bootstrap, recordsTopic, `bench-score-${instances}`, Number(args.ahead));
+  const records = await publishPaced(bootstrap, recordsTopic, `bench-score-${instances}`, Number(args.ahead), () => scorers.every((p) => p.ended()));
   const codes = await Promise.all([...scorers.map((s) => s.done), detect.done]);
   if (codes.some((c) => c !== 0)) {
     for (const p of [...scorers, detect]) log(p.lines.slice(-5).map((l) => l.text).join('\n'));
