@@ -11,19 +11,16 @@
 // the sums must run over the same values in the same (IMSI) order.
 import { Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, type Data } from 'apache-arrow';
 import type { MessageHeader } from 'node-rdkafka';
+import { MODEL_VERSION_HEADER, UNKNOWN_REGION_KEY, WINDOW_END_HEADER, WINDOW_START_HEADER } from '../api/kafka-sinks.js';
 import type { ScoredWindow } from '../hotspots/scored-window.js';
 
 export const KIND_HEADER = 'hotspot-kind';
-export const WINDOW_START_HEADER = 'hotspot-window-start';
-export const WINDOW_END_HEADER = 'hotspot-window-end';
-export const MODEL_VERSION_HEADER = 'hotspot-model-version';
 export const RECORD_PARTITION_HEADER = 'hotspot-record-partition';
 export const RECORD_PARTITIONS_HEADER = 'hotspot-record-partitions';
 export const CHUNK_HEADER = 'hotspot-chunk';
 export const CHUNKS_HEADER = 'hotspot-chunks';
 /** Key of the end-of-window markers (they go to every partition explicitly; the key only names them). */
 export const MARKER_KEY = '_end';
-export const UNKNOWN_REGION_KEY = '_unknown';
 /** Rows per chunk: 512 users × (4 + 192 features) × 8 bytes ≈ 800 kB, under Kafka's default 1 MB message limit. */
 export const DEFAULT_CHUNK_ROWS = 512;
 

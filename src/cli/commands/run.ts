@@ -76,7 +76,8 @@ other options:
   --allowed-lateness-ms N records this far behind the newest are still counted exactly (default 120000)
   --alerts-topic kafka://BROKERS/TOPIC     publish every alert event (JSON keyed by region)
   --outreach-topic kafka://BROKERS/TOPIC   publish care lists (JSON keyed by alert id, MSISDNs included)
-  --scores-topic kafka://BROKERS/TOPIC     publish scored user-windows (Arrow IPC per region)
+  --scores-topic kafka://BROKERS/TOPIC     publish scored user-windows (Arrow IPC per region; with --stage score
+                                           every feature and contribution too, the detect stage's input)
   --stage score|detect    scale-out (README "Scale-out"): several 'score' instances in one consumer group over
                           the record topic compute features and scores per partition and publish them to
                           --scores-topic; one 'detect' run reads that topic (--source kafka://BROKERS/SCORES)
