@@ -155,6 +155,20 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
     }
   };
 
+  /**
+   * Waits until every message sent so far is on the broker. A failed delivery stops the stage rather than let a
+   * checkpoint pass a window stage 2 never got: a restart publishes it again from the last checkpoint.
+   */
+  let failedBefore = producer.stats().failed;
+  const deliver = async (): Promise<void> => {
+    await producer.flush();
+    const { failed, lastError } = producer.stats();
+    if (failed > failedBefore) {
+      failedBefore = failed;
+      throw new Error(`${failed} scores message(s) were not delivered (${lastError}); partitions stay at their last checkpoint`);
+    }
+  };
+
   /** Processes one delivery; windows it closes are published and delivered before the partition's checkpoint. */
   const take = async (d: DeliveredBatch): Promise<void> => {
     const w = work.get(keyOf(d.topic, d.partition));
@@ -177,7 +191,7 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
       w.inFlight = true;
       await publish(w, windows);
       await publishDeadLetters();
-      await producer.flush();
+      await deliver();
       w.inFlight = false;
       if (!w.revoked) {
         checkpoint(w);
@@ -186,7 +200,7 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
       }
     } else if (Date.now() - w.lastCheckpointAt >= interval) {
       await publishDeadLetters();
-      await producer.flush();
+      await deliver();
       if (!w.revoked) checkpoint(w);
     }
   };
@@ -218,7 +232,7 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
       const quiet = [...work.values()].filter((w) => w.dirty && now - w.lastCheckpointAt >= Math.min(interval, 1000));
       if (quiet.length > 0) {
         await publishDeadLetters();
-        await producer.flush();
+        await deliver();
         for (const w of quiet) if (!w.revoked && !w.inFlight) checkpoint(w);
       }
       if (!assigned) {
@@ -232,7 +246,7 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
           await publish(w, w.features.flush());
         }
         await publishDeadLetters();
-        await producer.flush();
+        await deliver();
         for (const w of work.values()) {
           w.inFlight = false;
           w.dirty = true;
@@ -245,7 +259,7 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
     if (result.status === 'interrupted') {
       // Ctrl-C: open windows stay open in the checkpoints for the next instance to continue.
       await publishDeadLetters();
-      await producer.flush();
+      await deliver();
       for (const w of work.values()) if (w.dirty && !w.inFlight) checkpoint(w);
     }
     // The group's offsets are advisory (lag monitoring); the checkpoint files rule.
