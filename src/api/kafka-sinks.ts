@@ -70,17 +70,35 @@ export class KafkaProducerSink {
   }
 
   /** Queues one message; when librdkafka's local queue is full, waits for deliveries to make room. */
-  async send(topic: string, key: string, value: Buffer, headers?: Kafka.MessageHeader[]): Promise<void> {
+  async send(topic: string, key: string, value: Buffer | null, headers?: Kafka.MessageHeader[], partition: number | null = null): Promise<void> {
     if (!this.connected) throw new Error('kafka sink not started');
     for (;;) {
       try {
-        this.producer.produce(topic, null, value, key, Date.now(), undefined, headers);
+        this.producer.produce(topic, partition, value, key, Date.now(), undefined, headers);
         this.counters.produced++;
         return;
       } catch (err) {
         if ((err as LibrdKafkaError).code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL) throw err;
         await new Promise((r) => setTimeout(r, 10));
       }
+    }
+  }
+
+  /**
+   * Partitions of `topic` from the cluster's metadata; asking creates the topic where the cluster auto-creates
+   * topics, so this waits (up to `timeoutMs`) for it to appear.
+   */
+  async partitionCount(topic: string, timeoutMs = 10_000): Promise<number> {
+    if (!this.connected) throw new Error('kafka sink not started');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const md = await new Promise<Kafka.Metadata | null>((resolve) =>
+        this.producer.getMetadata({ topic, timeout: 2000 }, (err, m) => resolve(err ? null : m)),
+      );
+      const n = md?.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+      if (n > 0) return n;
+      if (Date.now() > deadline) throw new Error(`kafka topic ${topic} has no partitions after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 

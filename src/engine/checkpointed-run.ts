@@ -188,10 +188,10 @@ async function waitForAllPartitions(source: KafkaSource, waitMs: number, signal:
   if (!signal.aborted) process.stderr.write(`warning: after ${waitMs / 1000} s this instance holds ${source.assignments().length} of ${total} partitions; going on\n`);
 }
 
-const TIMEOUT = Symbol('timeout');
+export const TIMEOUT = Symbol('timeout');
 
 /** `pending` or TIMEOUT after `ms` (or at once on abort), whichever comes first; the timer never outlives it. */
-async function within<T>(pending: Promise<T>, ms: number, signal: AbortSignal): Promise<T | typeof TIMEOUT> {
+export async function within<T>(pending: Promise<T>, ms: number, signal: AbortSignal): Promise<T | typeof TIMEOUT> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const timeout = new Promise<typeof TIMEOUT>((resolve) => {

@@ -161,7 +161,19 @@ export class Engine {
   }
 
   private async onWindow(fw: FeatureWindow): Promise<void> {
-    const scored = this.scorer.score(fw);
+    await this.onScored(this.scorer.score(fw));
+  }
+
+  /**
+   * A window scored elsewhere: stage 2 of a scale-out run, where stage-1 instances compute features and scores per
+   * record partition and this engine only detects hotspots and plans outreach (src/engine/detect-stage.ts).
+   */
+  async pushScored(scored: ScoredWindow): Promise<void> {
+    await this.onScored(scored);
+    await this.drainDeadLetters();
+  }
+
+  private async onScored(scored: ScoredWindow): Promise<void> {
     const p = this.progress;
     p.windows++;
     p.userWindows += scored.imsi.length;

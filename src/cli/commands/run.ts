@@ -22,7 +22,12 @@ import {
   simulateRecords,
   subscriberRows,
 } from '../../sources/simulator/index.js';
-import { Store } from '../../store/store.js';
+import { Store, type CheckpointRow } from '../../store/store.js';
+import { runDetectStage } from '../../engine/detect-stage.js';
+import { runScoreStage } from '../../engine/score-stage.js';
+import { KafkaProducerSink } from '../../api/kafka-sinks.js';
+import { KafkaMessageConsumer } from '../../sources/kafka/message-consumer.js';
+import type { FeatureSpec } from '../../features/index.js';
 import { runCheckpointed } from '../../engine/checkpointed-run.js';
 import { liveApiSink, toApiEvent } from '../../api/engine-views.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../api/grpc-server.js';
@@ -71,7 +76,13 @@ other options:
   --allowed-lateness-ms N records this far behind the newest are still counted exactly (default 120000)
   --alerts-topic kafka://BROKERS/TOPIC     publish every alert event (JSON keyed by region)
   --outreach-topic kafka://BROKERS/TOPIC   publish care lists (JSON keyed by alert id, MSISDNs included)
-  --scores-topic kafka://BROKERS/TOPIC     publish scored user-windows (Arrow IPC per region)
+  --scores-topic kafka://BROKERS/TOPIC     publish scored user-windows (Arrow IPC per region; with --stage score
+                                           every feature and contribution too, the detect stage's input)
+  --stage score|detect    scale-out (README "Scale-out"): several 'score' instances in one consumer group over
+                          the record topic compute features and scores per partition and publish them to
+                          --scores-topic; one 'detect' run reads that topic (--source kafka://BROKERS/SCORES)
+                          and finds hotspots over all partitions. Without --stage one instance does it all.
+    --checkpoint-dir DIR  score stage: per-partition checkpoints, shared by the instances (required)
   --grpc HOST:PORT        also serve the gRPC API live while the run goes on (alerts stream as they happen)
   --http HOST:PORT        also serve the ops dashboard live (a web page; see 'hotspot serve --help')
   --quiet                 only alerts and the summary
@@ -105,6 +116,8 @@ const OptionsSchema = z.object({
   alertsTopic: z.string().optional(),
   outreachTopic: z.string().optional(),
   scoresTopic: z.string().optional(),
+  stage: z.enum(['score', 'detect']).optional(),
+  checkpointDir: z.string().optional(),
   quiet: z.boolean().default(false),
   verbose: z.boolean().default(false),
 });
@@ -273,6 +286,8 @@ const command: Command = {
       'alerts-topic': { type: 'string' },
       'outreach-topic': { type: 'string' },
       'scores-topic': { type: 'string' },
+      stage: { type: 'string' },
+      'checkpoint-dir': { type: 'string' },
       quiet: { type: 'boolean' },
       verbose: { type: 'boolean' },
     });
@@ -285,13 +300,18 @@ const command: Command = {
       alertsTopic: values['alerts-topic'],
       outreachTopic: values['outreach-topic'],
       scoresTopic: values['scores-topic'],
+      checkpointDir: values['checkpoint-dir'],
     });
     if (!parsed.success) throw new UsageError(`run: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
     const o = parsed.data;
     const kafka = o.source.startsWith('kafka://') ? parseKafkaSource(o.source) : null;
 
+    if (o.stage && !kafka) throw new UsageError(`run: --stage ${o.stage} needs a kafka:// source`);
+    if (o.stage && kafka!.topics.length !== 1) throw new UsageError(`run: --stage ${o.stage} reads one topic`);
+    if (o.stage === 'detect' && o.scoresTopic) throw new UsageError('run: --stage detect reads scores; --scores-topic is for --stage score');
     const spec = await loadFeatureSpec();
     const modelDir = await loadModelDir(o.model, spec);
+    if (o.stage === 'score') return runScoreStageCommand(o, kafka!, spec, modelDir);
     const deadLetters = new DeadLetterMemory();
     const source = kafka ? await prepareKafkaSideFiles(o, kafka) : o.source === 'sim' ? prepareSimulator(o) : await prepareFile(o, deadLetters);
 
@@ -368,26 +388,45 @@ const command: Command = {
           firstRecordAt = await firstWindowStart(store, runId);
           engine.alertEvents.push(...earlierEvents);
         }
-        const kafkaSource = new KafkaSource(kafka);
-        const result = await runCheckpointed({
-          engine,
-          source: kafkaSource,
-          store,
-          runId,
-          sourceLabel: source.label,
-          resumeFrom: resume,
-          exitWhenIdleMs: o.exitWhenIdle === undefined ? Infinity : o.exitWhenIdle * 1000,
-          signal: controller.signal,
-          onBatch: noteFirstRecord,
-          onCheckpoint: o.verbose
-            ? (c) =>
-                console.log(
-                  `checkpoint ${c.checkpointId}: event time ${new Date(c.eventTime).toISOString().slice(0, 16)}, ` +
-                    `offsets ${c.offsets.map((x) => `${x.topic}/${x.partition}@${x.offset}`).join(' ')}`,
-                )
-            : undefined,
-        });
-        status = result.status;
+        const onCheckpoint = o.verbose
+          ? (c: CheckpointRow) =>
+              console.log(
+                `checkpoint ${c.checkpointId}: event time ${new Date(c.eventTime).toISOString().slice(0, 16)}, ` +
+                  `offsets ${c.offsets.map((x) => `${x.topic}/${x.partition}@${x.offset}`).join(' ')}`,
+              )
+          : undefined;
+        if (o.stage === 'detect') {
+          sinks.push({ name: 'first-window', onScoredWindow: (w) => void (Number.isNaN(firstRecordAt) && (firstRecordAt = w.windowStart)) });
+          const result = await runDetectStage({
+            engine,
+            consumer: new KafkaMessageConsumer({ brokers: kafka.brokers, groupId: kafka.groupId, topic: kafka.topics[0].topic, rdkafka: kafka.rdkafka }),
+            store,
+            runId,
+            sourceLabel: source.label,
+            resumeFrom: resume,
+            exitWhenIdleMs: o.exitWhenIdle === undefined ? Infinity : o.exitWhenIdle * 1000,
+            signal: controller.signal,
+            onCheckpoint,
+            log: o.verbose ? (l) => console.log(l) : undefined,
+          });
+          console.log(`${result.windows} windows joined from the scores topic; ${result.duplicateMessages} copies of messages dropped`);
+          if (result.incompleteWindows > 0) console.log(`warning: ${result.incompleteWindows} window(s) lacked part of a record partition's share`);
+          status = result.status;
+        } else {
+          const result = await runCheckpointed({
+            engine,
+            source: new KafkaSource(kafka),
+            store,
+            runId,
+            sourceLabel: source.label,
+            resumeFrom: resume,
+            exitWhenIdleMs: o.exitWhenIdle === undefined ? Infinity : o.exitWhenIdle * 1000,
+            signal: controller.signal,
+            onBatch: noteFirstRecord,
+            onCheckpoint,
+          });
+          status = result.status;
+        }
       } else {
         for await (const batch of source.batches(controller.signal)) {
           noteFirstRecord(batch);
@@ -440,3 +479,75 @@ const command: Command = {
   },
 };
 export default command;
+
+/**
+ * `run --stage score`: one stage-1 instance of a scale-out run. No database: each record partition's state lives in
+ * its checkpoint file under --checkpoint-dir, and its scored windows go to --scores-topic for the detect stage.
+ */
+async function runScoreStageCommand(o: RunOptions, kafka: ReturnType<typeof parseKafkaUrl>, spec: FeatureSpec, modelDir: Awaited<ReturnType<typeof loadModelDir>>): Promise<number> {
+  if (!o.topology) throw new UsageError('run: --stage score needs --topology FILE');
+  if (!o.checkpointDir) throw new UsageError('run: --stage score needs --checkpoint-dir DIR (shared by the instances)');
+  const targets = publishTargetsOf(o);
+  if (!targets?.scoresTopic) throw new UsageError('run: --stage score needs --scores-topic kafka://BROKERS/TOPIC');
+  if (targets.alertsTopic || targets.outreachTopic) throw new UsageError('run: --stage score publishes scores only; alerts and care lists come from --stage detect');
+  const topology = await readTopology(o.topology);
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.log('\nstopping: checkpointing this instance\'s partitions… (Ctrl-C again to force)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const producer = new KafkaProducerSink({
+    brokers: targets.brokers,
+    clientId: 'hotspot-score',
+    // Feature columns of many users per message; lz4 shrinks their zeros cheaply.
+    rdkafka: { 'message.max.bytes': 16_000_000, 'compression.codec': 'lz4', 'linger.ms': 20 },
+  });
+  await producer.start();
+  console.log(`hotspot run --stage score: source ${kafkaSourceLabel(kafka)} → ${targets.scoresTopic}, model ${modelDir.card.modelVersion}, checkpoints in ${o.checkpointDir}`);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  try {
+    const r = await runScoreStage({
+      spec,
+      topology,
+      model: modelDir.model,
+      threshold: modelDir.card.threshold,
+      modelVersion: modelDir.card.modelVersion,
+      allowedLatenessMs: o.allowedLatenessMs,
+      kafka,
+      producer,
+      scoresTopic: targets.scoresTopic,
+      deadLetterTopic: kafka.deadLetterTopic ?? null,
+      checkpointDir: o.checkpointDir,
+      exitWhenIdleMs: o.exitWhenIdle === undefined ? Infinity : o.exitWhenIdle * 1000,
+      signal: controller.signal,
+      log: o.verbose ? (l) => console.log(l) : undefined,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    console.log(
+      `${r.records.toLocaleString('en-US')} records, ${r.windows} partition-windows (${r.userWindows.toLocaleString('en-US')} user-windows), ` +
+        `${r.messages.toLocaleString('en-US')} messages, ${r.checkpoints} checkpoints, ${r.deadLetters} dead letters in ${seconds.toFixed(1)} s ` +
+        `(${cpuSeconds.toFixed(1)} s CPU, ${Math.round(r.records / Math.max(cpuSeconds, 1e-9)).toLocaleString('en-US')} records per CPU-second) (${r.status})`,
+    );
+    if (r.records > 0) {
+      const busy = (r.lastRecordAt - r.firstRecordAt) / 1000;
+      console.log(
+        `records taken from ${new Date(r.firstRecordAt).toISOString()} to ${new Date(r.lastRecordAt).toISOString()} (${busy.toFixed(1)} s, ` +
+          `${r.cpuWhileRecords.toFixed(1)} s CPU: ${Math.round(r.records / Math.max(r.cpuWhileRecords, 1e-9)).toLocaleString('en-US')} records per CPU-second meanwhile)`,
+      );
+    }
+  } finally {
+    const stats = await producer.close().then(() => producer.stats());
+    if (stats.failed > 0) console.log(`warning: ${stats.failed} scores messages failed: ${stats.lastError}`);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return 0;
+}

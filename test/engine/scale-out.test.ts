@@ -1,0 +1,196 @@
+// Scale-out against the real Kafka protocol peer (kcat's mock cluster in its own process), with real processes:
+// two `hotspot run --stage score` instances in one consumer group over the record topic — the second joins midway
+// (a rebalance hands it partitions with their state through the shared checkpoint directory), then the first is
+// killed with SIGKILL (its partitions move to the second from its last checkpoints) — and one
+// `hotspot run --stage detect` over the scores topic. Its alerts (ids, sequences, contents), care lists and scored
+// windows must equal those of a single `hotspot run --source kafka://…` over the same records, although the detect
+// stage is killed with SIGKILL midway and restarted too.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { int64Column } from '../../src/schema/columns.js';
+import { publishRecords } from '../../src/sources/kafka/record-publisher.js';
+import { writeComplaints, writeSubscribers, writeTopology } from '../../src/sources/files/index.js';
+import { createCity, faultImpacts, simulateComplaintDetails, simulateRecords, subscriberRows } from '../../src/sources/simulator/index.js';
+import { readTopic, startKcatMock, type KafkaMock } from '../support/kafka-mock.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'hotspot.js');
+const RECORDS = 'scale-s1';
+const SCORES = 'scale-scores';
+
+let mock: KafkaMock;
+let dir: string;
+let firstHalf: RecordBatch[] = [];
+let secondHalf: RecordBatch[] = [];
+/** Event time where the second wave starts (ISO, minutes). */
+let splitAt = '';
+
+beforeAll(async () => {
+  mock = await startKcatMock();
+  dir = mkdtempSync(join(tmpdir(), 'hotspot-scale-'));
+  const city = createCity({ seed: 77, hours: 3, subscribers: 700, scenario: 'all-faults' });
+  await writeTopology(join(dir, 'topology.csv'), city.net.cells);
+  await writeSubscribers(join(dir, 'subscribers.csv'), subscriberRows(city.subs));
+  const complaints = simulateComplaintDetails(city, faultImpacts(city));
+  await writeComplaints(join(dir, 'complaints.csv'), complaints.map(({ complaintId, time, msisdn, category, region }) => ({ complaintId, time, msisdn, category, region })));
+  // Two waves in event-time order: the second is published only once the second instance has joined.
+  const split = city.start + 90 * 60_000;
+  splitAt = new Date(split).toISOString().slice(0, 16);
+  for (const b of simulateRecords(city)) (int64Column(b, 'start_time').values[0] < split ? firstHalf : secondHalf).push(b);
+  expect(firstHalf.length).toBeGreaterThan(0);
+  expect(secondHalf.length).toBeGreaterThan(0);
+}, 120_000);
+
+afterAll(async () => {
+  await mock?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const GROUP_SETTINGS = 'rdkafka.session.timeout.ms=3000&rdkafka.heartbeat.interval.ms=300';
+const sideFiles = () => ['--topology', join(dir, 'topology.csv'), '--subscribers-file', join(dir, 'subscribers.csv'), '--complaints', join(dir, 'complaints.csv')];
+
+interface Running {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>;
+  /** Resolves when a line of output matches. */
+  waitFor(seen: (out: string) => boolean, what: string, ms?: number): Promise<void>;
+}
+
+function start(args: string[]): Running {
+  const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const waiters: Array<{ seen: (out: string) => boolean; resolve: () => void }> = [];
+  const onData = (b: Buffer) => {
+    out += b;
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i].seen(out)) {
+        waiters[i].resolve();
+        waiters.splice(i, 1);
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, out })),
+  );
+  return {
+    child,
+    done,
+    waitFor: (seen, what, ms = 60_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (seen(out)) return resolve();
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}:\n${out}`)), ms);
+        void done.then(() => {
+          clearTimeout(timer);
+          if (seen(out)) resolve();
+          else reject(new Error(`process ended before ${what}:\n${out}`));
+        });
+        waiters.push({ seen, resolve: () => (clearTimeout(timer), resolve()) });
+      }),
+  };
+}
+
+function scoreStage(): Running {
+  return start([
+    '--stage', 'score', '--source', `kafka://${mock.bootstrap}/${RECORDS}?format=arrow&group=scale-score&dlq=none&${GROUP_SETTINGS}`,
+    '--scores-topic', `kafka://${mock.bootstrap}/${SCORES}`, '--checkpoint-dir', join(dir, 'partitions'),
+    '--topology', join(dir, 'topology.csv'), '--exit-when-idle', '12', '--verbose',
+  ]);
+}
+
+async function query(db: string, sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY', autoinstall_known_extensions: 'false' });
+  const conn = await instance.connect();
+  try {
+    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function contents(db: string) {
+  return {
+    alertEvents: await query(db, 'SELECT sequence, alert_id, status, severity, region, cells, users_at_risk, expected_complaints, suspected_cause, event FROM alert_events ORDER BY sequence'),
+    alerts: await query(db, 'SELECT alert_id, last_sequence, status, severity, users_at_risk FROM alerts ORDER BY alert_id'),
+    outreach: await query(db, 'SELECT alert_id, kind, rank, tier, msisdn, user_id, probability, listed_at, send_at FROM outreach ORDER BY alert_id, kind, rank'),
+    // Every scored user-window with its top reasons (a sum over them would depend on DuckDB's parallel order).
+    scored: await query(db, 'SELECT window_start, window_end, user_id, cell, region, probability, at_risk, top_reasons FROM scored_windows ORDER BY window_start, user_id'),
+  };
+}
+
+describe('scale-out: two scoring instances (one joins, one is killed) and a detect stage', () => {
+  it('gives exactly the alerts, care lists and scores of a single instance', async () => {
+    const publish = (batches: RecordBatch[]) => publishRecords(batches, { brokers: mock.bootstrap, topic: RECORDS, format: 'arrow', partitions: 4 });
+    await publish(firstHalf);
+
+    const detectDb = join(dir, 'detect.duckdb');
+    const detectArgs = [
+      '--stage', 'detect', '--source', `kafka://${mock.bootstrap}/${SCORES}?group=scale-detect&${GROUP_SETTINGS}`,
+      ...sideFiles(), '--db', detectDb, '--exit-when-idle', '15', '--alerts-topic', `kafka://${mock.bootstrap}/alerts-scaled`, '--verbose',
+    ];
+    const firstDetect = start(detectArgs);
+    const a = scoreStage();
+    await a.waitFor((out) => /^window \S+ of scale-s1\/\d+/m.test(out), 'instance a to publish a window');
+    // The detect stage is killed too, after it has handed on a few windows, and restarted: it resumes from its
+    // checkpoint (detector and outreach state, scores offsets of what was still waiting).
+    await firstDetect.waitFor((out) => (out.match(/^checkpoint \d+: event time/gm)?.length ?? 0) >= 3, 'the detect stage to checkpoint');
+    firstDetect.child.kill('SIGKILL');
+    expect((await firstDetect.done).signal).toBe('SIGKILL');
+    const detect = start(detectArgs);
+    const b = scoreStage();
+    await b.waitFor((out) => /^assigned scale-s1\/\d+/m.test(out), 'instance b to be assigned partitions');
+    await a.waitFor((out) => /^revoked scale-s1\/\d+/m.test(out), 'instance a to give up partitions');
+    await publish(secondHalf);
+    // The first instance leaves without a goodbye once it publishes from the second wave.
+    await a.waitFor((out) => [...out.matchAll(/^window (\S+) of scale-s1\/\d+/gm)].some((m) => m[1] >= splitAt), 'instance a to publish from the second wave');
+    a.child.kill('SIGKILL');
+    const [ra, rb, rd] = await Promise.all([a.done, b.done, detect.done]);
+    expect(ra.signal).toBe('SIGKILL');
+    expect(rb.code, rb.out).toBe(0);
+    expect(rd.code, rd.out).toBe(0);
+    expect(rd.out).toMatch(/resumed from checkpoint/);
+    // b took over all partitions after the kill, restoring what a had checkpointed.
+    const assignedToB = [...rb.out.matchAll(/^assigned scale-s1\/(\d+), from (checkpoint|the beginning)/gm)];
+    expect(assignedToB.slice(-4).map((m) => m[1]).sort(), rb.out).toEqual(['0', '1', '2', '3']);
+    expect(assignedToB.slice(-4).some((m) => m[2] === 'checkpoint'), rb.out).toBe(true);
+    expect(ra.out).toMatch(/^checkpoint scale-s1\/\d+@\d+/m);
+
+    const referenceDb = join(dir, 'reference.duckdb');
+    const ref = await start([
+      '--source', `kafka://${mock.bootstrap}/${RECORDS}?format=arrow&group=scale-reference&dlq=none&${GROUP_SETTINGS}`,
+      ...sideFiles(), '--db', referenceDb, '--exit-when-idle', '3', '--alerts-topic', `kafka://${mock.bootstrap}/alerts-reference`,
+    ]).done;
+    expect(ref.code, ref.out).toBe(0);
+
+    const expected = await contents(referenceDb);
+    expect(expected.alertEvents.length).toBeGreaterThan(5);
+    expect(expected.outreach.length).toBeGreaterThan(0);
+    expect(expected.scored.length).toBeGreaterThan(5000);
+    const actual = await contents(detectDb);
+    expect(actual.scored).toEqual(expected.scored);
+    expect(actual.alertEvents).toEqual(expected.alertEvents);
+    expect(actual.alerts).toEqual(expected.alerts);
+    expect(actual.outreach).toEqual(expected.outreach);
+
+    // The alerts topic carries the same events; the killed detect stage's are re-sent after its restart with the
+    // same sequence numbers (consumers keep the highest sequence seen).
+    const events = async (topic: string) => {
+      const bySequence = new Map<number, string>();
+      for (const m of await readTopic(mock.bootstrap, topic, expected.alertEvents.length * 10, 5000)) {
+        const text = m.value!.toString('utf8');
+        bySequence.set((JSON.parse(text) as { sequence: number }).sequence, text);
+      }
+      return [...bySequence].sort((x, y) => x[0] - y[0]);
+    };
+    const reference = await events('alerts-reference');
+    expect(reference.length).toBe(expected.alertEvents.length);
+    expect(await events('alerts-scaled')).toEqual(reference);
+  }, 180_000);
+});
