@@ -37,6 +37,24 @@ export interface SimulateOptions {
   end?: number;
   /** Rows per RecordBatch (default 65,536). */
   batchSize?: number;
+  /** Batches the consumer has finished with: later batches are written into their buffers (see SpentBatches). */
+  spent?: SpentBatches;
+}
+
+/**
+ * Batches handed back by a consumer that will never read them again (e.g. once a RecordWriter's write() of a
+ * later batch has resolved): the simulator overwrites their buffers with new batches instead of allocating
+ * ~15 MB per batch, which saves the allocation, the copy into fresh memory and the garbage collections it
+ * triggers. Only for consumers that drop batches for good; others simply do not pass one.
+ */
+export class SpentBatches {
+  private readonly queue: RecordBatch[] = [];
+  release(batch: RecordBatch): void {
+    this.queue.push(batch);
+  }
+  take(): RecordBatch | undefined {
+    return this.queue.shift();
+  }
 }
 
 export const TICK_MS = 60_000;
@@ -121,7 +139,7 @@ export function* simulateRecords(city: City, opts: SimulateOptions = {}): Genera
     const n = gen.sortPending(t0, t1);
     let k = 0;
     while (k < n) {
-      if (builder.length === builder.capacity) yield builder.flush();
+      if (builder.length === builder.capacity) yield builder.flush(opts.spent?.take());
       const m = Math.min(n - k, builder.capacity - builder.length);
       gen.expandRows(out, builder.length, k, k + m);
       builder.length += m;
@@ -129,7 +147,7 @@ export function* simulateRecords(city: City, opts: SimulateOptions = {}): Genera
     }
     gen.carryOver(n, t1 < end);
   }
-  if (builder.length > 0) yield builder.flush();
+  if (builder.length > 0) yield builder.flush(opts.spent?.take());
 }
 
 /** Builder arrays fetched once per batch (name lookups stay out of the per-record path). */
