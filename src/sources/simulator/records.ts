@@ -358,6 +358,8 @@ class RecordGenerator {
   /** Scratch for one run of rows: id table offsets, formatted xdr_ids (grown on demand, reused). */
   private readonly idStarts = new Int32Array(EXPAND_RUN);
   private xdrStarts = new Int32Array(0);
+  /** Sink of the id-table reads that pull each run's id lines into the cache early (see expandRun). */
+  private touched = 0;
   private xdrScratch = new Uint8Array(0);
 
   constructor(
@@ -871,6 +873,8 @@ class RecordGenerator {
     const qci = ev.qci;
     const proc = ev.proc;
     const idStarts = this.idStarts; // count ≤ EXPAND_RUN
+    const idBytes = this.idBytes;
+    let touched = 0;
     for (let k = k0, r = row0; k < k1; k++, r++) {
       const c = cell[k];
       o.start[r] = Math.round(time[k]);
@@ -883,6 +887,11 @@ class RecordGenerator {
       o.iface[r] = proc[k] >= 0 ? 0 : 1;
       idStarts[k - k0] = user[k] * ID_BYTES;
     }
+    // The id table is read at random (one user per record) and its reads miss the cache. A loop that does
+    // nothing but read one byte per row keeps many misses in flight at once, so the copies below hit the
+    // cache; inside the copy loops only a few overlap (measured per record: copies ~100 → ~45 ns, this loop ~25).
+    for (let k = 0; k < count; k++) touched ^= idBytes[idStarts[k]];
+    this.touched = touched;
     this.writeXdrIds(o.xdr, row0, count);
     o.imsi.setFixedWidthRows(row0, count, this.idBytes, idStarts, 0, 15);
     for (let k = 0; k < count; k++) idStarts[k] += 15;
