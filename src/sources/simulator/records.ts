@@ -830,7 +830,15 @@ class RecordGenerator {
     for (let b = 0; b < BUCKETS; b++) count[b + 1] += count[b];
     const lb = Math.floor((t1 - t0) / BUCKET_MS);
     const emitted = count[lb < 0 ? 0 : lb >= BUCKETS ? BUCKETS - 1 : lb];
-    for (let i = 0; i < n; i++) perm[count[bucket[i]]++] = i;
+    // Unrolled by four (see the gathers in event-table.ts); the order of placements, hence stability, is kept.
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      perm[count[bucket[i]]++] = i;
+      perm[count[bucket[i + 1]]++] = i + 1;
+      perm[count[bucket[i + 2]]++] = i + 2;
+      perm[count[bucket[i + 3]]++] = i + 3;
+    }
+    for (; i < n; i++) perm[count[bucket[i]]++] = i;
     // Reorder the table itself so expansion reads rows sequentially.
     this.spare.gather(ev, perm, n);
     this.pending = this.spare;
