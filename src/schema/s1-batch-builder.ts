@@ -159,17 +159,32 @@ export class Utf8ColumnBuilder {
     this.rows = row + 1;
   }
 
-  /** The first `length` rows as Arrow data; `copy` gives them their own exact-size buffers (see flush). */
-  toData(length: number, copy = false): Data<Utf8> {
+  /**
+   * The first `length` rows as Arrow data; `copy` gives them their own buffers (see flush): those of `out` when
+   * they are large enough (a spent batch's), else new ones, recorded in `out` for the next reuse.
+   */
+  toData(length: number, copy = false, out?: OutputBuffers): Data<Utf8> {
     this.fillTo(length);
-    const packed = packValidityCounted(this.valid, length);
+    const packed = packValidityCounted(this.valid, length, out);
+    let offsets = this.offsets.subarray(0, length + 1);
+    let bytes = this.bytes.subarray(0, this.end);
+    if (copy) {
+      offsets = copyInt32(offsets, out);
+      if (out?.bytes && out.bytes.length >= bytes.length) {
+        out.bytes.set(bytes);
+        bytes = out.bytes.subarray(0, bytes.length);
+      } else {
+        bytes = bytes.slice();
+        if (out) out.bytes = bytes;
+      }
+    }
     return makeData({
       type: new Utf8(),
       length,
       nullCount: packed.nulls,
       nullBitmap: packed.bitmap,
-      valueOffsets: copy ? this.offsets.slice(0, length + 1) : this.offsets.subarray(0, length + 1),
-      data: copy ? this.bytes.slice(0, this.end) : this.bytes.subarray(0, this.end),
+      valueOffsets: offsets,
+      data: bytes,
     });
   }
 
@@ -193,6 +208,29 @@ export class Utf8ColumnBuilder {
   }
 }
 
+/**
+ * The buffers one column of a flushed batch owns (its data are views of them), kept so that a spent batch's
+ * buffers serve a later flush. `int32`: int32 values or utf8 offsets.
+ */
+interface OutputBuffers {
+  bitmap?: Uint8Array;
+  int32?: Int32Array;
+  int64?: BigInt64Array;
+  int8?: Int8Array;
+  bytes?: Uint8Array;
+}
+
+/** `src` copied into `out`'s int32 buffer when it is large enough, else into a new one (kept in `out`). */
+function copyInt32(src: Int32Array, out: OutputBuffers | undefined): Int32Array {
+  if (out?.int32 && out.int32.length >= src.length) {
+    out.int32.set(src);
+    return out.int32.subarray(0, src.length);
+  }
+  const copy = src.slice();
+  if (out) out.int32 = copy;
+  return copy;
+}
+
 type ColumnStore =
   | { kind: 'int32'; values: Int32Array; valid: Uint8Array }
   | { kind: 'int64'; values: Float64Array; valid: Uint8Array }
@@ -208,6 +246,8 @@ export class S1BatchBuilder {
   readonly capacity: number;
   length = 0;
   private readonly stores: ColumnStore[];
+  /** Output buffers of the batches flush() handed out, by batch: only this builder's batches can be reused. */
+  private readonly outputs = new WeakMap<RecordBatch, OutputBuffers[]>();
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -259,26 +299,36 @@ export class S1BatchBuilder {
    * next batch (length 0, every column back to its initial state). A producer of many batches reuses one
    * builder this way instead of allocating (and garbage-collecting) ~20 MB of scratch columns per batch; the
    * column arrays fetched before stay valid.
+   *
+   * `spent`: an earlier batch of this builder that nothing reads any more (e.g. already written to a file): its
+   * buffers are overwritten with the new batch instead of allocating new ones. A batch this builder did not
+   * flush, or one already passed back, is ignored. Passing a batch that is still read corrupts it.
    */
-  flush(): RecordBatch {
-    const batch = this.toBatch(true);
+  flush(spent?: RecordBatch): RecordBatch {
+    // A spent batch's buffers are overwritten in place: no allocation and no garbage collection per batch.
+    const reuse = spent ? this.outputs.get(spent) : undefined;
+    if (spent) this.outputs.delete(spent);
+    const out = reuse ?? S1_COLUMNS.map((): OutputBuffers => ({}));
+    const batch = this.toBatch(true, out);
+    this.outputs.set(batch, out);
     const n = this.length;
     for (let i = 0; i < this.stores.length; i++) resetStore(S1_COLUMNS[i], this.stores[i], n);
     this.length = 0;
     return batch;
   }
 
-  private toBatch(copy: boolean): RecordBatch {
+  private toBatch(copy: boolean, out?: OutputBuffers[]): RecordBatch {
     const n = this.length;
     const children: Data[] = [];
     for (let i = 0; i < this.stores.length; i++) {
       const spec = S1_COLUMNS[i];
       const s = this.stores[i];
+      const o = out?.[i];
       // One monomorphic function per kind: a single switch over all kinds deoptimised again and again.
-      if (s.kind === 'int32') children.push(int32Data(s.values, s.valid, n, copy));
-      else if (s.kind === 'int64') children.push(int64Data(s.values, s.valid, n));
-      else if (s.kind === 'enum') children.push(enumData(spec, s.values, n));
-      else children.push(s.values.toData(n, copy));
+      if (s.kind === 'int32') children.push(int32Data(s.values, s.valid, n, copy, o));
+      else if (s.kind === 'int64') children.push(int64Data(s.values, s.valid, n, o));
+      else if (s.kind === 'enum') children.push(enumData(spec, s.values, n, o));
+      else children.push(s.values.toData(n, copy, o));
     }
     const data = makeData({
       type: new Struct(S1_SCHEMA.fields),
@@ -327,32 +377,39 @@ export function enumDictionary(spec: ColumnSpec): Vector<Utf8> {
   return v;
 }
 
-function int32Data(values: Int32Array, valid: Uint8Array, n: number, copy: boolean): Data {
-  const packed = packValidityCounted(valid, n);
+function int32Data(values: Int32Array, valid: Uint8Array, n: number, copy: boolean, out?: OutputBuffers): Data {
+  const packed = packValidityCounted(valid, n, out);
   return makeData({
     type: new Int32(),
     length: n,
     nullCount: packed.nulls,
     nullBitmap: packed.bitmap,
-    data: copy ? values.slice(0, n) : values.subarray(0, n),
+    data: copy ? copyInt32(values.subarray(0, n), out) : values.subarray(0, n),
   });
 }
 
-function int64Data(values: Float64Array, valid: Uint8Array, n: number): Data {
+function int64Data(values: Float64Array, valid: Uint8Array, n: number, buffers?: OutputBuffers): Data {
   // Write the two little-endian 32-bit halves instead of one BigInt per value (exact below 2^53).
-  const out = new BigInt64Array(n);
-  const halves = new Int32Array(out.buffer, 0, n * 2);
+  let out: BigInt64Array;
+  if (buffers?.int64 && buffers.int64.length >= n) out = buffers.int64.subarray(0, n);
+  else {
+    out = new BigInt64Array(n);
+    if (buffers) buffers.int64 = out;
+  }
+  const halves = new Int32Array(out.buffer, out.byteOffset, n * 2);
   for (let i = 0; i < n; i++) {
     const x = values[i];
     if (x >= 0 && x < 2147483648) {
-      halves[2 * i] = x; // high half stays 0: counters, bytes and cell ids mostly fit in 31 bits
+      // Counters, bytes and cell ids mostly fit in 31 bits (the high half is written too: buffers are reused).
+      halves[2 * i] = x;
+      halves[2 * i + 1] = 0;
     } else {
       const hi = Math.floor(x / 4294967296);
       halves[2 * i] = (x - hi * 4294967296) | 0;
       halves[2 * i + 1] = hi | 0;
     }
   }
-  const packed = packValidityCounted(valid, n);
+  const packed = packValidityCounted(valid, n, buffers);
   return makeData({
     type: new Int64(),
     length: n,
@@ -363,14 +420,19 @@ function int64Data(values: Float64Array, valid: Uint8Array, n: number): Data {
 }
 
 /** Enum codes (-1 = null) → dictionary indices and a validity bitmap, four codes per step. */
-function enumData(spec: ColumnSpec, codes: Int8Array, n: number): Data {
-  const indices = new Int8Array(n);
-  const bitmap = new Uint8Array((n + 7) >> 3);
+function enumData(spec: ColumnSpec, codes: Int8Array, n: number, out?: OutputBuffers): Data {
+  let indices: Int8Array;
+  if (out?.int8 && out.int8.length >= n) indices = out.int8.subarray(0, n);
+  else {
+    indices = new Int8Array(n);
+    if (out) out.int8 = indices;
+  }
+  const bitmap = bitmapFor(n, out);
   let nulls = 0;
   const groups = codes.byteOffset % 4 === 0 ? n >> 3 : 0;
   if (groups > 0) {
     const c32 = new Uint32Array(codes.buffer, codes.byteOffset, groups * 2);
-    const i32 = new Uint32Array(indices.buffer, 0, groups * 2);
+    const i32 = new Uint32Array(indices.buffer, indices.byteOffset, groups * 2);
     for (let g = 0; g < groups; g++) {
       const a = c32[2 * g];
       const b = c32[2 * g + 1];
@@ -386,8 +448,10 @@ function enumData(spec: ColumnSpec, codes: Int8Array, n: number): Data {
   }
   for (let i = groups * 8; i < n; i++) {
     const c = codes[i];
-    if (c < 0) nulls++;
-    else {
+    if (c < 0) {
+      indices[i] = 0;
+      nulls++;
+    } else {
       indices[i] = c;
       bitmap[i >> 3] |= 1 << (i & 7);
     }
@@ -428,12 +492,25 @@ const POPCOUNT = (() => {
   return t;
 })();
 
+/** A zeroed bitmap for n rows: `out`'s when large enough (a spent batch's), else a new one kept in `out`. */
+function bitmapFor(n: number, out: OutputBuffers | undefined): Uint8Array {
+  const size = (n + 7) >> 3;
+  if (out?.bitmap && out.bitmap.length >= size) return out.bitmap.subarray(0, size).fill(0);
+  const bitmap = new Uint8Array(size);
+  if (out) out.bitmap = bitmap;
+  return bitmap;
+}
+
 /**
  * Packs a byte-per-row validity array (any non-zero byte = valid) into an Arrow bitmap, eight rows per step,
- * counting nulls on the way; bitmap undefined when every row is valid.
+ * counting nulls on the way; bitmap undefined when every row is valid. `out`: buffers to reuse (see flush).
  */
-export function packValidityCounted(valid: Uint8Array, n: number): { bitmap: Uint8Array | undefined; nulls: number } {
-  const bitmap = new Uint8Array((n + 7) >> 3);
+export function packValidityCounted(
+  valid: Uint8Array,
+  n: number,
+  out?: OutputBuffers,
+): { bitmap: Uint8Array | undefined; nulls: number } {
+  const bitmap = bitmapFor(n, out);
   let nulls = 0;
   const groups = valid.byteOffset % 4 === 0 ? n >> 3 : 0;
   if (groups > 0) {

@@ -1,5 +1,6 @@
 // `hotspot simulate`: writes a synthetic city — S1 records, topology, subscribers, complaints, truth — to a
 // directory. The same city is what `hotspot run` streams live.
+import type { RecordBatch } from 'apache-arrow';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -13,6 +14,7 @@ import {
   faultImpacts,
   simulateComplaintDetails,
   simulateRecords,
+  SpentBatches,
   subscriberRows,
   type Truth,
 } from '../../sources/simulator/index.js';
@@ -131,9 +133,14 @@ export async function runSimulation(input: SimulateOptions): Promise<SimulateSum
     recordsPath = join(o.out, `records.${FORMAT_EXT[o.format]}`);
     const writer = await openRecordWriter(recordsPath, o.format);
     try {
-      for (const batch of simulateRecords(city)) {
+      // Once write() resolves the writer holds no earlier batch: hand the one before back for its buffers.
+      const spent = new SpentBatches();
+      let previous: RecordBatch | undefined;
+      for (const batch of simulateRecords(city, { spent })) {
         await writer.write(batch);
         records += batch.numRows;
+        if (previous) spent.release(previous);
+        previous = batch;
       }
     } finally {
       await writer.close();

@@ -11,6 +11,10 @@ import { emptyS1Batch } from './csv-decoder.js';
 import { parquetWasm, ParquetStream } from './parquet-wasm.js';
 
 export interface RecordWriter {
+  /**
+   * Resolves once the writer holds no reference to any earlier batch (written to the file, or copied), so a
+   * producer may reuse those batches' buffers (see simulateRecords' `spent`).
+   */
   write(batch: RecordBatch): Promise<void>;
   close(): Promise<{ rows: number }>;
 }
@@ -128,6 +132,8 @@ class ArrowRecordWriter implements RecordWriter {
   private readonly writer: RecordBatchStreamWriter | RecordBatchFileWriter;
   private readonly chunks = new ChunkCollector();
   private failure: Error | null = null;
+  /** Settles when the file has taken every chunk sent so far (the last chunk's write callback). */
+  private sent: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly path: string,
@@ -145,8 +151,10 @@ class ArrowRecordWriter implements RecordWriter {
     this.writer.write(asS1(batch));
     this.rows += batch.numRows;
     // Bounded memory: the previous batch must have reached the file before this one is queued, so at most
-    // one batch waits in the stream while the producer builds the next (file I/O overlaps generation).
-    if (this.out.writableNeedDrain) await drained(this.out);
+    // one batch waits in the stream while the producer builds the next (file I/O overlaps generation). Waiting
+    // for its last write callback rather than for 'drain' also covers a batch smaller than the stream's
+    // high-water mark, so no earlier batch is referenced once write() resolves.
+    await this.sent;
     this.check();
     this.send();
   }
@@ -154,7 +162,7 @@ class ArrowRecordWriter implements RecordWriter {
   async close(): Promise<{ rows: number }> {
     if (this.rows === 0) this.writer.reset(undefined, S1_SCHEMA); // an empty file still has the schema
     this.writer.finish();
-    if (this.out.writableNeedDrain) await drained(this.out);
+    await this.sent;
     this.send();
     await new Promise<void>((resolve) => this.out.end(() => resolve()));
     this.check();
@@ -166,7 +174,9 @@ class ArrowRecordWriter implements RecordWriter {
     const chunks = this.chunks.take();
     if (chunks.length === 0) return;
     this.out.cork();
-    for (const c of chunks) this.out.write(c);
+    for (let i = 0; i < chunks.length - 1; i++) this.out.write(chunks[i]);
+    // Called with an error too (the stream's 'error' handler records it), so `sent` always settles.
+    this.sent = new Promise((resolve) => this.out.write(chunks[chunks.length - 1], () => resolve()));
     this.out.uncork();
   }
 

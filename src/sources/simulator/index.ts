@@ -2,7 +2,7 @@
 // batches in event-time order, plus complaints and the ground truth. Used by `hotspot simulate` and as the
 // live source of `hotspot run`.
 export { createCity, locate, diurnal, SLOT_MS, CityConfigSchema, type City, type CityConfig, type CityConfigInput } from './city.js';
-export { simulateRecords, BUSY_HOUR_RATES, TICK_MS, type SimulateOptions } from './records.js';
+export { simulateRecords, SpentBatches, BUSY_HOUR_RATES, TICK_MS, type SimulateOptions } from './records.js';
 export {
   simulateComplaints,
   simulateComplaintDetails,
