@@ -24,6 +24,11 @@ export const DEFAULT_PRECURSOR_WINDOWS = 4;
 /** ...when the users it affected are fewer than this share of the larger alert's users at risk. */
 export const DEFAULT_PRECURSOR_SHARE = 0.2;
 /**
+ * A second incident splits off an alert where the users whose own evidence points at its (network/region-scoped)
+ * domain are at least this share of a region's users at risk in the alert.
+ */
+export const DEFAULT_SPLIT_SHARE = 0.3;
+/**
  * Windows learnt before any alert may open. Cells without history are judged against the network's own rate
  * (baseline.coldStart*), so the first window can already alert; it was 4 (an hour) with a fixed prior.
  */
@@ -115,6 +120,11 @@ export const detectorConfigSchema = z.object({
        */
       precursorWindows: z.number().int().nonnegative().default(DEFAULT_PRECURSOR_WINDOWS),
       precursorShare: z.number().min(0).max(1).default(DEFAULT_PRECURSOR_SHARE),
+      /**
+       * Second incidents over the same cells: users pointing at another network/region-scoped domain, at least
+       * splitShare of a region's users at risk in an alert, split off as their own alert. Above 1 turns it off.
+       */
+      splitShare: z.number().gt(0).default(DEFAULT_SPLIT_SHARE),
       /** Emit `updated` when users at risk moved by this fraction (and at least updateMinUsers). */
       updateMinChange: z.number().nonnegative().default(DEFAULT_UPDATE_MIN_CHANGE),
       updateMinUsers: z.number().int().nonnegative().default(DEFAULT_UPDATE_MIN_USERS),

@@ -43,6 +43,8 @@ const alertStateSchema = z.object({
   modelVersion: z.string(),
   affected: z.array(affectedUserSchema),
   emitted: z.object({ cellsKey: z.string(), usersAtRisk: count, severity, cause: domain }),
+  // Absent in snapshots written before second incidents could split off: none had.
+  splitDomains: count.default(0),
 });
 
 const numbers = z.array(z.number());

@@ -111,6 +111,8 @@ interface ActiveAlert {
   affected: Map<number, AffectedUser>;
   /** What the last emitted event said, to decide whether a change is worth an `updated`. */
   emitted: { cellsKey: string; usersAtRisk: number; severity: Severity; cause: FaultDomain };
+  /** Bit d set: a domain-d incident has split off this alert once already (never again: no flapping). */
+  splitDomains: number;
 }
 
 export interface DetectorSnapshot {
@@ -176,6 +178,15 @@ export class HotspotDetector {
   private readonly nEnbs: number;
   private readonly cellLevel: Uint8Array;
   private readonly cellAlert: Int32Array;
+  /** Per-window scratch: each at-risk row's own domain (-1: none / not at risk), and its explained index (-1: none). */
+  private rowDomain = new Int8Array(0);
+  private rowExplained = new Int32Array(0);
+  /** At-risk users per cell × domain, by each user's own evidence. */
+  private readonly cellDomainAtRisk: Int32Array;
+  /** Cells held by more than one active alert → their slots, ascending (per-window scratch). */
+  private readonly sharedCells = new Map<number, number[]>();
+  /** Users at risk (and VIPs) each alert got in shared cells this window (per-window scratch). */
+  private readonly sharedAtRisk = new Map<ActiveAlert, Map<number, { atRisk: number; vip: number }>>();
 
   constructor(
     private readonly topology: Topology,
@@ -206,6 +217,7 @@ export class HotspotDetector {
     this.nEnbs = enbIndex.size;
     this.cellLevel = new Uint8Array(this.nCells);
     this.cellAlert = new Int32Array(this.nCells);
+    this.cellDomainAtRisk = new Int32Array(this.nCells * N_DOMAINS);
   }
 
   /** Alerts currently open (including those in their quiet, not-yet-resolved windows). */
@@ -240,6 +252,9 @@ export class HotspotDetector {
     this.networkRates();
     this.classifyCells(hour);
     const cellShap = this.accumulateShap(w);
+    this.classifyUsers(w);
+    this.sharedCells.clear();
+    this.sharedAtRisk.clear();
     const events: AlertEvent[] = [];
 
     // Hot cells → clusters → matched to active alerts (merging alerts a cluster bridges) or opened as new.
@@ -291,17 +306,28 @@ export class HotspotDetector {
     }
 
     // Existing alerts: keep cells still above their sustain level, add the clusters that reached them.
+    // Cells two alerts held last window (a second incident over the same cells) are judged per alert on the
+    // users of its own domain there.
+    this.holdCells(this.alerts.map(() => true));
+    const sharedBefore = new Map(this.sharedCells);
     this.cellAlert.fill(-1);
     for (const alert of this.alerts) {
       const next = new Set<number>();
       // A cell whose at-risk users now point at another fault domain carries another incident: it leaves this
-      // alert (and may open its own), so neither keeps this alert alive nor decides its cause.
-      for (const c of alert.cells) if (this.cellLevel[c] >= LEVEL_WARM && !this.otherDomain(cellShap, c, alert)) next.add(c);
+      // alert (and may open its own), so neither keeps this alert alive nor decides its cause — unless the
+      // cell is shared with that incident's alert and still holds users of this alert's own domain.
+      for (const c of alert.cells) {
+        if (this.cellLevel[c] < LEVEL_WARM) continue;
+        const shared = sharedBefore.has(c);
+        if (!this.otherDomain(cellShap, c, alert) || (shared && alert.shapDomain >= 0 && this.cellDomainAtRisk[c * N_DOMAINS + alert.shapDomain] > 0)) next.add(c);
+      }
       const grown = touchedBy.get(alert) ?? [];
       for (const cluster of grown) for (const c of cluster) next.add(c);
       // Hysteresis: easier to stay than to open, but the remaining cells must still be jointly above baseline,
-      // or a large alert would be kept alive by the chance of any one of its cells being a little busy.
-      const sustained = grown.length > 0 || (next.size > 0 && this.totals(next, w.windowStart).pValue < this.config.alert.sustainPValue);
+      // or a large alert would be kept alive by the chance of any one of its cells being a little busy. In a
+      // shared cell only the users of the alert's own domain count for it.
+      const sustained =
+        grown.length > 0 || (next.size > 0 && this.ownTotals(alert, next, sharedBefore, w.windowStart).pValue < this.config.alert.sustainPValue);
       if (sustained) {
         alert.cells = next;
         for (const c of next) alert.footprint.add(c);
@@ -311,9 +337,7 @@ export class HotspotDetector {
       }
     }
     // A quiet alert keeps its last cells for the record, but its users are no longer counted as affected.
-    this.alerts.forEach((a, slot) => {
-      if (a.quietWindows === 0) for (const c of a.cells) this.cellAlert[c] = slot;
-    });
+    this.holdCells(this.alerts.map((a) => a.quietWindows === 0));
 
     // New incidents: only clusters above the floors and significant together.
     newClusters.sort((a, b) => this.minEci(a) - this.minEci(b));
@@ -335,6 +359,7 @@ export class HotspotDetector {
       this.alerts.push(alert);
       for (const c of cluster) this.cellAlert[c] = this.alerts.length - 1;
     }
+    if (warm) this.splitSecondIncidents(w);
 
     // Users at risk in alert cells join the alert's affected list (for outreach and ops).
     this.collectAffected(w);
@@ -631,6 +656,176 @@ export class HotspotDetector {
     return perCell;
   }
 
+  /**
+   * Each at-risk user's own domain: their TreeSHAP contributions summed by domain (when explained) plus
+   * causeCodeWeight × their cause codes above the network's mean — the evidence that names an alert's cause,
+   * for one user. Two incidents over the same cells (a DNS fault among users a PGW fault already hit) differ
+   * here even when the cells' sums do not. Counted per cell and domain.
+   */
+  private classifyUsers(w: ScoredWindow): void {
+    const n = w.imsi.length;
+    if (this.rowDomain.length < n) {
+      this.rowDomain = new Int8Array(n);
+      this.rowExplained = new Int32Array(n);
+    }
+    this.rowDomain.fill(-1, 0, n);
+    this.rowExplained.fill(-1, 0, n);
+    this.cellDomainAtRisk.fill(0);
+    for (let j = 0; j < w.explainedRows.length; j++) this.rowExplained[w.explainedRows[j]] = j;
+    const map = this.domainMap!;
+    const nf = w.featureNames.length;
+    const width = nf + 1;
+    const codes = map.codeFeatures;
+    const codeMean = new Float64Array(codes.length);
+    for (let k = 0; k < codes.length; k++) {
+      const t = this.columnTotal(w, codes[k]);
+      codeMean[k] = t.n > 0 ? t.sum / t.n : 0;
+    }
+    const shap = new Float64Array(N_DOMAINS);
+    const lift = new Float64Array(N_DOMAINS);
+    const threshold = this.config.threshold;
+    for (let r = 0; r < n; r++) {
+      const c = this.rowCell[r];
+      if (c < 0 || !(w.probability[r] >= threshold)) continue;
+      shap.fill(0);
+      lift.fill(0);
+      const j = this.rowExplained[r];
+      if (j >= 0) {
+        const base = j * width;
+        for (let f = 0; f < nf; f++) {
+          const d = map.domain[f];
+          const v = w.contributions[base + f];
+          if (d >= 0 && v > 0) shap[d] += v;
+        }
+      }
+      for (let k = 0; k < codes.length; k++) {
+        const v = w.features[codes[k]][r];
+        if (v > codeMean[k]) lift[map.domain[codes[k]]] += (v - codeMean[k]) / (Math.abs(codeMean[k]) + 1);
+      }
+      const scores = combineEvidence(shap, lift, this.config.causeCodeWeight);
+      let best = -1;
+      for (let d = 0; d < N_DOMAINS; d++) if (scores[d] > 0 && (best < 0 || scores[d] > scores[best])) best = d;
+      this.rowDomain[r] = best;
+      if (best >= 0) this.cellDomainAtRisk[c * N_DOMAINS + best]++;
+    }
+  }
+
+  /**
+   * cellAlert = the oldest holding alert per cell (of those `holds`), sharedCells = every holder of cells two or
+   * more alerts hold (a second incident over the same cells).
+   */
+  private holdCells(holds: boolean[]): void {
+    this.cellAlert.fill(-1);
+    this.sharedCells.clear();
+    for (let slot = 0; slot < this.alerts.length; slot++) {
+      if (!holds[slot]) continue;
+      for (const c of this.alerts[slot].cells) this.markHeld(c, slot);
+    }
+  }
+
+  private markHeld(c: number, slot: number): void {
+    const first = this.cellAlert[c];
+    if (first < 0) {
+      this.cellAlert[c] = slot;
+      return;
+    }
+    const list = this.sharedCells.get(c) ?? [first];
+    if (!list.includes(slot)) list.push(slot);
+    this.sharedCells.set(c, list);
+  }
+
+  /** Which holder of a shared cell a user of `domain` belongs to: the alert of that domain, else the oldest. */
+  private holderFor(holders: readonly number[], domain: number): number {
+    if (domain >= 0) for (const s of holders) if (this.alerts[s].shapDomain === domain) return s;
+    return holders[0];
+  }
+
+  /** totals() where, in shared cells, only the users that belong to this alert count (by their own domain). */
+  private ownTotals(alert: ActiveAlert, cells: Iterable<number>, shared: Map<number, number[]>, windowStart: number) {
+    const t = this.totals(cells, windowStart);
+    if (shared.size === 0) return t;
+    const slot = this.alerts.indexOf(alert);
+    let atRisk = t.atRisk;
+    for (const c of cells) {
+      const holders = shared.get(c);
+      if (!holders || !holders.includes(slot)) continue;
+      let own = 0;
+      for (let d = -1; d < N_DOMAINS; d++) {
+        const users = d < 0 ? this.cellAtRisk[c] - this.explainedDomainUsers(c) : this.cellDomainAtRisk[c * N_DOMAINS + d];
+        if (this.holderFor(holders, d) === slot) own += users;
+      }
+      atRisk += own - this.cellAtRisk[c];
+    }
+    return { ...t, atRisk, pValue: poissonUpperTail(atRisk, t.lambda) };
+  }
+
+  private explainedDomainUsers(c: number): number {
+    let n = 0;
+    for (let d = 0; d < N_DOMAINS; d++) n += this.cellDomainAtRisk[c * N_DOMAINS + d];
+    return n;
+  }
+
+  /**
+   * A second incident of a network/region-scoped domain inside an active alert's cells — a DNS fault among users
+   * a PGW fault already hit, a PGW fault in the cells of a lingering MME-storm alert — splits off as its own
+   * alert: users whose own evidence points at domain d (not the alert's), in the alert's regions where they are
+   * at least alert.splitShare of its users at risk, together significant against those cells' baseline
+   * (alert.openPValue) and above the floor. The cells are then shared; each user counts for the alert of their
+   * own domain. At most once per domain and alert, so the two incidents cannot flap.
+   */
+  private splitSecondIncidents(w: ScoredWindow): void {
+    const { splitShare, minUsersAtRisk, openPValue } = this.config.alert;
+    if (splitShare > 1) return;
+    const n = this.alerts.length;
+    for (let slot = 0; slot < n; slot++) {
+      const a = this.alerts[slot];
+      // Only established alerts (one emitted event) with an attribution; a young alert is still forming.
+      if (a.quietWindows > 0 || a.shapDomain < 0 || a.emitted.cellsKey === '') continue;
+      const regionTotal = new Map<number, number>();
+      const regionOf = new Map<number, Float64Array>();
+      for (const c of a.cells) {
+        const r = this.cellRegion[c];
+        regionTotal.set(r, (regionTotal.get(r) ?? 0) + this.cellAtRisk[c]);
+        let byDomain = regionOf.get(r);
+        if (!byDomain) regionOf.set(r, (byDomain = new Float64Array(N_DOMAINS)));
+        const holders = this.sharedCells.get(c) ?? [this.cellAlert[c]];
+        for (let d = 0; d < N_DOMAINS; d++) {
+          // Users of a domain another holder already stands for are that alert's, not a new incident.
+          if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
+          byDomain[d] += this.cellDomainAtRisk[c * N_DOMAINS + d];
+        }
+      }
+      let best: { d: number; cells: number[]; users: number } | null = null;
+      for (let d = 0; d < N_DOMAINS; d++) {
+        if (d === a.shapDomain || this.scope(d) === 'neighbour' || (a.splitDomains >> d) & 1) continue;
+        const regions = new Set<number>();
+        for (const [r, total] of regionTotal) if (total > 0 && regionOf.get(r)![d] >= splitShare * total) regions.add(r);
+        if (regions.size === 0) continue;
+        const cells: number[] = [];
+        let users = 0;
+        let lambda = 0;
+        for (const c of a.cells) {
+          const k = this.cellDomainAtRisk[c * N_DOMAINS + d];
+          if (k === 0 || !regions.has(this.cellRegion[c])) continue;
+          const holders = this.sharedCells.get(c) ?? [this.cellAlert[c]];
+          if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
+          cells.push(c);
+          users += k;
+          lambda += this.cellLambdaRaw[c];
+        }
+        if (users < minUsersAtRisk || poissonUpperTail(users, Math.max(lambda, this.config.baseline.minLambda)) >= openPValue) continue;
+        if (!best || users > best.users) best = { d, cells, users };
+      }
+      if (!best) continue;
+      a.splitDomains |= 1 << best.d;
+      const b = this.open(best.cells, w);
+      b.shapDomain = best.d;
+      b.cause = FAULT_DOMAINS[best.d];
+      this.alerts.push(b);
+      for (const c of best.cells) this.markHeld(c, this.alerts.length - 1);
+    }
+  }
+
   /** Sum and count of a feature's finite values over every user scored this window (once per window and feature). */
   private columnTotal(w: ScoredWindow, f: number): { sum: number; n: number } {
     let total = this.columnTotals.get(f);
@@ -917,6 +1112,7 @@ export class HotspotDetector {
       modelVersion: w.modelVersion,
       affected: new Map(),
       emitted: { cellsKey: '', usersAtRisk: 0, severity: 'blue', cause: 'radio' },
+      splitDomains: 0,
     };
   }
 
@@ -927,9 +1123,20 @@ export class HotspotDetector {
     for (let r = 0; r < w.imsi.length; r++) {
       const c = this.rowCell[r];
       if (c < 0) continue;
-      const slot = this.cellAlert[c];
+      let slot = this.cellAlert[c];
       const p = w.probability[r];
       if (slot < 0 || !(p >= threshold)) continue;
+      const holders = this.sharedCells.get(c);
+      if (holders) {
+        // A shared cell: the user belongs to the incident of their own domain.
+        slot = this.holderFor(holders, this.rowDomain[r]);
+        const byCell = this.sharedAtRisk.get(this.alerts[slot]) ?? new Map<number, { atRisk: number; vip: number }>();
+        this.sharedAtRisk.set(this.alerts[slot], byCell);
+        const counts = byCell.get(c) ?? { atRisk: 0, vip: 0 };
+        counts.atRisk++;
+        if (this.vipLevelOf.size > 0 && (this.vipLevelOf.get(w.imsi[r]) ?? 0) >= this.config.vipMinLevel) counts.vip++;
+        byCell.set(c, counts);
+      }
       this.alertRows[slot].push(r);
       const affected = this.alerts[slot].affected;
       const imsi = w.imsi[r];
@@ -950,7 +1157,7 @@ export class HotspotDetector {
       alert.vip = 0;
       return;
     }
-    const t = this.totals(alert.cells, w.windowStart);
+    const t = this.heldTotals(alert, w.windowStart);
     alert.usersAtRisk = t.atRisk;
     alert.expected = t.expected;
     alert.vip = t.vip;
@@ -962,6 +1169,26 @@ export class HotspotDetector {
     const sev = this.severityOf(t.atRisk, t.expected, t.vip);
     if (severityRank(sev) > severityRank(alert.severity)) alert.severity = sev;
     this.attribute(alert, w, cellShap);
+  }
+
+  /** totals() of the alert's cells with, in shared cells, the users at risk (and VIPs) assigned to it. */
+  private heldTotals(alert: ActiveAlert, windowStart: number) {
+    const t = this.totals(alert.cells, windowStart);
+    let atRisk = t.atRisk;
+    let vip = t.vip;
+    for (const c of alert.cells) {
+      if (!this.sharedCells.has(c)) continue;
+      const own = this.sharedAtRisk.get(alert)?.get(c);
+      atRisk += (own?.atRisk ?? 0) - this.cellAtRisk[c];
+      vip += (own?.vip ?? 0) - this.cellVip[c];
+    }
+    return atRisk === t.atRisk && vip === t.vip ? t : { ...t, atRisk, vip, pValue: poissonUpperTail(atRisk, t.lambda) };
+  }
+
+  /** Users at risk in cell c that count for the alert (its own users in a shared cell). */
+  private atRiskIn(alert: ActiveAlert, c: number): number {
+    if (!this.sharedCells.has(c)) return this.cellAtRisk[c];
+    return this.sharedAtRisk.get(alert)?.get(c)?.atRisk ?? 0;
   }
 
   severityOf(usersAtRisk: number, expected: number, vip: number): Severity {
@@ -979,11 +1206,22 @@ export class HotspotDetector {
     const nf = w.featureNames.length;
     const sums = new Float64Array(nf);
     let explained = 0;
-    for (const c of alert.cells) {
-      const s = cellShap.get(c);
-      if (!s) continue;
-      for (let f = 0; f < nf; f++) sums[f] += s[f];
-      explained += s[nf];
+    if (this.sharedAtRisk.has(alert) || [...alert.cells].some((c) => this.sharedCells.has(c))) {
+      // Shared cells hold two incidents' users: the alert's cause comes from its own users only.
+      const width = nf + 1;
+      for (const r of this.alertRows[this.alerts.indexOf(alert)] ?? []) {
+        const j = this.rowExplained[r];
+        if (j < 0) continue;
+        for (let f = 0; f < nf; f++) sums[f] += w.contributions[j * width + f];
+        explained++;
+      }
+    } else {
+      for (const c of alert.cells) {
+        const s = cellShap.get(c);
+        if (!s) continue;
+        for (let f = 0; f < nf; f++) sums[f] += s[f];
+        explained += s[nf];
+      }
     }
     // A remnant of a shrinking incident (or noise inside it) would make the cause flap: the attribution is
     // refreshed only from at least half as many explained users as the one it replaces.
@@ -1159,7 +1397,7 @@ export class HotspotDetector {
     const byRegion = new Map<string, number>();
     for (const c of alert.cells) {
       const region = this.topology.regions[this.cellRegion[c]] ?? 'unknown';
-      byRegion.set(region, (byRegion.get(region) ?? 0) + (alert.quietWindows > 0 ? 0 : this.cellAtRisk[c]));
+      byRegion.set(region, (byRegion.get(region) ?? 0) + (alert.quietWindows > 0 ? 0 : this.atRiskIn(alert, c)));
     }
     return Object.fromEntries([...byRegion].sort((a, b) => a[0].localeCompare(b[0])));
   }
