@@ -28,6 +28,8 @@ export const DEFAULT_PRECURSOR_SHARE = 0.2;
  * domain are at least this share of a region's users at risk in the alert.
  */
 export const DEFAULT_SPLIT_SHARE = 0.3;
+/** As many users at risk as a yellow alert (severity.usersAtRisk[0]): smaller splits were noise on the tuning cities. */
+export const DEFAULT_SPLIT_MIN_USERS = 20;
 /**
  * Windows learnt before any alert may open. Cells without history are judged against the network's own rate
  * (baseline.coldStart*), so the first window can already alert; it was 4 (an hour) with a fixed prior.
@@ -125,6 +127,8 @@ export const detectorConfigSchema = z.object({
        * splitShare of a region's users at risk in an alert, split off as their own alert. Above 1 turns it off.
        */
       splitShare: z.number().gt(0).default(DEFAULT_SPLIT_SHARE),
+      /** ...and at least this many of them: a second incident inside another is a stronger claim than an opening. */
+      splitMinUsers: z.number().int().min(1).default(DEFAULT_SPLIT_MIN_USERS),
       /** Emit `updated` when users at risk moved by this fraction (and at least updateMinUsers). */
       updateMinChange: z.number().nonnegative().default(DEFAULT_UPDATE_MIN_CHANGE),
       updateMinUsers: z.number().int().nonnegative().default(DEFAULT_UPDATE_MIN_USERS),

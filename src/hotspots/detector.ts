@@ -774,7 +774,7 @@ export class HotspotDetector {
    * own domain. At most once per domain and alert, so the two incidents cannot flap.
    */
   private splitSecondIncidents(w: ScoredWindow): void {
-    const { splitShare, minUsersAtRisk, openPValue } = this.config.alert;
+    const { splitShare, splitMinUsers, minUsersAtRisk, openPValue } = this.config.alert;
     if (splitShare > 1) return;
     const n = this.alerts.length;
     for (let slot = 0; slot < n; slot++) {
@@ -813,7 +813,7 @@ export class HotspotDetector {
           users += k;
           lambda += this.cellLambdaRaw[c];
         }
-        if (users < minUsersAtRisk || poissonUpperTail(users, Math.max(lambda, this.config.baseline.minLambda)) >= openPValue) continue;
+        if (users < Math.max(minUsersAtRisk, splitMinUsers) || poissonUpperTail(users, Math.max(lambda, this.config.baseline.minLambda)) >= openPValue) continue;
         if (!best || users > best.users) best = { d, cells, users };
       }
       if (!best) continue;
