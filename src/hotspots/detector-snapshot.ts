@@ -45,6 +45,9 @@ const alertStateSchema = z.object({
   emitted: z.object({ cellsKey: z.string(), usersAtRisk: count, severity, cause: domain }),
   // Absent in snapshots written before second incidents could split off: none had.
   splitDomains: count.default(0),
+  // Unknown for older snapshots: -1 treats every code as known (no new signature), as before.
+  openCodes: z.number().int().min(-1).default(-1),
+  splitFor: z.number().int().min(-1).max(FAULT_DOMAINS.length - 1).default(-1),
 });
 
 const numbers = z.array(z.number());

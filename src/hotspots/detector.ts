@@ -66,6 +66,8 @@ const SNAPSHOT_VERSION = 2;
 const ATTRIBUTION_KEEP_SHARE = 0.5;
 /** A cell leaves an alert when the alert's domain scores below this share of the cell's top domain. */
 const OTHER_DOMAIN_SHARE = 0.5;
+/** A domain's codes were part of an alert's opening signature when they held at least this share of its code lift. */
+const OPEN_CODE_SHARE = 0.2;
 
 /** Counters a caller can report; nothing the detector drops goes uncounted. */
 export interface DetectorStats {
@@ -113,6 +115,13 @@ interface ActiveAlert {
   emitted: { cellsKey: string; usersAtRisk: number; severity: Severity; cause: FaultDomain };
   /** Bit d set: a domain-d incident has split off this alert once already (never again: no flapping). */
   splitDomains: number;
+  /** Bit d set: domain d's cause codes were moving among the alert's users when it was first attributed; -1 before. */
+  openCodes: number;
+  /**
+   * The domain a split-off alert stands for (its users were chosen by their own evidence for it), or -1. Its cause
+   * stays that domain: re-attributing it from the model's contributions alone would hand its users back.
+   */
+  splitFor: number;
 }
 
 export interface DetectorSnapshot {
@@ -180,6 +189,10 @@ export class HotspotDetector {
   private readonly cellAlert: Int32Array;
   /** Per-window scratch: each at-risk row's own domain (-1: none / not at risk), and its explained index (-1: none). */
   private rowDomain = new Int8Array(0);
+  /** Each at-risk row's cause-code domain (the codes that moved most for them), -1 when none moved. */
+  private rowCodeDomain = new Int8Array(0);
+  /** At-risk users per cell × code domain whose overall domain is another one. */
+  private readonly cellCodeOnly: Int32Array;
   private rowExplained = new Int32Array(0);
   /** At-risk users per cell × domain, by each user's own evidence. */
   private readonly cellDomainAtRisk: Int32Array;
@@ -218,6 +231,7 @@ export class HotspotDetector {
     this.cellLevel = new Uint8Array(this.nCells);
     this.cellAlert = new Int32Array(this.nCells);
     this.cellDomainAtRisk = new Int32Array(this.nCells * N_DOMAINS);
+    this.cellCodeOnly = new Int32Array(this.nCells * N_DOMAINS);
   }
 
   /** Alerts currently open (including those in their quiet, not-yet-resolved windows). */
@@ -666,9 +680,12 @@ export class HotspotDetector {
     const n = w.imsi.length;
     if (this.rowDomain.length < n) {
       this.rowDomain = new Int8Array(n);
+      this.rowCodeDomain = new Int8Array(n);
       this.rowExplained = new Int32Array(n);
     }
     this.rowDomain.fill(-1, 0, n);
+    this.rowCodeDomain.fill(-1, 0, n);
+    this.cellCodeOnly.fill(0);
     this.rowExplained.fill(-1, 0, n);
     this.cellDomainAtRisk.fill(0);
     for (let j = 0; j < w.explainedRows.length; j++) this.rowExplained[w.explainedRows[j]] = j;
@@ -707,6 +724,10 @@ export class HotspotDetector {
       for (let d = 0; d < N_DOMAINS; d++) if (scores[d] > 0 && (best < 0 || scores[d] > scores[best])) best = d;
       this.rowDomain[r] = best;
       if (best >= 0) this.cellDomainAtRisk[c * N_DOMAINS + best]++;
+      let code = -1;
+      for (let d = 0; d < N_DOMAINS; d++) if (lift[d] > 0 && (code < 0 || lift[d] > lift[code])) code = d;
+      this.rowCodeDomain[r] = code;
+      if (code >= 0 && code !== best) this.cellCodeOnly[c * N_DOMAINS + code]++;
     }
   }
 
@@ -734,10 +755,22 @@ export class HotspotDetector {
     this.sharedCells.set(c, list);
   }
 
-  /** Which holder of a shared cell a user of `domain` belongs to: the alert of that domain, else the oldest. */
-  private holderFor(holders: readonly number[], domain: number): number {
+  /**
+   * Which holder of a shared cell a user belongs to: the alert of the domain whose codes moved for them when that
+   * signature is new to the oldest holder (a PGW fault's ESM rejects among an MME storm's lingering users), else
+   * the alert of their own domain, else the oldest.
+   */
+  private holderFor(holders: readonly number[], domain: number, codeDomain = -1): number {
+    if (codeDomain >= 0 && this.newSignature(this.alerts[holders[0]], codeDomain)) {
+      for (const s of holders) if (this.alerts[s].shapDomain === codeDomain) return s;
+    }
     if (domain >= 0) for (const s of holders) if (this.alerts[s].shapDomain === domain) return s;
     return holders[0];
+  }
+
+  /** Whether domain d's cause codes were not moving among the alert's users when it was first attributed. */
+  private newSignature(alert: ActiveAlert, d: number): boolean {
+    return this.config.causeCodeWeight > 0 && alert.openCodes >= 0 && d !== alert.shapDomain && ((alert.openCodes >> d) & 1) === 0;
   }
 
   /** totals() where, in shared cells, only the users that belong to this alert count (by their own domain). */
@@ -792,7 +825,7 @@ export class HotspotDetector {
         for (let d = 0; d < N_DOMAINS; d++) {
           // Users of a domain another holder already stands for are that alert's, not a new incident.
           if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
-          byDomain[d] += this.cellDomainAtRisk[c * N_DOMAINS + d];
+          byDomain[d] += this.cellDomainAtRisk[c * N_DOMAINS + d] + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
         }
       }
       let best: { d: number; cells: number[]; users: number } | null = null;
@@ -805,7 +838,7 @@ export class HotspotDetector {
         let users = 0;
         let lambda = 0;
         for (const c of a.cells) {
-          const k = this.cellDomainAtRisk[c * N_DOMAINS + d];
+          const k = this.cellDomainAtRisk[c * N_DOMAINS + d] + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
           if (k === 0 || !regions.has(this.cellRegion[c])) continue;
           const holders = this.sharedCells.get(c) ?? [this.cellAlert[c]];
           if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
@@ -820,6 +853,7 @@ export class HotspotDetector {
       a.splitDomains |= 1 << best.d;
       const b = this.open(best.cells, w);
       b.shapDomain = best.d;
+      b.splitFor = best.d;
       b.cause = FAULT_DOMAINS[best.d];
       this.alerts.push(b);
       for (const c of best.cells) this.markHeld(c, this.alerts.length - 1);
@@ -1113,6 +1147,8 @@ export class HotspotDetector {
       affected: new Map(),
       emitted: { cellsKey: '', usersAtRisk: 0, severity: 'blue', cause: 'radio' },
       splitDomains: 0,
+      openCodes: -1,
+      splitFor: -1,
     };
   }
 
@@ -1129,7 +1165,7 @@ export class HotspotDetector {
       const holders = this.sharedCells.get(c);
       if (holders) {
         // A shared cell: the user belongs to the incident of their own domain.
-        slot = this.holderFor(holders, this.rowDomain[r]);
+        slot = this.holderFor(holders, this.rowDomain[r], this.rowCodeDomain[r]);
         const byCell = this.sharedAtRisk.get(this.alerts[slot]) ?? new Map<number, { atRisk: number; vip: number }>();
         this.sharedAtRisk.set(this.alerts[slot], byCell);
         const counts = byCell.get(c) ?? { atRisk: 0, vip: 0 };
@@ -1245,7 +1281,13 @@ export class HotspotDetector {
     const shapTotal = shap.reduce((a, b) => a + b, 0);
     // What the alert's own users point at (without the crowd term): what clusters and cells are compared with.
     const evidence0 = combineEvidence(shap, lift, this.config.causeCodeWeight);
-    alert.shapDomain = evidence0.some((x) => x > 0) ? evidence0.indexOf(Math.max(...evidence0)) : -1;
+    alert.shapDomain = alert.splitFor >= 0 ? alert.splitFor : evidence0.some((x) => x > 0) ? evidence0.indexOf(Math.max(...evidence0)) : -1;
+    if (alert.openCodes < 0) {
+      // The signature the alert opened with: later codes of another domain are a new incident's, not its own.
+      const liftSum = lift.reduce((x, y) => x + y, 0);
+      alert.openCodes = 0;
+      for (let d = 0; d < N_DOMAINS; d++) if (liftSum > 0 && lift[d] >= OPEN_CODE_SHARE * liftSum) alert.openCodes |= 1 << d;
+    }
     const liftTotal = lift.reduce((a, b) => a + b, 0);
     const weight = this.config.causeCodeWeight;
     // A crowd is seen by the detector, not by per-user features: the alert's cells far busier than usual.
@@ -1265,7 +1307,8 @@ export class HotspotDetector {
         best = i;
       }
     });
-    if (shapTotal > 0 || liftTotal > 0) alert.cause = FAULT_DOMAINS[best];
+    if (alert.splitFor >= 0) alert.cause = FAULT_DOMAINS[alert.splitFor];
+    else if (shapTotal > 0 || liftTotal > 0) alert.cause = FAULT_DOMAINS[best];
     alert.causeScores = scores;
     alert.contributions = top.map((f) => ({ feature: w.featureNames[f], contribution: sums[f] / explained }));
     const evidence: EvidenceItem[] = [];

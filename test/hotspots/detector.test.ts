@@ -209,6 +209,27 @@ describe('HotspotDetector lifecycle', () => {
     expect(off.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause)).toEqual(['pgw_apn']);
   });
 
+  it.each([
+    { storm: 'without ESM codes', stormEsm: 0, opens: ['core', 'pgw_apn'] },
+    { storm: 'with ESM codes already moving', stormEsm: 3, opens: ['core'] },
+  ])('a new code signature splits off a lingering alert ($storm): PGW users the model explains by MME features', ({ stormEsm, opens }) => {
+    // the storm's users (emm_22), then PGW users in the same cells: ESM 30 rejects, but TreeSHAP mostly on emm_22
+    const storm = pgwCells.flatMap((c, i) => faultUsers(c, 30, 'core', 1e14 + i * 1e12).map((u) => ({ ...u, values: [...u.values!.slice(0, 5), stormEsm] })));
+    const lingering = storm.filter((_, k) => k % 3 !== 0);
+    const pgwLikeCore = pgwCells.flatMap((c, i) =>
+      Array.from({ length: 15 }, (_, k) => ({ imsi: 5e14 + i * 1e12 + k, eci: c, p: 0.9, values: [0, 0.01, 0, 0, 1000, 3], shap: [0, 0, 2.5, 0, 0.05, 0.2] })),
+    );
+    const late = [...lingering, ...pgwLikeCore];
+    const d = new HotspotDetector(topo, []);
+    const events = run(d, [storm, storm, late, late, late, late]);
+    expect(events.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause)).toEqual(opens);
+    if (opens.length === 2) {
+      const pgwId = events.find((e) => e.alert.status === 'open' && e.alert.suspected_cause === 'pgw_apn')!.alert.alert_id;
+      expect(d.affectedUsers(pgwId).map((u) => u.imsi).every((imsi) => imsi >= 5e14)).toBe(true);
+      expect(events.filter((e) => e.alert.alert_id === pgwId).every((e) => e.alert.suspected_cause === 'pgw_apn')).toBe(true);
+    }
+  });
+
   it('a few users of another domain inside an alert do not split off (below splitShare of the region, or the floor)', () => {
     const pgw = pgwUsers(pgwCells, 30, 1e14);
     // 2 DNS users per cell: 6 of 96 users at risk in the region
