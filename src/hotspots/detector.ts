@@ -329,7 +329,9 @@ export class HotspotDetector {
       const next = new Set<number>();
       // A cell whose at-risk users now point at another fault domain carries another incident: it leaves this
       // alert (and may open its own), so neither keeps this alert alive nor decides its cause — unless the
-      // cell is shared with that incident's alert and still holds users of this alert's own domain.
+      // cell is shared with that incident's alert and still holds users of this alert's own domain. (Requiring
+      // those users to be above the cell's baseline on their own lost cause accuracy and opened a false alert
+      // on the tuning cities: bench/RESULTS.md.)
       for (const c of alert.cells) {
         if (this.cellLevel[c] < LEVEL_WARM) continue;
         const shared = sharedBefore.has(c);
@@ -370,6 +372,9 @@ export class HotspotDetector {
         this.scopeSignificant(cluster, this.dominantDomain(cellShap, cluster));
       if (!aboveFloor || !significant) continue;
       const alert = this.open(cluster, w);
+      // Until its first attribution (this window's refresh), the domain its cells point at: a split this window
+      // must see it as the alert of that domain.
+      alert.shapDomain = this.dominantDomain(cellShap, cluster);
       this.alerts.push(alert);
       for (const c of cluster) this.cellAlert[c] = this.alerts.length - 1;
     }
@@ -781,21 +786,22 @@ export class HotspotDetector {
     let atRisk = t.atRisk;
     for (const c of cells) {
       const holders = shared.get(c);
-      if (!holders || !holders.includes(slot)) continue;
-      let own = 0;
-      for (let d = -1; d < N_DOMAINS; d++) {
-        const users = d < 0 ? this.cellAtRisk[c] - this.explainedDomainUsers(c) : this.cellDomainAtRisk[c * N_DOMAINS + d];
-        if (this.holderFor(holders, d) === slot) own += users;
-      }
-      atRisk += own - this.cellAtRisk[c];
+      if (holders && holders.includes(slot)) atRisk += this.ownUsersIn(c, holders, slot) - this.cellAtRisk[c];
     }
     return { ...t, atRisk, pValue: poissonUpperTail(atRisk, t.lambda) };
   }
 
-  private explainedDomainUsers(c: number): number {
-    let n = 0;
-    for (let d = 0; d < N_DOMAINS; d++) n += this.cellDomainAtRisk[c * N_DOMAINS + d];
-    return n;
+  /** At-risk users of shared cell c that belong to the holder in `slot`, by their own domain. */
+  private ownUsersIn(c: number, holders: readonly number[], slot: number): number {
+    let own = 0;
+    let withDomain = 0;
+    for (let d = 0; d < N_DOMAINS; d++) {
+      const users = this.cellDomainAtRisk[c * N_DOMAINS + d];
+      withDomain += users;
+      if (this.holderFor(holders, d) === slot) own += users;
+    }
+    if (this.holderFor(holders, -1) === slot) own += this.cellAtRisk[c] - withDomain;
+    return own;
   }
 
   /**
@@ -851,6 +857,18 @@ export class HotspotDetector {
       }
       if (!best) continue;
       a.splitDomains |= 1 << best.d;
+      // One incident = one alert: an active alert of that domain reaching these cells (the same fault, opened
+      // outside this alert) takes them, shared, instead of a second alert for it.
+      const existing = this.alerts.find((x) => x !== a && x.quietWindows === 0 && x.shapDomain === best.d && best.cells.some((c) => this.reaches(x, c, best.d)));
+      if (existing) {
+        const slotOf = this.alerts.indexOf(existing);
+        for (const c of best.cells) {
+          existing.cells.add(c);
+          existing.footprint.add(c);
+          this.markHeld(c, slotOf);
+        }
+        continue;
+      }
       const b = this.open(best.cells, w);
       b.shapDomain = best.d;
       b.splitFor = best.d;

@@ -230,6 +230,26 @@ describe('HotspotDetector lifecycle', () => {
     }
   });
 
+  it('one incident = one alert: PGW users inside a core alert join the PGW alert already open in their region instead of a new one', () => {
+    const storm = pgwCells.flatMap((c, i) => faultUsers(c, 30, 'core', 1e14 + i * 1e12));
+    const pgwElsewhere = pgwUsers([eci(1002, 0), eci(1002, 1), eci(1003, 0)], 30, 3e14);
+    const pgwInStorm = pgwUsers(pgwCells, 15, 5e14);
+    const d = new HotspotDetector(topo, []);
+    const events = run(d, [storm, [...storm, ...pgwElsewhere], [...storm, ...pgwElsewhere], [...storm, ...pgwElsewhere, ...pgwInStorm], [...storm, ...pgwElsewhere, ...pgwInStorm]]);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['core', 'pgw_apn']);
+    const pgwId = opens[1].alert.alert_id;
+    const last = events.filter((e) => e.alert.alert_id === pgwId).at(-1)!;
+    for (const c of pgwCells) expect(last.alert.cells).toContain(c);
+    expect(last.alert.users_at_risk).toBe(90 + 45);
+    expect(d.affectedUsers(pgwId).some((u) => u.imsi >= 5e14)).toBe(true);
+    // without splitting, the core alert keeps them
+    const off = new HotspotDetector(topo, [], { alert: { splitShare: 2 } });
+    const offEvents = run(off, [storm, [...storm, ...pgwElsewhere], [...storm, ...pgwElsewhere], [...storm, ...pgwElsewhere, ...pgwInStorm], [...storm, ...pgwElsewhere, ...pgwInStorm]]);
+    const offPgw = offEvents.filter((e) => e.alert.suspected_cause === 'pgw_apn').at(-1)!;
+    expect(offPgw.alert.users_at_risk).toBe(90);
+  });
+
   it('a few users of another domain inside an alert do not split off (below splitShare of the region, or the floor)', () => {
     const pgw = pgwUsers(pgwCells, 30, 1e14);
     // 2 DNS users per cell: 6 of 96 users at risk in the region
