@@ -18,6 +18,11 @@
 //     significant (and, for region/network scope, lifting its whole scope);
 //  4b. a young, small network-scoped alert followed within precursorWindows by a larger alert of another domain
 //     in its regions was that incident's first sign: it folds into it (resolved, merged_into);
+//  4c. a second incident over the same cells (a DNS fault among a PGW fault's users, a PGW fault among a lingering
+//     MME storm's): each at-risk user has a domain of their own (their TreeSHAP by domain + their moved cause
+//     codes); users of another network domain, or with codes new since the alert opened, split off as their own
+//     alert (or join that domain's alert already reaching them) and the cells are shared — each user counts for
+//     the alert of their own domain, once;
 //  5. an alert keeps only cells whose users still point at its domain, and stays while they are jointly above
 //     baseline (alert.sustainPValue); after
 //     alert.resolveAfterWindows windows that are not, it resolves — easy to stay, hard to open: no flapping;
