@@ -192,15 +192,17 @@ export class HotspotDetector {
   private readonly nEnbs: number;
   private readonly cellLevel: Uint8Array;
   private readonly cellAlert: Int32Array;
-  /** Per-window scratch: each at-risk row's own domain (-1: none / not at risk), and its explained index (-1: none). */
+  // Per-window scratch for second incidents over the same cells (classifyUsers):
+  /** Each at-risk row's own domain (-1: none / not at risk). */
   private rowDomain = new Int8Array(0);
   /** Each at-risk row's cause-code domain (the codes that moved most for them), -1 when none moved. */
   private rowCodeDomain = new Int8Array(0);
-  /** At-risk users per cell × code domain whose overall domain is another one. */
-  private readonly cellCodeOnly: Int32Array;
+  /** Each row's index into explainedRows / contributions, -1 when not explained. */
   private rowExplained = new Int32Array(0);
   /** At-risk users per cell × domain, by each user's own evidence. */
   private readonly cellDomainAtRisk: Int32Array;
+  /** At-risk users per cell × code domain whose own domain is another one. */
+  private readonly cellCodeOnly: Int32Array;
   /** Cells held by more than one active alert → their slots, ascending (per-window scratch). */
   private readonly sharedCells = new Map<number, number[]>();
   /** Users at risk (and VIPs) each alert got in shared cells this window (per-window scratch). */
@@ -812,10 +814,12 @@ export class HotspotDetector {
   /**
    * A second incident of a network/region-scoped domain inside an active alert's cells — a DNS fault among users
    * a PGW fault already hit, a PGW fault in the cells of a lingering MME-storm alert — splits off as its own
-   * alert: users whose own evidence points at domain d (not the alert's), in the alert's regions where they are
-   * at least alert.splitShare of its users at risk, together significant against those cells' baseline
-   * (alert.openPValue) and above the floor. The cells are then shared; each user counts for the alert of their
-   * own domain. At most once per domain and alert, so the two incidents cannot flap.
+   * alert: users whose own evidence points at domain d (not the alert's), or whose codes of d moved while d was
+   * not in the alert's opening signature, in the alert's regions where they are at least alert.splitShare of its
+   * users at risk, together significant against those cells' baseline (alert.openPValue) and at least
+   * alert.splitMinUsers. An active alert of d already reaching those cells takes them instead (one incident = one
+   * alert). The cells are then shared; each user counts for the alert of their own domain. At most once per
+   * domain and alert, so the two incidents cannot flap.
    */
   private splitSecondIncidents(w: ScoredWindow): void {
     const { splitShare, splitMinUsers, minUsersAtRisk, openPValue } = this.config.alert;
