@@ -85,4 +85,8 @@ export const detectorSnapshotSchema = z.object({
   networkRate: z.object({ atRisk: z.number().nonnegative(), expected: z.number().nonnegative(), windows: count }),
   alerts: z.array(alertStateSchema),
   resolved: z.array(z.object({ alertId: z.string(), users: z.array(affectedUserSchema) })),
+  /** Each user's last moved cause-code domain and its window (alert.codeMemoryMs); older snapshots have none. */
+  userCodes: z
+    .array(z.object({ imsi: finite, at: finite, domain: z.number().int().min(0).max(FAULT_DOMAINS.length - 1) }))
+    .default([]),
 });

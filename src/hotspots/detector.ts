@@ -64,6 +64,8 @@ import { detectorSnapshotSchema } from './detector-snapshot.js';
 import type { ScoredWindow } from './scored-window.js';
 
 const N_DOMAINS = FAULT_DOMAINS.length;
+/** userCode packs (windowStart, domain) as windowStart × CODE_PACK + domain: exact in float64 for epoch ms. */
+const CODE_PACK = 8;
 const LEVEL_NORMAL = 0;
 const LEVEL_WARM = 1; // above baseline enough to keep a cell in an existing alert
 const LEVEL_HOT = 2; // significant on its own: may start an alert
@@ -143,6 +145,8 @@ export interface DetectorSnapshot {
   alerts: Array<Omit<ActiveAlert, 'cells' | 'footprint' | 'affected'> & { cells: number[]; footprint: number[]; affected: AffectedUser[] }>;
   /** Affected users kept for resolved alerts (the restoration lists), oldest first. */
   resolved: Array<{ alertId: string; users: AffectedUser[] }>;
+  /** Each user's last moved cause-code domain (index into FAULT_DOMAINS) and the window it moved in; optional in older snapshots. */
+  userCodes?: Array<{ imsi: number; at: number; domain: number }>;
 }
 
 export class HotspotDetector {
@@ -197,12 +201,21 @@ export class HotspotDetector {
   private rowDomain = new Int8Array(0);
   /** Each at-risk row's cause-code domain (the codes that moved most for them), -1 when none moved. */
   private rowCodeDomain = new Int8Array(0);
+  /**
+   * Per user (IMSI) the domain whose codes last moved for them and when (windowStart × 8 + domain): state, kept for
+   * alert.codeMemoryMs so a user still at risk after their fault's codes stopped stays with that incident.
+   */
+  private readonly userCode = new Map<number, number>();
   /** Each row's index into explainedRows / contributions, -1 when not explained. */
   private rowExplained = new Int32Array(0);
   /** At-risk users per cell × domain, by each user's own evidence. */
   private readonly cellDomainAtRisk: Int32Array;
   /** At-risk users per cell × code domain whose own domain is another one. */
   private readonly cellCodeOnly: Int32Array;
+  /** At-risk users per cell × the domain of their remembered codes (moved within codeMemoryMs, not now). */
+  private readonly cellRemembered: Int32Array;
+  /** At-risk users per cell × own domain × remembered code domain: they are not a second incident of their own domain. */
+  private readonly cellRememberedPair: Int32Array;
   /** Cells held by more than one active alert → their slots, ascending (per-window scratch). */
   private readonly sharedCells = new Map<number, number[]>();
   /** Users at risk (and VIPs) each alert got in shared cells this window (per-window scratch). */
@@ -239,6 +252,8 @@ export class HotspotDetector {
     this.cellAlert = new Int32Array(this.nCells);
     this.cellDomainAtRisk = new Int32Array(this.nCells * N_DOMAINS);
     this.cellCodeOnly = new Int32Array(this.nCells * N_DOMAINS);
+    this.cellRemembered = new Int32Array(this.nCells * N_DOMAINS);
+    this.cellRememberedPair = new Int32Array(this.nCells * N_DOMAINS * N_DOMAINS);
   }
 
   /** Alerts currently open (including those in their quiet, not-yet-resolved windows). */
@@ -343,6 +358,15 @@ export class HotspotDetector {
         if (this.cellLevel[c] < LEVEL_WARM) continue;
         const shared = sharedBefore.has(c);
         if (!this.otherDomain(cellShap, c, alert) || (shared && alert.shapDomain >= 0 && this.cellDomainAtRisk[c * N_DOMAINS + alert.shapDomain] > 0)) next.add(c);
+      }
+      // A cell of the alert's footprint comes back (or stays) while users at risk there carry its domain's codes
+      // that stopped moving within codeMemoryMs: after a PGW fault ends, its users still at risk (and complaining
+      // later) belong to it, not to an older MME-storm alert whose stale TreeSHAP they still match.
+      const minRemembered = this.config.alert.codeMemoryMinUsers;
+      if (this.config.alert.codeMemoryMs > 0 && alert.shapDomain >= 0) {
+        for (const c of alert.footprint) {
+          if (this.cellLevel[c] >= LEVEL_WARM && this.cellRemembered[c * N_DOMAINS + alert.shapDomain] >= minRemembered) next.add(c);
+        }
       }
       const grown = touchedBy.get(alert) ?? [];
       for (const cluster of grown) for (const c of cluster) next.add(c);
@@ -468,6 +492,7 @@ export class HotspotDetector {
       alerts: this.alerts.map((a) => ({ ...a, cells: [...a.cells], footprint: [...a.footprint], affected: [...a.affected.values()] })),
       // In retention order: the oldest is evicted first.
       resolved: [...this.resolved].map(([alertId, users]) => ({ alertId, users })),
+      userCodes: [...this.userCode].map(([imsi, m]) => ({ imsi, at: Math.floor(m / CODE_PACK), domain: m % CODE_PACK })),
     });
   }
 
@@ -492,6 +517,8 @@ export class HotspotDetector {
     }
     this.resolved.clear();
     for (const r of s.resolved) this.resolved.set(r.alertId, r.users);
+    this.userCode.clear();
+    for (const u of s.userCodes ?? []) this.userCode.set(u.imsi, u.at * CODE_PACK + u.domain);
   }
 
   // ---- per-window stages -------------------------------------------------------------------------------
@@ -698,6 +725,8 @@ export class HotspotDetector {
     this.rowDomain.fill(-1, 0, n);
     this.rowCodeDomain.fill(-1, 0, n);
     this.cellCodeOnly.fill(0);
+    this.cellRemembered.fill(0);
+    this.cellRememberedPair.fill(0);
     this.rowExplained.fill(-1, 0, n);
     this.cellDomainAtRisk.fill(0);
     for (let j = 0; j < w.explainedRows.length; j++) this.rowExplained[w.explainedRows[j]] = j;
@@ -710,6 +739,8 @@ export class HotspotDetector {
       const t = this.columnTotal(w, codes[k]);
       codeMean[k] = t.n > 0 ? t.sum / t.n : 0;
     }
+    const memoryMs = this.config.alert.codeMemoryMs;
+    for (const [imsi, m] of this.userCode) if (w.windowStart - Math.floor(m / CODE_PACK) > memoryMs) this.userCode.delete(imsi);
     const shap = new Float64Array(N_DOMAINS);
     const lift = new Float64Array(N_DOMAINS);
     const threshold = this.config.threshold;
@@ -731,15 +762,31 @@ export class HotspotDetector {
         const v = w.features[codes[k]][r];
         if (v > codeMean[k]) lift[map.domain[codes[k]]] += (v - codeMean[k]) / (Math.abs(codeMean[k]) + 1);
       }
+      let code = -1;
+      for (let d = 0; d < N_DOMAINS; d++) if (lift[d] > 0 && (code < 0 || lift[d] > lift[code])) code = d;
+      // The domain whose codes last moved for this user, remembered for codeMemoryMs: once a fault's codes stop,
+      // its users still at risk keep pointing at it (see the cell-keeping rule in onWindow).
+      let remembered = false;
+      if (code >= 0) {
+        if (memoryMs > 0) this.userCode.set(w.imsi[r], w.windowStart * CODE_PACK + code);
+      } else if (memoryMs > 0) {
+        const m = this.userCode.get(w.imsi[r]);
+        if (m !== undefined) {
+          code = m % CODE_PACK;
+          remembered = true;
+        }
+      }
       const scores = combineEvidence(shap, lift, this.config.causeCodeWeight);
       let best = -1;
       for (let d = 0; d < N_DOMAINS; d++) if (scores[d] > 0 && (best < 0 || scores[d] > scores[best])) best = d;
       this.rowDomain[r] = best;
       if (best >= 0) this.cellDomainAtRisk[c * N_DOMAINS + best]++;
-      let code = -1;
-      for (let d = 0; d < N_DOMAINS; d++) if (lift[d] > 0 && (code < 0 || lift[d] > lift[code])) code = d;
       this.rowCodeDomain[r] = code;
-      if (code >= 0 && code !== best) this.cellCodeOnly[c * N_DOMAINS + code]++;
+      // Remembered codes keep an incident's cells; they do not split off new alerts (that is for codes moving now).
+      if (remembered) {
+        this.cellRemembered[c * N_DOMAINS + code]++;
+        if (best >= 0) this.cellRememberedPair[(c * N_DOMAINS + best) * N_DOMAINS + code]++;
+      } else if (code >= 0 && code !== best) this.cellCodeOnly[c * N_DOMAINS + code]++;
     }
   }
 
@@ -811,6 +858,11 @@ export class HotspotDetector {
     return own;
   }
 
+  /** Users at risk in cell c whose own evidence is domain d but whose remembered codes are domain m (codeMemoryMs). */
+  private rememberedOf(c: number, d: number, m: number): number {
+    return m < 0 ? 0 : this.cellRememberedPair[(c * N_DOMAINS + d) * N_DOMAINS + m];
+  }
+
   /**
    * A second incident of a network/region-scoped domain inside an active alert's cells — a DNS fault among users
    * a PGW fault already hit, a PGW fault in the cells of a lingering MME-storm alert — splits off as its own
@@ -840,7 +892,7 @@ export class HotspotDetector {
         for (let d = 0; d < N_DOMAINS; d++) {
           // Users of a domain another holder already stands for are that alert's, not a new incident.
           if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
-          byDomain[d] += this.cellDomainAtRisk[c * N_DOMAINS + d] + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
+          byDomain[d] += this.cellDomainAtRisk[c * N_DOMAINS + d] - this.rememberedOf(c, d, a.shapDomain) + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
         }
       }
       let best: { d: number; cells: number[]; users: number } | null = null;
@@ -853,7 +905,7 @@ export class HotspotDetector {
         let users = 0;
         let lambda = 0;
         for (const c of a.cells) {
-          const k = this.cellDomainAtRisk[c * N_DOMAINS + d] + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
+          const k = this.cellDomainAtRisk[c * N_DOMAINS + d] - this.rememberedOf(c, d, a.shapDomain) + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
           if (k === 0 || !regions.has(this.cellRegion[c])) continue;
           const holders = this.sharedCells.get(c) ?? [this.cellAlert[c]];
           if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;

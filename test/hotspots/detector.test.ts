@@ -230,6 +230,32 @@ describe('HotspotDetector lifecycle', () => {
     }
   });
 
+  it.each([
+    { memory: 'remembered (codeMemoryMs 2 h)', codeMemoryMs: 2 * 3600_000 },
+    { memory: 'forgotten (codeMemoryMs 0)', codeMemoryMs: 0 },
+  ])('PGW users still at risk after their ESM codes stop stay with the PGW alert, though TreeSHAP now points at the MME: $memory', ({ codeMemoryMs }) => {
+    // a PGW fault (ESM 30 rejects); then the rejects stop but its users stay at risk (they complain later), now
+    // explained by MME features against their own baselines
+    const pgwLikeCore = pgwCells.flatMap((c, i) =>
+      Array.from({ length: 30 }, (_, k) => ({ imsi: 5e14 + i * 1e12 + k, eci: c, p: 0.9, values: [0, 0.01, 0, 0, 1000, 0], shap: [0, 0, 2.5, 0, 0.05, 0.2] })),
+    );
+    const pgw = pgwUsers(pgwCells, 30, 5e14);
+    const d = new HotspotDetector(topo, [], { alert: { codeMemoryMs } });
+    const events = run(d, [pgw, pgw, pgw, pgwLikeCore, pgwLikeCore, pgwLikeCore, pgwLikeCore]);
+    const opens = events.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause);
+    const pgwId = events[0].alert.alert_id;
+    const pgwLast = events.filter((e) => e.alert.alert_id === pgwId).at(-1)!;
+    if (codeMemoryMs > 0) {
+      expect(opens).toEqual(['pgw_apn']);
+      expect(d.activeAlerts().map((a) => a.alert_id)).toEqual([pgwId]);
+      expect(pgwLast.alert.users_at_risk).toBe(90);
+    } else {
+      // without the memory the aftermath opens a second alert, named after the MME, and the PGW alert resolves
+      expect(opens).toEqual(['pgw_apn', 'core']);
+      expect(d.activeAlerts().map((a) => a.alert_id)).not.toContain(pgwId);
+    }
+  });
+
   it('one incident = one alert: PGW users inside a core alert join the PGW alert already open in their region instead of a new one', () => {
     const storm = pgwCells.flatMap((c, i) => faultUsers(c, 30, 'core', 1e14 + i * 1e12));
     const pgwElsewhere = pgwUsers([eci(1002, 0), eci(1002, 1), eci(1003, 0)], 30, 3e14);
