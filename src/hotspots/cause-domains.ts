@@ -49,7 +49,10 @@ export const DOMAIN_RULES: readonly DomainRule[] = [
   { pattern: /^(?:mean|max|std)_(?:proc|sr)_duration_ms$/, domain: 'core', why: 'longer procedure delays: an overloaded MME pool' },
   { pattern: /^(?:mean|max)_ho_duration_ms$/, domain: 'radio', why: 'slow handovers: radio' },
   { pattern: /bearer/, domain: 'pgw_apn', why: 'failed bearers' },
-  // User plane
+  // User plane. DNS response codes (RFC 1035/6895) are cause codes like EMM/ESM causes: SERVFAIL, REFUSED and
+  // queries left unanswered are the resolver failing; NXDOMAIN is most often the user's own typo (a steady ~3 %
+  // of answers with or without a fault), so it stays a plain dns feature.
+  { pattern: /^cnt_dns_(?:servfail|refused|no_answer)$/, domain: 'dns', causeCode: true, why: 'resolver SERVFAIL, REFUSED, no answer' },
   { pattern: /dns/, domain: 'dns', why: 'DNS SERVFAIL/REFUSED or no answer' },
   { pattern: /tcp_ack_delay/, domain: 'radio', why: 'SYN-ACK → ACK is the UE/radio side' },
   { pattern: /retrans|syn_ack_delay|first_response|out_of_order|throughput|tcp_conn|tcp_fail|http/, domain: 'transport', why: 'retransmissions, server-side delay, low throughput: backhaul' },

@@ -24,6 +24,21 @@ export const DEFAULT_PRECURSOR_WINDOWS = 4;
 /** ...when the users it affected are fewer than this share of the larger alert's users at risk. */
 export const DEFAULT_PRECURSOR_SHARE = 0.2;
 /**
+ * A second incident splits off an alert where the users whose own evidence points at its (network/region-scoped)
+ * domain are at least this share of a region's users at risk in the alert.
+ */
+export const DEFAULT_SPLIT_SHARE = 0.3;
+/** As many users at risk as a yellow alert (severity.usersAtRisk[0]): smaller splits were noise on the tuning cities. */
+export const DEFAULT_SPLIT_MIN_USERS = 20;
+/**
+ * How long a user's last moved cause code still names their incident once the codes stop (the fault ended, the user
+ * is still at risk and complains later): otherwise an older alert's stale TreeSHAP (an MME storm's, against the
+ * users' baselines) takes them. Two hours ≈ the complaint horizon (1 h and 3 h measured the same).
+ */
+export const DEFAULT_CODE_MEMORY_MS = 2 * 60 * 60_000;
+/** One user: they are spread thinly (≈ 1–3 per cell on 606); 2 lost cause accuracy on 606 (bench/RESULTS.md). */
+export const DEFAULT_CODE_MEMORY_MIN_USERS = 1;
+/**
  * Windows learnt before any alert may open. Cells without history are judged against the network's own rate
  * (baseline.coldStart*), so the first window can already alert; it was 4 (an hour) with a fixed prior.
  */
@@ -115,6 +130,17 @@ export const detectorConfigSchema = z.object({
        */
       precursorWindows: z.number().int().nonnegative().default(DEFAULT_PRECURSOR_WINDOWS),
       precursorShare: z.number().min(0).max(1).default(DEFAULT_PRECURSOR_SHARE),
+      /**
+       * Second incidents over the same cells: users pointing at another network/region-scoped domain, at least
+       * splitShare of a region's users at risk in an alert, split off as their own alert. Above 1 turns it off.
+       */
+      splitShare: z.number().gt(0).default(DEFAULT_SPLIT_SHARE),
+      /** ...and at least this many of them: a second incident inside another is a stronger claim than an opening. */
+      splitMinUsers: z.number().int().min(1).default(DEFAULT_SPLIT_MIN_USERS),
+      /** A user's last moved cause-code domain stands for this long after their codes stop moving; 0 turns it off. */
+      codeMemoryMs: z.number().nonnegative().default(DEFAULT_CODE_MEMORY_MS),
+      /** ...and an alert keeps (or takes back) a cell of its footprint where this many users at risk remember its codes. */
+      codeMemoryMinUsers: z.number().int().min(1).default(DEFAULT_CODE_MEMORY_MIN_USERS),
       /** Emit `updated` when users at risk moved by this fraction (and at least updateMinUsers). */
       updateMinChange: z.number().nonnegative().default(DEFAULT_UPDATE_MIN_CHANGE),
       updateMinUsers: z.number().int().nonnegative().default(DEFAULT_UPDATE_MIN_USERS),

@@ -43,6 +43,11 @@ const alertStateSchema = z.object({
   modelVersion: z.string(),
   affected: z.array(affectedUserSchema),
   emitted: z.object({ cellsKey: z.string(), usersAtRisk: count, severity, cause: domain }),
+  // Absent in snapshots written before second incidents could split off: none had.
+  splitDomains: count.default(0),
+  // Unknown for older snapshots: -1 treats every code as known (no new signature), as before.
+  openCodes: z.number().int().min(-1).default(-1),
+  splitFor: z.number().int().min(-1).max(FAULT_DOMAINS.length - 1).default(-1),
 });
 
 const numbers = z.array(z.number());
@@ -80,4 +85,8 @@ export const detectorSnapshotSchema = z.object({
   networkRate: z.object({ atRisk: z.number().nonnegative(), expected: z.number().nonnegative(), windows: count }),
   alerts: z.array(alertStateSchema),
   resolved: z.array(z.object({ alertId: z.string(), users: z.array(affectedUserSchema) })),
+  /** Each user's last moved cause-code domain and its window (alert.codeMemoryMs); older snapshots have none. */
+  userCodes: z
+    .array(z.object({ imsi: finite, at: finite, domain: z.number().int().min(0).max(FAULT_DOMAINS.length - 1) }))
+    .default([]),
 });

@@ -18,6 +18,11 @@
 //     significant (and, for region/network scope, lifting its whole scope);
 //  4b. a young, small network-scoped alert followed within precursorWindows by a larger alert of another domain
 //     in its regions was that incident's first sign: it folds into it (resolved, merged_into);
+//  4c. a second incident over the same cells (a DNS fault among a PGW fault's users, a PGW fault among a lingering
+//     MME storm's): each at-risk user has a domain of their own (their TreeSHAP by domain + their moved cause
+//     codes); users of another network domain, or with codes new since the alert opened, split off as their own
+//     alert (or join that domain's alert already reaching them) and the cells are shared — each user counts for
+//     the alert of their own domain, once;
 //  5. an alert keeps only cells whose users still point at its domain, and stays while they are jointly above
 //     baseline (alert.sustainPValue); after
 //     alert.resolveAfterWindows windows that are not, it resolves — easy to stay, hard to open: no flapping;
@@ -59,6 +64,8 @@ import { detectorSnapshotSchema } from './detector-snapshot.js';
 import type { ScoredWindow } from './scored-window.js';
 
 const N_DOMAINS = FAULT_DOMAINS.length;
+/** userCode packs (windowStart, domain) as windowStart × CODE_PACK + domain: exact in float64 for epoch ms. */
+const CODE_PACK = 8;
 const LEVEL_NORMAL = 0;
 const LEVEL_WARM = 1; // above baseline enough to keep a cell in an existing alert
 const LEVEL_HOT = 2; // significant on its own: may start an alert
@@ -66,6 +73,8 @@ const SNAPSHOT_VERSION = 2;
 const ATTRIBUTION_KEEP_SHARE = 0.5;
 /** A cell leaves an alert when the alert's domain scores below this share of the cell's top domain. */
 const OTHER_DOMAIN_SHARE = 0.5;
+/** A domain's codes were part of an alert's opening signature when they held at least this share of its code lift. */
+const OPEN_CODE_SHARE = 0.2;
 
 /** Counters a caller can report; nothing the detector drops goes uncounted. */
 export interface DetectorStats {
@@ -111,6 +120,15 @@ interface ActiveAlert {
   affected: Map<number, AffectedUser>;
   /** What the last emitted event said, to decide whether a change is worth an `updated`. */
   emitted: { cellsKey: string; usersAtRisk: number; severity: Severity; cause: FaultDomain };
+  /** Bit d set: a domain-d incident has split off this alert once already (never again: no flapping). */
+  splitDomains: number;
+  /** Bit d set: domain d's cause codes were moving among the alert's users when it was first attributed; -1 before. */
+  openCodes: number;
+  /**
+   * The domain a split-off alert stands for (its users were chosen by their own evidence for it), or -1. Its cause
+   * stays that domain: re-attributing it from the model's contributions alone would hand its users back.
+   */
+  splitFor: number;
 }
 
 export interface DetectorSnapshot {
@@ -127,6 +145,8 @@ export interface DetectorSnapshot {
   alerts: Array<Omit<ActiveAlert, 'cells' | 'footprint' | 'affected'> & { cells: number[]; footprint: number[]; affected: AffectedUser[] }>;
   /** Affected users kept for resolved alerts (the restoration lists), oldest first. */
   resolved: Array<{ alertId: string; users: AffectedUser[] }>;
+  /** Each user's last moved cause-code domain (index into FAULT_DOMAINS) and the window it moved in; optional in older snapshots. */
+  userCodes?: Array<{ imsi: number; at: number; domain: number }>;
 }
 
 export class HotspotDetector {
@@ -176,6 +196,30 @@ export class HotspotDetector {
   private readonly nEnbs: number;
   private readonly cellLevel: Uint8Array;
   private readonly cellAlert: Int32Array;
+  // Per-window scratch for second incidents over the same cells (classifyUsers):
+  /** Each at-risk row's own domain (-1: none / not at risk). */
+  private rowDomain = new Int8Array(0);
+  /** Each at-risk row's cause-code domain (the codes that moved most for them), -1 when none moved. */
+  private rowCodeDomain = new Int8Array(0);
+  /**
+   * Per user (IMSI) the domain whose codes last moved for them and when (windowStart × 8 + domain): state, kept for
+   * alert.codeMemoryMs so a user still at risk after their fault's codes stopped stays with that incident.
+   */
+  private readonly userCode = new Map<number, number>();
+  /** Each row's index into explainedRows / contributions, -1 when not explained. */
+  private rowExplained = new Int32Array(0);
+  /** At-risk users per cell × domain, by each user's own evidence. */
+  private readonly cellDomainAtRisk: Int32Array;
+  /** At-risk users per cell × code domain whose own domain is another one. */
+  private readonly cellCodeOnly: Int32Array;
+  /** At-risk users per cell × the domain of their remembered codes (moved within codeMemoryMs, not now). */
+  private readonly cellRemembered: Int32Array;
+  /** At-risk users per cell × own domain × remembered code domain: they are not a second incident of their own domain. */
+  private readonly cellRememberedPair: Int32Array;
+  /** Cells held by more than one active alert → their slots, ascending (per-window scratch). */
+  private readonly sharedCells = new Map<number, number[]>();
+  /** Users at risk (and VIPs) each alert got in shared cells this window (per-window scratch). */
+  private readonly sharedAtRisk = new Map<ActiveAlert, Map<number, { atRisk: number; vip: number }>>();
 
   constructor(
     private readonly topology: Topology,
@@ -206,6 +250,10 @@ export class HotspotDetector {
     this.nEnbs = enbIndex.size;
     this.cellLevel = new Uint8Array(this.nCells);
     this.cellAlert = new Int32Array(this.nCells);
+    this.cellDomainAtRisk = new Int32Array(this.nCells * N_DOMAINS);
+    this.cellCodeOnly = new Int32Array(this.nCells * N_DOMAINS);
+    this.cellRemembered = new Int32Array(this.nCells * N_DOMAINS);
+    this.cellRememberedPair = new Int32Array(this.nCells * N_DOMAINS * N_DOMAINS);
   }
 
   /** Alerts currently open (including those in their quiet, not-yet-resolved windows). */
@@ -240,6 +288,9 @@ export class HotspotDetector {
     this.networkRates();
     this.classifyCells(hour);
     const cellShap = this.accumulateShap(w);
+    this.classifyUsers(w);
+    this.sharedCells.clear();
+    this.sharedAtRisk.clear();
     const events: AlertEvent[] = [];
 
     // Hot cells → clusters → matched to active alerts (merging alerts a cluster bridges) or opened as new.
@@ -291,17 +342,39 @@ export class HotspotDetector {
     }
 
     // Existing alerts: keep cells still above their sustain level, add the clusters that reached them.
+    // Cells two alerts held last window (a second incident over the same cells) are judged per alert on the
+    // users of its own domain there.
+    this.holdCells(this.alerts.map(() => true));
+    const sharedBefore = new Map(this.sharedCells);
     this.cellAlert.fill(-1);
     for (const alert of this.alerts) {
       const next = new Set<number>();
       // A cell whose at-risk users now point at another fault domain carries another incident: it leaves this
-      // alert (and may open its own), so neither keeps this alert alive nor decides its cause.
-      for (const c of alert.cells) if (this.cellLevel[c] >= LEVEL_WARM && !this.otherDomain(cellShap, c, alert)) next.add(c);
+      // alert (and may open its own), so neither keeps this alert alive nor decides its cause — unless the
+      // cell is shared with that incident's alert and still holds users of this alert's own domain. (Requiring
+      // those users to be above the cell's baseline on their own lost cause accuracy and opened a false alert
+      // on the tuning cities: bench/RESULTS.md.)
+      for (const c of alert.cells) {
+        if (this.cellLevel[c] < LEVEL_WARM) continue;
+        const shared = sharedBefore.has(c);
+        if (!this.otherDomain(cellShap, c, alert) || (shared && alert.shapDomain >= 0 && this.cellDomainAtRisk[c * N_DOMAINS + alert.shapDomain] > 0)) next.add(c);
+      }
+      // A cell of the alert's footprint comes back (or stays) while users at risk there carry its domain's codes
+      // that stopped moving within codeMemoryMs: after a PGW fault ends, its users still at risk (and complaining
+      // later) belong to it, not to an older MME-storm alert whose stale TreeSHAP they still match.
+      const minRemembered = this.config.alert.codeMemoryMinUsers;
+      if (this.config.alert.codeMemoryMs > 0 && alert.shapDomain >= 0) {
+        for (const c of alert.footprint) {
+          if (this.cellLevel[c] >= LEVEL_WARM && this.cellRemembered[c * N_DOMAINS + alert.shapDomain] >= minRemembered) next.add(c);
+        }
+      }
       const grown = touchedBy.get(alert) ?? [];
       for (const cluster of grown) for (const c of cluster) next.add(c);
       // Hysteresis: easier to stay than to open, but the remaining cells must still be jointly above baseline,
-      // or a large alert would be kept alive by the chance of any one of its cells being a little busy.
-      const sustained = grown.length > 0 || (next.size > 0 && this.totals(next, w.windowStart).pValue < this.config.alert.sustainPValue);
+      // or a large alert would be kept alive by the chance of any one of its cells being a little busy. In a
+      // shared cell only the users of the alert's own domain count for it.
+      const sustained =
+        grown.length > 0 || (next.size > 0 && this.ownTotals(alert, next, sharedBefore, w.windowStart).pValue < this.config.alert.sustainPValue);
       if (sustained) {
         alert.cells = next;
         for (const c of next) alert.footprint.add(c);
@@ -311,9 +384,7 @@ export class HotspotDetector {
       }
     }
     // A quiet alert keeps its last cells for the record, but its users are no longer counted as affected.
-    this.alerts.forEach((a, slot) => {
-      if (a.quietWindows === 0) for (const c of a.cells) this.cellAlert[c] = slot;
-    });
+    this.holdCells(this.alerts.map((a) => a.quietWindows === 0));
 
     // New incidents: only clusters above the floors and significant together.
     newClusters.sort((a, b) => this.minEci(a) - this.minEci(b));
@@ -332,9 +403,13 @@ export class HotspotDetector {
         this.scopeSignificant(cluster, this.dominantDomain(cellShap, cluster));
       if (!aboveFloor || !significant) continue;
       const alert = this.open(cluster, w);
+      // Until its first attribution (this window's refresh), the domain its cells point at: a split this window
+      // must see it as the alert of that domain.
+      alert.shapDomain = this.dominantDomain(cellShap, cluster);
       this.alerts.push(alert);
       for (const c of cluster) this.cellAlert[c] = this.alerts.length - 1;
     }
+    if (warm) this.splitSecondIncidents(w);
 
     // Users at risk in alert cells join the alert's affected list (for outreach and ops).
     this.collectAffected(w);
@@ -417,6 +492,7 @@ export class HotspotDetector {
       alerts: this.alerts.map((a) => ({ ...a, cells: [...a.cells], footprint: [...a.footprint], affected: [...a.affected.values()] })),
       // In retention order: the oldest is evicted first.
       resolved: [...this.resolved].map(([alertId, users]) => ({ alertId, users })),
+      userCodes: [...this.userCode].map(([imsi, m]) => ({ imsi, at: Math.floor(m / CODE_PACK), domain: m % CODE_PACK })),
     });
   }
 
@@ -441,6 +517,8 @@ export class HotspotDetector {
     }
     this.resolved.clear();
     for (const r of s.resolved) this.resolved.set(r.alertId, r.users);
+    this.userCode.clear();
+    for (const u of s.userCodes ?? []) this.userCode.set(u.imsi, u.at * CODE_PACK + u.domain);
   }
 
   // ---- per-window stages -------------------------------------------------------------------------------
@@ -629,6 +707,236 @@ export class HotspotDetector {
       }
     }
     return perCell;
+  }
+
+  /**
+   * Each at-risk user's own domain: their TreeSHAP contributions summed by domain (when explained) plus
+   * causeCodeWeight × their cause codes above the network's mean — the evidence that names an alert's cause,
+   * for one user. Two incidents over the same cells (a DNS fault among users a PGW fault already hit) differ
+   * here even when the cells' sums do not. Counted per cell and domain.
+   */
+  private classifyUsers(w: ScoredWindow): void {
+    const n = w.imsi.length;
+    if (this.rowDomain.length < n) {
+      this.rowDomain = new Int8Array(n);
+      this.rowCodeDomain = new Int8Array(n);
+      this.rowExplained = new Int32Array(n);
+    }
+    this.rowDomain.fill(-1, 0, n);
+    this.rowCodeDomain.fill(-1, 0, n);
+    this.cellCodeOnly.fill(0);
+    this.cellRemembered.fill(0);
+    this.cellRememberedPair.fill(0);
+    this.rowExplained.fill(-1, 0, n);
+    this.cellDomainAtRisk.fill(0);
+    for (let j = 0; j < w.explainedRows.length; j++) this.rowExplained[w.explainedRows[j]] = j;
+    const map = this.domainMap!;
+    const nf = w.featureNames.length;
+    const width = nf + 1;
+    const codes = map.codeFeatures;
+    const codeMean = new Float64Array(codes.length);
+    for (let k = 0; k < codes.length; k++) {
+      const t = this.columnTotal(w, codes[k]);
+      codeMean[k] = t.n > 0 ? t.sum / t.n : 0;
+    }
+    const memoryMs = this.config.alert.codeMemoryMs;
+    for (const [imsi, m] of this.userCode) if (w.windowStart - Math.floor(m / CODE_PACK) > memoryMs) this.userCode.delete(imsi);
+    const shap = new Float64Array(N_DOMAINS);
+    const lift = new Float64Array(N_DOMAINS);
+    const threshold = this.config.threshold;
+    for (let r = 0; r < n; r++) {
+      const c = this.rowCell[r];
+      if (c < 0 || !(w.probability[r] >= threshold)) continue;
+      shap.fill(0);
+      lift.fill(0);
+      const j = this.rowExplained[r];
+      if (j >= 0) {
+        const base = j * width;
+        for (let f = 0; f < nf; f++) {
+          const d = map.domain[f];
+          const v = w.contributions[base + f];
+          if (d >= 0 && v > 0) shap[d] += v;
+        }
+      }
+      for (let k = 0; k < codes.length; k++) {
+        const v = w.features[codes[k]][r];
+        if (v > codeMean[k]) lift[map.domain[codes[k]]] += (v - codeMean[k]) / (Math.abs(codeMean[k]) + 1);
+      }
+      let code = -1;
+      for (let d = 0; d < N_DOMAINS; d++) if (lift[d] > 0 && (code < 0 || lift[d] > lift[code])) code = d;
+      // The domain whose codes last moved for this user, remembered for codeMemoryMs: once a fault's codes stop,
+      // its users still at risk keep pointing at it (see the cell-keeping rule in onWindow).
+      let remembered = false;
+      if (code >= 0) {
+        if (memoryMs > 0) this.userCode.set(w.imsi[r], w.windowStart * CODE_PACK + code);
+      } else if (memoryMs > 0) {
+        const m = this.userCode.get(w.imsi[r]);
+        if (m !== undefined) {
+          code = m % CODE_PACK;
+          remembered = true;
+        }
+      }
+      const scores = combineEvidence(shap, lift, this.config.causeCodeWeight);
+      let best = -1;
+      for (let d = 0; d < N_DOMAINS; d++) if (scores[d] > 0 && (best < 0 || scores[d] > scores[best])) best = d;
+      this.rowDomain[r] = best;
+      if (best >= 0) this.cellDomainAtRisk[c * N_DOMAINS + best]++;
+      this.rowCodeDomain[r] = code;
+      // Remembered codes keep an incident's cells; they do not split off new alerts (that is for codes moving now).
+      if (remembered) {
+        this.cellRemembered[c * N_DOMAINS + code]++;
+        if (best >= 0) this.cellRememberedPair[(c * N_DOMAINS + best) * N_DOMAINS + code]++;
+      } else if (code >= 0 && code !== best) this.cellCodeOnly[c * N_DOMAINS + code]++;
+    }
+  }
+
+  /**
+   * cellAlert = the oldest holding alert per cell (of those `holds`), sharedCells = every holder of cells two or
+   * more alerts hold (a second incident over the same cells).
+   */
+  private holdCells(holds: boolean[]): void {
+    this.cellAlert.fill(-1);
+    this.sharedCells.clear();
+    for (let slot = 0; slot < this.alerts.length; slot++) {
+      if (!holds[slot]) continue;
+      for (const c of this.alerts[slot].cells) this.markHeld(c, slot);
+    }
+  }
+
+  private markHeld(c: number, slot: number): void {
+    const first = this.cellAlert[c];
+    if (first < 0) {
+      this.cellAlert[c] = slot;
+      return;
+    }
+    const list = this.sharedCells.get(c) ?? [first];
+    if (!list.includes(slot)) list.push(slot);
+    this.sharedCells.set(c, list);
+  }
+
+  /**
+   * Which holder of a shared cell a user belongs to: the alert of the domain whose codes moved for them when that
+   * signature is new to the oldest holder (a PGW fault's ESM rejects among an MME storm's lingering users), else
+   * the alert of their own domain, else the oldest.
+   */
+  private holderFor(holders: readonly number[], domain: number, codeDomain = -1): number {
+    if (codeDomain >= 0 && this.newSignature(this.alerts[holders[0]], codeDomain)) {
+      for (const s of holders) if (this.alerts[s].shapDomain === codeDomain) return s;
+    }
+    if (domain >= 0) for (const s of holders) if (this.alerts[s].shapDomain === domain) return s;
+    return holders[0];
+  }
+
+  /** Whether domain d's cause codes were not moving among the alert's users when it was first attributed. */
+  private newSignature(alert: ActiveAlert, d: number): boolean {
+    return this.config.causeCodeWeight > 0 && alert.openCodes >= 0 && d !== alert.shapDomain && ((alert.openCodes >> d) & 1) === 0;
+  }
+
+  /** totals() where, in shared cells, only the users that belong to this alert count (by their own domain). */
+  private ownTotals(alert: ActiveAlert, cells: Iterable<number>, shared: Map<number, number[]>, windowStart: number) {
+    const t = this.totals(cells, windowStart);
+    if (shared.size === 0) return t;
+    const slot = this.alerts.indexOf(alert);
+    let atRisk = t.atRisk;
+    for (const c of cells) {
+      const holders = shared.get(c);
+      if (holders && holders.includes(slot)) atRisk += this.ownUsersIn(c, holders, slot) - this.cellAtRisk[c];
+    }
+    return { ...t, atRisk, pValue: poissonUpperTail(atRisk, t.lambda) };
+  }
+
+  /** At-risk users of shared cell c that belong to the holder in `slot`, by their own domain. */
+  private ownUsersIn(c: number, holders: readonly number[], slot: number): number {
+    let own = 0;
+    let withDomain = 0;
+    for (let d = 0; d < N_DOMAINS; d++) {
+      const users = this.cellDomainAtRisk[c * N_DOMAINS + d];
+      withDomain += users;
+      if (this.holderFor(holders, d) === slot) own += users;
+    }
+    if (this.holderFor(holders, -1) === slot) own += this.cellAtRisk[c] - withDomain;
+    return own;
+  }
+
+  /** Users at risk in cell c whose own evidence is domain d but whose remembered codes are domain m (codeMemoryMs). */
+  private rememberedOf(c: number, d: number, m: number): number {
+    return m < 0 ? 0 : this.cellRememberedPair[(c * N_DOMAINS + d) * N_DOMAINS + m];
+  }
+
+  /**
+   * A second incident of a network/region-scoped domain inside an active alert's cells — a DNS fault among users
+   * a PGW fault already hit, a PGW fault in the cells of a lingering MME-storm alert — splits off as its own
+   * alert: users whose own evidence points at domain d (not the alert's), or whose codes of d moved while d was
+   * not in the alert's opening signature, in the alert's regions where they are at least alert.splitShare of its
+   * users at risk, together significant against those cells' baseline (alert.openPValue) and at least
+   * alert.splitMinUsers. An active alert of d already reaching those cells takes them instead (one incident = one
+   * alert). The cells are then shared; each user counts for the alert of their own domain. At most once per
+   * domain and alert, so the two incidents cannot flap.
+   */
+  private splitSecondIncidents(w: ScoredWindow): void {
+    const { splitShare, splitMinUsers, minUsersAtRisk, openPValue } = this.config.alert;
+    if (splitShare > 1) return;
+    const n = this.alerts.length;
+    for (let slot = 0; slot < n; slot++) {
+      const a = this.alerts[slot];
+      // Only established alerts (one emitted event) with an attribution; a young alert is still forming.
+      if (a.quietWindows > 0 || a.shapDomain < 0 || a.emitted.cellsKey === '') continue;
+      const regionTotal = new Map<number, number>();
+      const regionOf = new Map<number, Float64Array>();
+      for (const c of a.cells) {
+        const r = this.cellRegion[c];
+        regionTotal.set(r, (regionTotal.get(r) ?? 0) + this.cellAtRisk[c]);
+        let byDomain = regionOf.get(r);
+        if (!byDomain) regionOf.set(r, (byDomain = new Float64Array(N_DOMAINS)));
+        const holders = this.sharedCells.get(c) ?? [this.cellAlert[c]];
+        for (let d = 0; d < N_DOMAINS; d++) {
+          // Users of a domain another holder already stands for are that alert's, not a new incident.
+          if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
+          byDomain[d] += this.cellDomainAtRisk[c * N_DOMAINS + d] - this.rememberedOf(c, d, a.shapDomain) + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
+        }
+      }
+      let best: { d: number; cells: number[]; users: number } | null = null;
+      for (let d = 0; d < N_DOMAINS; d++) {
+        if (d === a.shapDomain || this.scope(d) === 'neighbour' || (a.splitDomains >> d) & 1) continue;
+        const regions = new Set<number>();
+        for (const [r, total] of regionTotal) if (total > 0 && regionOf.get(r)![d] >= splitShare * total) regions.add(r);
+        if (regions.size === 0) continue;
+        const cells: number[] = [];
+        let users = 0;
+        let lambda = 0;
+        for (const c of a.cells) {
+          const k = this.cellDomainAtRisk[c * N_DOMAINS + d] - this.rememberedOf(c, d, a.shapDomain) + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
+          if (k === 0 || !regions.has(this.cellRegion[c])) continue;
+          const holders = this.sharedCells.get(c) ?? [this.cellAlert[c]];
+          if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
+          cells.push(c);
+          users += k;
+          lambda += this.cellLambdaRaw[c];
+        }
+        if (users < Math.max(minUsersAtRisk, splitMinUsers) || poissonUpperTail(users, Math.max(lambda, this.config.baseline.minLambda)) >= openPValue) continue;
+        if (!best || users > best.users) best = { d, cells, users };
+      }
+      if (!best) continue;
+      a.splitDomains |= 1 << best.d;
+      // One incident = one alert: an active alert of that domain reaching these cells (the same fault, opened
+      // outside this alert) takes them, shared, instead of a second alert for it.
+      const existing = this.alerts.find((x) => x !== a && x.quietWindows === 0 && x.shapDomain === best.d && best.cells.some((c) => this.reaches(x, c, best.d)));
+      if (existing) {
+        const slotOf = this.alerts.indexOf(existing);
+        for (const c of best.cells) {
+          existing.cells.add(c);
+          existing.footprint.add(c);
+          this.markHeld(c, slotOf);
+        }
+        continue;
+      }
+      const b = this.open(best.cells, w);
+      b.shapDomain = best.d;
+      b.splitFor = best.d;
+      b.cause = FAULT_DOMAINS[best.d];
+      this.alerts.push(b);
+      for (const c of best.cells) this.markHeld(c, this.alerts.length - 1);
+    }
   }
 
   /** Sum and count of a feature's finite values over every user scored this window (once per window and feature). */
@@ -917,6 +1225,9 @@ export class HotspotDetector {
       modelVersion: w.modelVersion,
       affected: new Map(),
       emitted: { cellsKey: '', usersAtRisk: 0, severity: 'blue', cause: 'radio' },
+      splitDomains: 0,
+      openCodes: -1,
+      splitFor: -1,
     };
   }
 
@@ -927,9 +1238,20 @@ export class HotspotDetector {
     for (let r = 0; r < w.imsi.length; r++) {
       const c = this.rowCell[r];
       if (c < 0) continue;
-      const slot = this.cellAlert[c];
+      let slot = this.cellAlert[c];
       const p = w.probability[r];
       if (slot < 0 || !(p >= threshold)) continue;
+      const holders = this.sharedCells.get(c);
+      if (holders) {
+        // A shared cell: the user belongs to the incident of their own domain.
+        slot = this.holderFor(holders, this.rowDomain[r], this.rowCodeDomain[r]);
+        const byCell = this.sharedAtRisk.get(this.alerts[slot]) ?? new Map<number, { atRisk: number; vip: number }>();
+        this.sharedAtRisk.set(this.alerts[slot], byCell);
+        const counts = byCell.get(c) ?? { atRisk: 0, vip: 0 };
+        counts.atRisk++;
+        if (this.vipLevelOf.size > 0 && (this.vipLevelOf.get(w.imsi[r]) ?? 0) >= this.config.vipMinLevel) counts.vip++;
+        byCell.set(c, counts);
+      }
       this.alertRows[slot].push(r);
       const affected = this.alerts[slot].affected;
       const imsi = w.imsi[r];
@@ -950,7 +1272,7 @@ export class HotspotDetector {
       alert.vip = 0;
       return;
     }
-    const t = this.totals(alert.cells, w.windowStart);
+    const t = this.heldTotals(alert, w.windowStart);
     alert.usersAtRisk = t.atRisk;
     alert.expected = t.expected;
     alert.vip = t.vip;
@@ -962,6 +1284,26 @@ export class HotspotDetector {
     const sev = this.severityOf(t.atRisk, t.expected, t.vip);
     if (severityRank(sev) > severityRank(alert.severity)) alert.severity = sev;
     this.attribute(alert, w, cellShap);
+  }
+
+  /** totals() of the alert's cells with, in shared cells, the users at risk (and VIPs) assigned to it. */
+  private heldTotals(alert: ActiveAlert, windowStart: number) {
+    const t = this.totals(alert.cells, windowStart);
+    let atRisk = t.atRisk;
+    let vip = t.vip;
+    for (const c of alert.cells) {
+      if (!this.sharedCells.has(c)) continue;
+      const own = this.sharedAtRisk.get(alert)?.get(c);
+      atRisk += (own?.atRisk ?? 0) - this.cellAtRisk[c];
+      vip += (own?.vip ?? 0) - this.cellVip[c];
+    }
+    return atRisk === t.atRisk && vip === t.vip ? t : { ...t, atRisk, vip, pValue: poissonUpperTail(atRisk, t.lambda) };
+  }
+
+  /** Users at risk in cell c that count for the alert (its own users in a shared cell). */
+  private atRiskIn(alert: ActiveAlert, c: number): number {
+    if (!this.sharedCells.has(c)) return this.cellAtRisk[c];
+    return this.sharedAtRisk.get(alert)?.get(c)?.atRisk ?? 0;
   }
 
   severityOf(usersAtRisk: number, expected: number, vip: number): Severity {
@@ -979,11 +1321,22 @@ export class HotspotDetector {
     const nf = w.featureNames.length;
     const sums = new Float64Array(nf);
     let explained = 0;
-    for (const c of alert.cells) {
-      const s = cellShap.get(c);
-      if (!s) continue;
-      for (let f = 0; f < nf; f++) sums[f] += s[f];
-      explained += s[nf];
+    if (this.sharedAtRisk.has(alert) || [...alert.cells].some((c) => this.sharedCells.has(c))) {
+      // Shared cells hold two incidents' users: the alert's cause comes from its own users only.
+      const width = nf + 1;
+      for (const r of this.alertRows[this.alerts.indexOf(alert)] ?? []) {
+        const j = this.rowExplained[r];
+        if (j < 0) continue;
+        for (let f = 0; f < nf; f++) sums[f] += w.contributions[j * width + f];
+        explained++;
+      }
+    } else {
+      for (const c of alert.cells) {
+        const s = cellShap.get(c);
+        if (!s) continue;
+        for (let f = 0; f < nf; f++) sums[f] += s[f];
+        explained += s[nf];
+      }
     }
     // A remnant of a shrinking incident (or noise inside it) would make the cause flap: the attribution is
     // refreshed only from at least half as many explained users as the one it replaces.
@@ -1007,7 +1360,13 @@ export class HotspotDetector {
     const shapTotal = shap.reduce((a, b) => a + b, 0);
     // What the alert's own users point at (without the crowd term): what clusters and cells are compared with.
     const evidence0 = combineEvidence(shap, lift, this.config.causeCodeWeight);
-    alert.shapDomain = evidence0.some((x) => x > 0) ? evidence0.indexOf(Math.max(...evidence0)) : -1;
+    alert.shapDomain = alert.splitFor >= 0 ? alert.splitFor : evidence0.some((x) => x > 0) ? evidence0.indexOf(Math.max(...evidence0)) : -1;
+    if (alert.openCodes < 0) {
+      // The signature the alert opened with: later codes of another domain are a new incident's, not its own.
+      const liftSum = lift.reduce((x, y) => x + y, 0);
+      alert.openCodes = 0;
+      for (let d = 0; d < N_DOMAINS; d++) if (liftSum > 0 && lift[d] >= OPEN_CODE_SHARE * liftSum) alert.openCodes |= 1 << d;
+    }
     const liftTotal = lift.reduce((a, b) => a + b, 0);
     const weight = this.config.causeCodeWeight;
     // A crowd is seen by the detector, not by per-user features: the alert's cells far busier than usual.
@@ -1027,7 +1386,8 @@ export class HotspotDetector {
         best = i;
       }
     });
-    if (shapTotal > 0 || liftTotal > 0) alert.cause = FAULT_DOMAINS[best];
+    if (alert.splitFor >= 0) alert.cause = FAULT_DOMAINS[alert.splitFor];
+    else if (shapTotal > 0 || liftTotal > 0) alert.cause = FAULT_DOMAINS[best];
     alert.causeScores = scores;
     alert.contributions = top.map((f) => ({ feature: w.featureNames[f], contribution: sums[f] / explained }));
     const evidence: EvidenceItem[] = [];
@@ -1159,7 +1519,7 @@ export class HotspotDetector {
     const byRegion = new Map<string, number>();
     for (const c of alert.cells) {
       const region = this.topology.regions[this.cellRegion[c]] ?? 'unknown';
-      byRegion.set(region, (byRegion.get(region) ?? 0) + (alert.quietWindows > 0 ? 0 : this.cellAtRisk[c]));
+      byRegion.set(region, (byRegion.get(region) ?? 0) + (alert.quietWindows > 0 ? 0 : this.atRiskIn(alert, c)));
     }
     return Object.fromEntries([...byRegion].sort((a, b) => a[0].localeCompare(b[0])));
   }

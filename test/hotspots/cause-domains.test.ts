@@ -24,6 +24,11 @@ describe('feature → fault domain table', () => {
     ['mean_tcp_syn_ack_delay_ms', 'transport', false],
     ['mean_tcp_ack_delay_ms', 'radio', false],
     ['ratio_dns_fail', 'dns', false],
+    // resolver failures are the DNS domain's cause codes; NXDOMAIN (the user's typo most of the time) is not
+    ['cnt_dns_servfail', 'dns', true],
+    ['cnt_dns_refused', 'dns', true],
+    ['d_base_cnt_dns_no_answer', 'dns', true],
+    ['cnt_dns_nxdomain', 'dns', false],
     // the names features/s1-v1.json produces
     ['cnt_s1ap_radio_lost', 'radio', true],
     ['cnt_s1ap_cell_not_available', 'radio', true],

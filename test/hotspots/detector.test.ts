@@ -6,6 +6,13 @@ import { faultUsers, gridTopology, mulberry32, noise, scoredWindow, type UserRow
 
 const topo = gridTopology();
 const eci = (enbId: number, k: number) => enbId * 256 + k;
+// PGW users: rejected with ESM 30, the model's contributions on it (FEATURES[5] = cnt_esm_30).
+const pgwUsers = (cells: number[], perCell: number, firstImsi: number) =>
+  cells.flatMap((c, i) =>
+    Array.from({ length: perCell }, (_, k) => ({ imsi: firstImsi + i * 1e12 + k, eci: c, p: 0.9, values: [0, 0.01, 0, 0, 1000, 3], shap: [0, 0, 0, 0, 0.05, 2.5] })),
+  );
+const dnsUsers = (cells: number[], perCell: number, firstImsi: number) => cells.flatMap((c, i) => faultUsers(c, perCell, 'dns', firstImsi + i * 1e12));
+const pgwCells = [eci(1000, 0), eci(1000, 1), eci(1001, 0)];
 
 /** Feeds windows (one array of rows each) after `warmup` quiet windows; returns every event. */
 /** `background` healthy users per cell: enough that fault users (added on top) do not look like a crowd. */
@@ -173,6 +180,124 @@ describe('HotspotDetector lifecycle', () => {
     const events = run(d, [storm, storm, [...storm, ...pgw], [...storm, ...pgw]]);
     expect(events.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause)).toEqual(opens);
     expect(events.some((e) => e.merged_into !== null)).toBe(false);
+  });
+
+  it('a DNS incident among the users of an active PGW alert, in its cells, splits off as its own alert; each user counts once', () => {
+    // 30 PGW users per cell, then 15 DNS users per cell join them: the cells' sums still point at PGW
+    const pgw = pgwUsers(pgwCells, 30, 1e14);
+    const both = [...pgw, ...dnsUsers(pgwCells, 15, 5e14)];
+    const script = [pgw, pgw, both, both, both, both];
+    const d = new HotspotDetector(topo, []);
+    const events = run(d, script);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['pgw_apn', 'dns']);
+    const [pgwId, dnsId] = opens.map((e) => e.alert.alert_id);
+    expect(events.some((e) => e.merged_into !== null)).toBe(false);
+    const last = (id: string) => events.filter((e) => e.alert.alert_id === id).at(-1)!;
+    expect(events.filter((e) => e.alert.alert_id === dnsId).every((e) => e.alert.suspected_cause === 'dns')).toBe(true);
+    expect(events.filter((e) => e.alert.alert_id === pgwId).every((e) => e.alert.suspected_cause === 'pgw_apn')).toBe(true);
+    // the same cells, but each user in the alert of their own domain: 45 DNS and 90 PGW users, none counted twice
+    expect(last(dnsId).alert.cells).toEqual([...pgwCells].sort((a, b) => a - b));
+    expect(last(pgwId).alert.cells).toEqual([...pgwCells].sort((a, b) => a - b));
+    expect(last(dnsId).alert.users_at_risk).toBe(45);
+    expect(last(pgwId).alert.users_at_risk).toBe(90);
+    expect(last(dnsId).region_users_at_risk).toEqual({ east: 45 });
+    expect(d.affectedUsers(dnsId).every((u) => u.imsi >= 5e14)).toBe(true);
+    expect(d.affectedUsers(pgwId).every((u) => u.imsi < 5e14)).toBe(true);
+    // with splitting off (splitShare above 1) the DNS users are absorbed by the PGW alert, as before
+    const off = run(new HotspotDetector(topo, [], { alert: { splitShare: 2 } }), script);
+    expect(off.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause)).toEqual(['pgw_apn']);
+  });
+
+  it.each([
+    { storm: 'without ESM codes', stormEsm: 0, opens: ['core', 'pgw_apn'] },
+    { storm: 'with ESM codes already moving', stormEsm: 3, opens: ['core'] },
+  ])('a new code signature splits off a lingering alert ($storm): PGW users the model explains by MME features', ({ stormEsm, opens }) => {
+    // the storm's users (emm_22), then PGW users in the same cells: ESM 30 rejects, but TreeSHAP mostly on emm_22
+    const storm = pgwCells.flatMap((c, i) => faultUsers(c, 30, 'core', 1e14 + i * 1e12).map((u) => ({ ...u, values: [...u.values!.slice(0, 5), stormEsm] })));
+    const lingering = storm.filter((_, k) => k % 3 !== 0);
+    const pgwLikeCore = pgwCells.flatMap((c, i) =>
+      Array.from({ length: 15 }, (_, k) => ({ imsi: 5e14 + i * 1e12 + k, eci: c, p: 0.9, values: [0, 0.01, 0, 0, 1000, 3], shap: [0, 0, 2.5, 0, 0.05, 0.2] })),
+    );
+    const late = [...lingering, ...pgwLikeCore];
+    const d = new HotspotDetector(topo, []);
+    const events = run(d, [storm, storm, late, late, late, late]);
+    expect(events.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause)).toEqual(opens);
+    if (opens.length === 2) {
+      const pgwId = events.find((e) => e.alert.status === 'open' && e.alert.suspected_cause === 'pgw_apn')!.alert.alert_id;
+      expect(d.affectedUsers(pgwId).map((u) => u.imsi).every((imsi) => imsi >= 5e14)).toBe(true);
+      expect(events.filter((e) => e.alert.alert_id === pgwId).every((e) => e.alert.suspected_cause === 'pgw_apn')).toBe(true);
+    }
+  });
+
+  it.each([
+    { memory: 'remembered (codeMemoryMs 2 h)', codeMemoryMs: 2 * 3600_000 },
+    { memory: 'forgotten (codeMemoryMs 0)', codeMemoryMs: 0 },
+  ])('PGW users still at risk after their ESM codes stop stay with the PGW alert, though TreeSHAP now points at the MME: $memory', ({ codeMemoryMs }) => {
+    // a PGW fault (ESM 30 rejects); then the rejects stop but its users stay at risk (they complain later), now
+    // explained by MME features against their own baselines
+    const pgwLikeCore = pgwCells.flatMap((c, i) =>
+      Array.from({ length: 30 }, (_, k) => ({ imsi: 5e14 + i * 1e12 + k, eci: c, p: 0.9, values: [0, 0.01, 0, 0, 1000, 0], shap: [0, 0, 2.5, 0, 0.05, 0.2] })),
+    );
+    const pgw = pgwUsers(pgwCells, 30, 5e14);
+    const d = new HotspotDetector(topo, [], { alert: { codeMemoryMs } });
+    const events = run(d, [pgw, pgw, pgw, pgwLikeCore, pgwLikeCore, pgwLikeCore, pgwLikeCore]);
+    const opens = events.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause);
+    const pgwId = events[0].alert.alert_id;
+    const pgwLast = events.filter((e) => e.alert.alert_id === pgwId).at(-1)!;
+    if (codeMemoryMs > 0) {
+      expect(opens).toEqual(['pgw_apn']);
+      expect(d.activeAlerts().map((a) => a.alert_id)).toEqual([pgwId]);
+      expect(pgwLast.alert.users_at_risk).toBe(90);
+    } else {
+      // without the memory the aftermath opens a second alert, named after the MME, and the PGW alert resolves
+      expect(opens).toEqual(['pgw_apn', 'core']);
+      expect(d.activeAlerts().map((a) => a.alert_id)).not.toContain(pgwId);
+    }
+  });
+
+  it('one incident = one alert: PGW users inside a core alert join the PGW alert already open in their region instead of a new one', () => {
+    const storm = pgwCells.flatMap((c, i) => faultUsers(c, 30, 'core', 1e14 + i * 1e12));
+    const pgwElsewhere = pgwUsers([eci(1002, 0), eci(1002, 1), eci(1003, 0)], 30, 3e14);
+    const pgwInStorm = pgwUsers(pgwCells, 15, 5e14);
+    const d = new HotspotDetector(topo, []);
+    const events = run(d, [storm, [...storm, ...pgwElsewhere], [...storm, ...pgwElsewhere], [...storm, ...pgwElsewhere, ...pgwInStorm], [...storm, ...pgwElsewhere, ...pgwInStorm]]);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['core', 'pgw_apn']);
+    const pgwId = opens[1].alert.alert_id;
+    const last = events.filter((e) => e.alert.alert_id === pgwId).at(-1)!;
+    for (const c of pgwCells) expect(last.alert.cells).toContain(c);
+    expect(last.alert.users_at_risk).toBe(90 + 45);
+    expect(d.affectedUsers(pgwId).some((u) => u.imsi >= 5e14)).toBe(true);
+    // without splitting, the core alert keeps them
+    const off = new HotspotDetector(topo, [], { alert: { splitShare: 2 } });
+    const offEvents = run(off, [storm, [...storm, ...pgwElsewhere], [...storm, ...pgwElsewhere], [...storm, ...pgwElsewhere, ...pgwInStorm], [...storm, ...pgwElsewhere, ...pgwInStorm]]);
+    const offPgw = offEvents.filter((e) => e.alert.suspected_cause === 'pgw_apn').at(-1)!;
+    expect(offPgw.alert.users_at_risk).toBe(90);
+  });
+
+  it('a few users of another domain inside an alert do not split off (below splitShare of the region, or the floor)', () => {
+    const pgw = pgwUsers(pgwCells, 30, 1e14);
+    // 2 DNS users per cell: 6 of 96 users at risk in the region
+    const few = [...pgw, ...dnsUsers(pgwCells, 2, 5e14)];
+    const events = run(new HotspotDetector(topo, []), [pgw, pgw, few, few, few, few]);
+    expect(events.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause)).toEqual(['pgw_apn']);
+  });
+
+  it('no flapping: a split-off incident that comes and goes stays one alert, and splits off its alert only once', () => {
+    const pgw = pgwUsers(pgwCells, 30, 1e14);
+    const both = [...pgw, ...dnsUsers(pgwCells, 15, 5e14)];
+    // DNS on, off for one window, on again (within the hysteresis); then gone long enough to resolve, then back
+    const script = [pgw, pgw, both, both, pgw, both, both, pgw, pgw, pgw, pgw, pgw, both, both, both];
+    const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
+    const events = run(d, script);
+    const dnsTrail = events.filter((e) => e.alert.suspected_cause === 'dns');
+    const dnsIds = new Set(dnsTrail.map((e) => e.alert.alert_id));
+    expect(dnsIds.size).toBe(1);
+    expect(dnsTrail.filter((e) => e.alert.status === 'open')).toHaveLength(1);
+    expect(dnsTrail.filter((e) => e.alert.status === 'resolved')).toHaveLength(1);
+    // after it resolved, the DNS users are back inside the PGW alert, which does not split them off again
+    expect(d.activeAlerts().map((a) => a.suspected_cause)).toEqual(['pgw_apn']);
   });
 
   it('folds a small core alert that opened just before a larger DNS incident in its region into that incident', () => {
@@ -361,6 +486,16 @@ describe('determinism, snapshot and bad input', () => {
         ...(i >= 5 && i < 12 ? faultUsers(2001 * 256, 25, 'radio', 3e14) : []),
       ],
     },
+    {
+      // A DNS incident splits off a PGW alert over the same cells, then ends (split state and shared cells).
+      name: 'a second incident splits off and resolves',
+      topology: topo,
+      rows: (i, rand) => [
+        ...noise(topo, rand),
+        ...(i >= 1 && i < 20 ? pgwUsers(pgwCells, 20, 1e14) : []),
+        ...(i >= 4 && i < 12 ? dnsUsers(pgwCells, 10, 5e14) : []),
+      ],
+    },
   ];
 
   it.each(snapshotScenarios)('snapshot → JSON → restore at any point continues exactly like the uninterrupted run: $name', ({ topology, rows }) => {
@@ -395,6 +530,18 @@ describe('determinism, snapshot and bad input', () => {
     const merged = events.find((e) => e.merged_into !== null);
     expect(merged).toBeDefined();
     expect(d.affectedUsers(merged!.merged_into!).length).toBeGreaterThan(d.affectedUsers(merged!.alert.alert_id).length);
+  });
+
+  it('the split scenario really splits: a DNS alert over cells the PGW alert still holds, both resolved in the end', () => {
+    const rand = mulberry32(5);
+    const { rows } = snapshotScenarios[2];
+    const d = new HotspotDetector(topo, [], { warmupWindows: 0 });
+    const events = Array.from({ length: 30 }, (_, i) => d.onWindow(scoredWindow(topo, i, rows(i, rand), 40))).flat();
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['pgw_apn', 'dns']);
+    const pgwCellsAtSplit = events.filter((e) => e.alert.alert_id === opens[0].alert.alert_id && e.sequence < opens[1].sequence).at(-1)!.alert.cells;
+    expect(opens[1].alert.cells.every((c) => pgwCellsAtSplit.includes(c))).toBe(true);
+    expect(events.filter((e) => e.alert.status === 'resolved')).toHaveLength(2);
   });
 
   it('refuses a damaged or foreign snapshot with a clear message and keeps working', () => {
