@@ -104,6 +104,8 @@ const CHUNK_MASK = CHUNK - 1;
 const BLOCK = 256;
 /** Records whose IMSIs are parsed and hashed ahead of the per-record loop (a power of two). */
 const PUSH_BLOCK = 1024;
+/** Digit width of the radix sort that groups a window's records by row. */
+const RADIX_BITS = 11;
 /** Distinct cells tracked inline per row; more go to a Map (rare: a user in > 16 cells in one window). */
 const CELLS_INLINE = 16;
 
@@ -183,7 +185,11 @@ export class FeatureEngine {
   private readonly cellN = new Float64Array(CELLS_INLINE);
   private rank = new Int32Array(0);
   private rowStart = new Int32Array(0);
+  /** Records grouped by rank (perm), and the radix sort's scratch: rank per record, ranks and records in flight. */
   private perm = new Int32Array(0);
+  private recRank = new Int32Array(0);
+  private rankTmp = new Int32Array(0);
+  private permTmp = new Int32Array(0);
 
   private maxEventTime = -Infinity;
   private recordOrdinal = 0;
@@ -549,34 +555,34 @@ export class FeatureEngine {
       this.rank = new Int32Array(m);
       this.rowStart = new Int32Array(m + 1);
     }
-    if (this.perm.length < nrec) this.perm = new Int32Array(nrec);
+    if (this.perm.length < nrec) {
+      this.perm = new Int32Array(nrec);
+      this.recRank = new Int32Array(nrec);
+      this.rankTmp = new Int32Array(nrec);
+      this.permTmp = new Int32Array(nrec);
+    }
     const rank = this.rank;
     const rowStart = this.rowStart;
-    const perm = this.perm;
     const slotOf = new Int32Array(m);
     for (let j = 0; j < m; j++) {
       slotOf[j] = this.userSlot(keys[j]);
       rank[paneRowOf(pane, keys[j])] = j;
     }
-    // Counting sort of the records by their row's rank (stable: arrival order within a row).
+    // Each record's rank, and the number of records per row.
+    const recRank = this.recRank;
     rowStart.fill(0, 0, m + 1);
     for (let c = 0; c < pane.row.length; c++) {
       const rows = pane.row[c];
       const end = Math.min(CHUNK, nrec - c * CHUNK);
-      for (let o = 0; o < end; o++) {
-        // The row id is not needed after this: keep the rank in its place for the second pass.
+      for (let o = 0, q = c * CHUNK; o < end; o++, q++) {
         const j = rank[rows[o]];
-        rows[o] = j;
-        rowStart[j + 1]++;
+        recRank[q] = j;
+        rowStart[j]++;
       }
     }
-    for (let j = 0; j < m; j++) rowStart[j + 1] += rowStart[j];
-    for (let c = 0; c < pane.row.length; c++) {
-      const rows = pane.row[c];
-      const end = Math.min(CHUNK, nrec - c * CHUNK);
-      for (let o = 0; o < end; o++) perm[rowStart[rows[o]]++] = c * CHUNK + o;
-    }
+    for (let j = 1; j < m; j++) rowStart[j] += rowStart[j - 1];
     // rowStart[j] is now the end of row j; row j starts at rowStart[j - 1] (0 for the first).
+    this.groupByRank(nrec, m);
 
     const F = plan.featureNames.length;
     const columns = this.outputColumns(F, m);
@@ -607,6 +613,39 @@ export class FeatureEngine {
       featureNames: plan.featureNames,
       columns,
     };
+  }
+
+  /** perm = the record indices 0..nrec stably sorted by recRank (ranks < m): an LSD radix sort in passes of at
+   *  most RADIX_BITS bits. Each pass reads sequentially and writes to at most 2^RADIX_BITS places that move
+   *  forward, which the caches handle far better than one random write per record (a plain counting sort on the
+   *  rank, 2.7× slower for 5 M records of 1 M users). Stable, so records keep their arrival order within a row. */
+  private groupByRank(nrec: number, m: number): void {
+    let bits = 1;
+    while (bits < 31 && 2 ** bits < m) bits++;
+    const passes = Math.ceil(bits / RADIX_BITS);
+    const D = Math.ceil(bits / passes);
+    const digitMask = (1 << D) - 1;
+    const count = new Int32Array((1 << D) + 1);
+    let srcRank = this.recRank;
+    let srcPerm: Int32Array | null = null; // null: identity (record q at q)
+    for (let p = 0; p < passes; p++) {
+      const shift = p * D;
+      const last = p === passes - 1;
+      // The last pass writes into perm: alternate the buffers so that it does.
+      const dstPerm = (passes - 1 - p) % 2 === 0 ? this.perm : this.permTmp;
+      const dstRank = p % 2 === 0 ? this.rankTmp : this.recRank;
+      count.fill(0);
+      for (let q = 0; q < nrec; q++) count[((srcRank[q] >>> shift) & digitMask) + 1]++;
+      for (let d = 0; d < digitMask + 1; d++) count[d + 1] += count[d];
+      for (let q = 0; q < nrec; q++) {
+        const r = srcRank[q];
+        const at = count[(r >>> shift) & digitMask]++;
+        dstPerm[at] = srcPerm === null ? q : srcPerm[q];
+        if (!last) dstRank[at] = r;
+      }
+      srcRank = dstRank;
+      srcPerm = dstPerm;
+    }
   }
 
   /** Adds the records of rows j0..j1 into the scratch and writes their counts, cells and regions. */
