@@ -122,6 +122,37 @@ describe('FeatureEngine', () => {
     expect(got.slice(2).some((w) => w.columns.some((c) => buffers.has(c.buffer)))).toBe(true);
   });
 
+  it('groups every record with its own user in windows of thousands of users (more than one radix pass)', () => {
+    const big = makeRecords(24_000, 6_000, 0.5, 13, topology);
+    const { windows } = run(big, [...Array(big.n).keys()], [5_000, 11_000, 17_000]);
+    // Records, distinct cells and latest msisdn per user-window, counted directly.
+    const want = new Map<string, { n: number; cells: Set<number>; t: number; msisdn: string }>();
+    for (let i = 0; i < big.n; i++) {
+      const key = `${big.imsi[i]}|${Math.floor(big.start[i] / L) * L}`;
+      let u = want.get(key);
+      if (!u) want.set(key, (u = { n: 0, cells: new Set(), t: -Infinity, msisdn: '' }));
+      u.n++;
+      if (!Number.isNaN(big.eci[i])) u.cells.add(big.eci[i]);
+      if (big.start[i] > u.t || (big.start[i] === u.t && Number(big.msisdn[i]) > Number(u.msisdn))) {
+        u.t = big.start[i];
+        u.msisdn = big.msisdn[i];
+      }
+    }
+    expect(Math.max(...windows.map((w) => w.imsi.length))).toBeGreaterThan(4096);
+    let rows = 0;
+    for (const w of windows) {
+      const cnt = w.columns[w.featureNames.indexOf('cnt_records')];
+      const cells = w.columns[w.featureNames.indexOf('distinct_cells')];
+      for (let j = 0; j < w.imsi.length; j++) {
+        const u = want.get(`${w.imsi[j]}|${w.windowStart}`);
+        expect(u).toBeDefined();
+        expect([cnt[j], cells[j], w.msisdn[j]]).toEqual([u!.n, u!.cells.size, u!.msisdn]);
+        rows++;
+      }
+    }
+    expect(rows).toBe(want.size);
+  });
+
   it('dead-letters records beyond the allowed lateness and counts them', () => {
     // Move 20 records 40 minutes into the past, arriving where they were.
     const moved = makeRecords(2000, 50, 2, 3, topology);
