@@ -153,6 +153,33 @@ describe('FeatureEngine', () => {
     expect(rows).toBe(want.size);
   });
 
+  it('sorts rows by IMSI over the whole key range (1 to 15 digits) and keeps each row with its records', () => {
+    const wide = makeRecords(8_000, 3_000, 0.5, 17, topology);
+    const r = rng(3);
+    const keyOf = new Map<number, number>();
+    for (let i = 0; i < wide.n; i++) {
+      const old = wide.imsi[i];
+      let k = keyOf.get(old);
+      if (k === undefined) keyOf.set(old, (k = Math.floor(r() * 10 ** (1 + Math.floor(r() * 15)))));
+      wide.imsi[i] = k;
+    }
+    const { windows } = run(wide, [...Array(wide.n).keys()], [3_000]);
+    const count = new Map<string, number>();
+    for (let i = 0; i < wide.n; i++) {
+      const key = `${wide.imsi[i]}|${Math.floor(wide.start[i] / L) * L}`;
+      count.set(key, (count.get(key) ?? 0) + 1);
+    }
+    let rows = 0;
+    for (const w of windows) {
+      const imsi = Array.from(w.imsi);
+      expect(imsi).toEqual([...imsi].sort((a, b) => a - b));
+      const cnt = w.columns[w.featureNames.indexOf('cnt_records')];
+      imsi.forEach((k, j) => expect(cnt[j]).toBe(count.get(`${k}|${w.windowStart}`)));
+      rows += imsi.length;
+    }
+    expect(rows).toBe(count.size);
+  });
+
   it('dead-letters records beyond the allowed lateness and counts them', () => {
     // Move 20 records 40 minutes into the past, arriving where they were.
     const moved = makeRecords(2000, 50, 2, 3, topology);
