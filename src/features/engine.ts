@@ -104,8 +104,6 @@ const CHUNK_MASK = CHUNK - 1;
 const BLOCK = 256;
 /** Records whose IMSIs are parsed and hashed ahead of the per-record loop (a power of two). */
 const PUSH_BLOCK = 1024;
-/** Digit width of the radix sort that groups a window's records by row. */
-const RADIX_BITS = 11;
 /** Distinct cells tracked inline per row; more go to a Map (rare: a user in > 16 cells in one window). */
 const CELLS_INLINE = 16;
 
@@ -185,16 +183,7 @@ export class FeatureEngine {
   private readonly cellN = new Float64Array(CELLS_INLINE);
   private rank = new Int32Array(0);
   private rowStart = new Int32Array(0);
-  /** Records grouped by rank (perm), and the radix sort's scratch: rank per record, ranks and records in flight. */
   private perm = new Int32Array(0);
-  private recRank = new Int32Array(0);
-  /** Radix sort of a window's rows by IMSI: row ids in flight and the keys' 32-bit halves. */
-  private rowOrder = new Int32Array(0);
-  private rowOrderTmp = new Int32Array(0);
-  private keyLo = new Uint32Array(0);
-  private keyHi = new Uint32Array(0);
-  private rankTmp = new Int32Array(0);
-  private permTmp = new Int32Array(0);
 
   private maxEventTime = -Infinity;
   private recordOrdinal = 0;
@@ -552,41 +541,42 @@ export class FeatureEngine {
     const windowStart = pane.window * L;
     const m = pane.rows;
     const nrec = pane.records;
+    // Rows sorted by IMSI: the output cannot depend on which user arrived first.
+    const keys = new Float64Array(m);
+    keys.set(pane.rowKey.subarray(0, m));
+    keys.sort();
     if (this.rank.length < m) {
       this.rank = new Int32Array(m);
       this.rowStart = new Int32Array(m + 1);
-      this.rowOrder = new Int32Array(m);
-      this.rowOrderTmp = new Int32Array(m);
-      this.keyLo = new Uint32Array(m);
-      this.keyHi = new Uint32Array(m);
     }
-    // Rows sorted by IMSI (the output cannot depend on which user arrived first), and each row's rank.
-    const keys = this.sortRows(pane, m);
-    if (this.perm.length < nrec) {
-      this.perm = new Int32Array(nrec);
-      this.recRank = new Int32Array(nrec);
-      this.rankTmp = new Int32Array(nrec);
-      this.permTmp = new Int32Array(nrec);
-    }
+    if (this.perm.length < nrec) this.perm = new Int32Array(nrec);
     const rank = this.rank;
     const rowStart = this.rowStart;
+    const perm = this.perm;
     const slotOf = new Int32Array(m);
-    for (let j = 0; j < m; j++) slotOf[j] = this.userSlot(keys[j]);
-    // Each record's rank, and the number of records per row.
-    const recRank = this.recRank;
+    for (let j = 0; j < m; j++) {
+      slotOf[j] = this.userSlot(keys[j]);
+      rank[paneRowOf(pane, keys[j])] = j;
+    }
+    // Counting sort of the records by their row's rank (stable: arrival order within a row).
     rowStart.fill(0, 0, m + 1);
     for (let c = 0; c < pane.row.length; c++) {
       const rows = pane.row[c];
       const end = Math.min(CHUNK, nrec - c * CHUNK);
-      for (let o = 0, q = c * CHUNK; o < end; o++, q++) {
+      for (let o = 0; o < end; o++) {
+        // The row id is not needed after this: keep the rank in its place for the second pass.
         const j = rank[rows[o]];
-        recRank[q] = j;
-        rowStart[j]++;
+        rows[o] = j;
+        rowStart[j + 1]++;
       }
     }
-    for (let j = 1; j < m; j++) rowStart[j] += rowStart[j - 1];
+    for (let j = 0; j < m; j++) rowStart[j + 1] += rowStart[j];
+    for (let c = 0; c < pane.row.length; c++) {
+      const rows = pane.row[c];
+      const end = Math.min(CHUNK, nrec - c * CHUNK);
+      for (let o = 0; o < end; o++) perm[rowStart[rows[o]]++] = c * CHUNK + o;
+    }
     // rowStart[j] is now the end of row j; row j starts at rowStart[j - 1] (0 for the first).
-    this.groupByRank(nrec, m);
 
     const F = plan.featureNames.length;
     const columns = this.outputColumns(F, m);
@@ -617,89 +607,6 @@ export class FeatureEngine {
       featureNames: plan.featureNames,
       columns,
     };
-  }
-
-  /** The pane's m row keys in ascending order (a new array: the window's imsi column), with rank[row] = the
-   *  row's position in it. An LSD radix sort of the row ids on the keys' two 32-bit halves (IMSIs are integers
-   *  below 10^15), in passes of at most RADIX_BITS bits and only as many as the largest key needs: cheaper than
-   *  sorting the keys and then finding each key's row again in the pane's hash. Keys are distinct, so the order
-   *  is the plain numeric one. */
-  private sortRows(pane: Pane, m: number): Float64Array {
-    const rowKey = pane.rowKey;
-    const lo = this.keyLo;
-    const hi = this.keyHi;
-    let maxHi = 0;
-    for (let r = 0; r < m; r++) {
-      const key = rowKey[r];
-      const l = key >>> 0; // key mod 2^32 (keys are non-negative integers)
-      lo[r] = l;
-      const h = (key - l) / 4294967296;
-      hi[r] = h;
-      if (h > maxHi) maxHi = h;
-    }
-    const digits: [Uint32Array, number, number][] = [];
-    for (let shift = 0; shift < 32; shift += RADIX_BITS) digits.push([lo, shift, Math.min(RADIX_BITS, 32 - shift)]);
-    let hiBits = 0;
-    while (hiBits < 32 && 2 ** hiBits <= maxHi) hiBits++;
-    for (let shift = 0; shift < hiBits; shift += RADIX_BITS) digits.push([hi, shift, Math.min(RADIX_BITS, hiBits - shift)]);
-    let src = this.rowOrder;
-    let dst = this.rowOrderTmp;
-    for (let r = 0; r < m; r++) src[r] = r;
-    const count = new Int32Array((1 << RADIX_BITS) + 1);
-    for (const [half, shift, width] of digits) {
-      const mask = (1 << width) - 1;
-      count.fill(0);
-      for (let q = 0; q < m; q++) count[((half[src[q]] >>> shift) & mask) + 1]++;
-      for (let d = 0; d < mask + 1; d++) count[d + 1] += count[d];
-      for (let q = 0; q < m; q++) {
-        const r = src[q];
-        dst[count[(half[r] >>> shift) & mask]++] = r;
-      }
-      const t = src;
-      src = dst;
-      dst = t;
-    }
-    const keys = new Float64Array(m);
-    const rank = this.rank;
-    for (let j = 0; j < m; j++) {
-      const r = src[j];
-      keys[j] = rowKey[r];
-      rank[r] = j;
-    }
-    return keys;
-  }
-
-  /** perm = the record indices 0..nrec stably sorted by recRank (ranks < m): an LSD radix sort in passes of at
-   *  most RADIX_BITS bits. Each pass reads sequentially and writes to at most 2^RADIX_BITS places that move
-   *  forward, which the caches handle far better than one random write per record (a plain counting sort on the
-   *  rank, 2.7× slower for 5 M records of 1 M users). Stable, so records keep their arrival order within a row. */
-  private groupByRank(nrec: number, m: number): void {
-    let bits = 1;
-    while (bits < 31 && 2 ** bits < m) bits++;
-    const passes = Math.ceil(bits / RADIX_BITS);
-    const D = Math.ceil(bits / passes);
-    const digitMask = (1 << D) - 1;
-    const count = new Int32Array((1 << D) + 1);
-    let srcRank = this.recRank;
-    let srcPerm: Int32Array | null = null; // null: identity (record q at q)
-    for (let p = 0; p < passes; p++) {
-      const shift = p * D;
-      const last = p === passes - 1;
-      // The last pass writes into perm: alternate the buffers so that it does.
-      const dstPerm = (passes - 1 - p) % 2 === 0 ? this.perm : this.permTmp;
-      const dstRank = p % 2 === 0 ? this.rankTmp : this.recRank;
-      count.fill(0);
-      for (let q = 0; q < nrec; q++) count[((srcRank[q] >>> shift) & digitMask) + 1]++;
-      for (let d = 0; d < digitMask + 1; d++) count[d + 1] += count[d];
-      for (let q = 0; q < nrec; q++) {
-        const r = srcRank[q];
-        const at = count[(r >>> shift) & digitMask]++;
-        dstPerm[at] = srcPerm === null ? q : srcPerm[q];
-        if (!last) dstRank[at] = r;
-      }
-      srcRank = dstRank;
-      srcPerm = dstPerm;
-    }
   }
 
   /** Adds the records of rows j0..j1 into the scratch and writes their counts, cells and regions. */
@@ -1161,6 +1068,14 @@ function rehashPane(pane: Pane, size: number): void {
   }
   pane.table = table;
   pane.mask = mask;
+}
+
+/** The row of `imsi` in a pane (which must hold it). */
+function paneRowOf(pane: Pane, imsi: number): number {
+  const table = pane.table;
+  let h = hashKey(imsi) & pane.mask;
+  while (table[2 * h] !== imsi) h = (h + 1) & pane.mask;
+  return table[2 * h + 1];
 }
 
 /** The first `records` records of a pane's chunks as one array (`width` values per record). */
