@@ -122,7 +122,7 @@ describe('FeatureEngine', () => {
     expect(got.slice(2).some((w) => w.columns.some((c) => buffers.has(c.buffer)))).toBe(true);
   });
 
-  it('groups every record with its own user in windows of thousands of users (more than one radix pass)', () => {
+  it('groups every record with its own user in windows of thousands of users', () => {
     const big = makeRecords(24_000, 6_000, 0.5, 13, topology);
     const { windows } = run(big, [...Array(big.n).keys()], [5_000, 11_000, 17_000]);
     // Records, distinct cells and latest msisdn per user-window, counted directly.
