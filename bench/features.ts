@@ -11,10 +11,11 @@
 // Only push()/flush() are timed for hotspot: batch generation is outside the clock. For DuckDB only the GROUP BY
 // query is timed (the table is loaded from a Parquet file of the same batches before the clock starts).
 //
-// --recycle hands every window back to the engine once counted (FeatureEngine.recycle), as a consumer that
-// scores and drops windows can: later windows then reuse its column buffers instead of fresh memory.
+// Every window is handed back to the engine once counted (FeatureEngine.recycle), as a consumer that is done with
+// a window should (the streaming engine does, one window later): later windows then reuse its column buffers
+// instead of fresh memory. --no-recycle drops windows instead (every window's columns are fresh memory).
 //
-// usage: node dist/bench/features.js [--records N] [--users U] [--hours H] [--batch B] [--recycle] [--no-duckdb]
+// usage: node dist/bench/features.js [--records N] [--users U] [--hours H] [--batch B] [--no-recycle] [--no-duckdb]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ const { values: args } = parseArgs({
     hours: { type: 'string', default: '0.5' },
     batch: { type: 'string', default: '65536' },
     'no-duckdb': { type: 'boolean', default: false },
-    recycle: { type: 'boolean', default: false },
+    'no-recycle': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.records);
@@ -185,7 +186,7 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 async function main(): Promise<void> {
   const spec = await loadFeatureSpec();
   const batches = Math.ceil(N / BATCH);
-  console.log(`feature engine: ${fmt(N)} records, ${fmt(U)} users, ${HOURS} h, ${batches} batches of ${fmt(BATCH)}${args.recycle ? ', windows recycled' : ''}; spec ${spec.name} (${compileSpec(spec).featureNames.length} features, ${spec.windowMs / 60000}-min windows)`);
+  console.log(`feature engine: ${fmt(N)} records, ${fmt(U)} users, ${HOURS} h, ${batches} batches of ${fmt(BATCH)}${args['no-recycle'] ? ', windows not recycled' : ', windows recycled once counted'}; spec ${spec.name} (${compileSpec(spec).featureNames.length} features, ${spec.windowMs / 60000}-min windows)`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-features-'));
   const parquetPath = join(dir, 'records.parquet');
   const writer = args['no-duckdb'] ? null : await openRecordWriter(parquetPath, 'parquet');
@@ -213,7 +214,7 @@ async function main(): Promise<void> {
       if (s.stateBytes > peakStateBytes) peakStateBytes = s.stateBytes;
       if (s.users > peakUsers) peakUsers = s.users;
     }
-    if (args.recycle) for (const w of out) engine.recycle(w);
+    if (!args['no-recycle']) for (const w of out) engine.recycle(w);
     if (writer) await writer.write(batch);
   }
   const t0 = performance.now();

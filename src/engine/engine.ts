@@ -76,6 +76,8 @@ export class Engine {
   readonly alertEvents: AlertEvent[] = [];
   /** Dead letters counted before a restore (the shared DeadLetterMemory of a restarted process starts at zero). */
   private deadLetterBase = 0;
+  /** The last window scored: the detector still reads it (its ScoredWindow shares these columns). */
+  private heldWindow: FeatureWindow | null = null;
   private readonly progress: EngineProgress = {
     records: 0,
     windows: 0,
@@ -124,6 +126,7 @@ export class Engine {
   /** Continues from a snapshot (same spec, topology, model and options as the engine that took it). */
   restore(state: EngineState): void {
     this.featureEngine = FeatureEngine.restore(this.options.spec, this.options.topology, state.features, this.featureOptions());
+    this.heldWindow = null;
     this.detector.restore(state.detector);
     this.outreach.restore(state.outreach);
     Object.assign(this.progress, state.progress);
@@ -184,6 +187,10 @@ export class Engine {
     // Alerts and care lists first — they are what ops wait for — then the bulk rows of every scored user.
     await this.onAlertEvents(this.detector.onWindow(scored));
     for (const sink of this.options.sinks) await sink.onScoredWindow?.(scored, regions, this.options.threshold);
+    // The detector now holds this window instead of the previous one, and sinks are done with both: the previous
+    // window's columns go back to the feature engine, so later windows skip fresh memory (page faults).
+    if (this.heldWindow) this.featureEngine.recycle(this.heldWindow);
+    this.heldWindow = fw;
     this.report();
   }
 

@@ -872,13 +872,14 @@ export class FeatureEngine {
   /** F output columns of m rows (every value is written at close): recycled buffers first. */
   private outputColumns(F: number, m: number): Float64Array[] {
     const pool = this.recycledColumns;
-    // With recycling in use, fresh buffers get headroom so that slightly larger windows can still reuse them.
-    const capacity = pool.length > 0 ? Math.ceil(m * 1.25) : m;
+    // Fresh buffers get headroom so that a slightly larger later window can still reuse them once recycled; the
+    // headroom costs address space only (pages that are never written are never faulted in).
+    const capacity = Math.ceil(m * 1.25) + 512;
     const columns: Float64Array[] = new Array(F);
     for (let k = 0; k < F; k++) {
       let c: Float64Array | undefined;
       while ((c = pool.pop()) !== undefined && c.length < m);
-      if (c === undefined) columns[k] = capacity === m ? new Float64Array(m) : new Float64Array(capacity).subarray(0, m);
+      if (c === undefined) columns[k] = new Float64Array(capacity).subarray(0, m);
       else columns[k] = c.subarray(0, m);
     }
     return columns;

@@ -98,6 +98,88 @@ describe('FeatureEngine', () => {
     expectSameWindows(reference.windows, copies);
   });
 
+  it('never reuses the buffers of a window the caller still holds (recycling the one before it, as the streaming engine does)', () => {
+    const engine = new FeatureEngine(spec, topology);
+    const got: FeatureWindow[] = [];
+    let held: FeatureWindow | null = null;
+    const take = (ws: FeatureWindow[]) => {
+      for (const w of ws) {
+        if (held) engine.recycle(held);
+        held = w;
+        got.push(w);
+      }
+    };
+    let from = 0;
+    for (const to of [...randomCuts(rec.n, rng(11), 30), rec.n]) {
+      take(engine.push(toBatch(rec, sorted.slice(from, to))));
+      from = to;
+    }
+    take(engine.flush());
+    // The last window, still held, is intact after every other window was recycled and reused.
+    expectSameWindows(reference.windows.slice(-1), got.slice(-1));
+    // Reuse really happened: a later window's columns live in an earlier window's buffers.
+    const buffers = new Set(got[0].columns.map((c) => c.buffer));
+    expect(got.slice(2).some((w) => w.columns.some((c) => buffers.has(c.buffer)))).toBe(true);
+  });
+
+  it('groups every record with its own user in windows of thousands of users', () => {
+    const big = makeRecords(24_000, 6_000, 0.5, 13, topology);
+    const { windows } = run(big, [...Array(big.n).keys()], [5_000, 11_000, 17_000]);
+    // Records, distinct cells and latest msisdn per user-window, counted directly.
+    const want = new Map<string, { n: number; cells: Set<number>; t: number; msisdn: string }>();
+    for (let i = 0; i < big.n; i++) {
+      const key = `${big.imsi[i]}|${Math.floor(big.start[i] / L) * L}`;
+      let u = want.get(key);
+      if (!u) want.set(key, (u = { n: 0, cells: new Set(), t: -Infinity, msisdn: '' }));
+      u.n++;
+      if (!Number.isNaN(big.eci[i])) u.cells.add(big.eci[i]);
+      if (big.start[i] > u.t || (big.start[i] === u.t && Number(big.msisdn[i]) > Number(u.msisdn))) {
+        u.t = big.start[i];
+        u.msisdn = big.msisdn[i];
+      }
+    }
+    expect(Math.max(...windows.map((w) => w.imsi.length))).toBeGreaterThan(4096);
+    let rows = 0;
+    for (const w of windows) {
+      const cnt = w.columns[w.featureNames.indexOf('cnt_records')];
+      const cells = w.columns[w.featureNames.indexOf('distinct_cells')];
+      for (let j = 0; j < w.imsi.length; j++) {
+        const u = want.get(`${w.imsi[j]}|${w.windowStart}`);
+        expect(u).toBeDefined();
+        expect([cnt[j], cells[j], w.msisdn[j]]).toEqual([u!.n, u!.cells.size, u!.msisdn]);
+        rows++;
+      }
+    }
+    expect(rows).toBe(want.size);
+  });
+
+  it('sorts rows by IMSI over the whole key range (1 to 15 digits) and keeps each row with its records', () => {
+    const wide = makeRecords(8_000, 3_000, 0.5, 17, topology);
+    const r = rng(3);
+    const keyOf = new Map<number, number>();
+    for (let i = 0; i < wide.n; i++) {
+      const old = wide.imsi[i];
+      let k = keyOf.get(old);
+      if (k === undefined) keyOf.set(old, (k = Math.floor(r() * 10 ** (1 + Math.floor(r() * 15)))));
+      wide.imsi[i] = k;
+    }
+    const { windows } = run(wide, [...Array(wide.n).keys()], [3_000]);
+    const count = new Map<string, number>();
+    for (let i = 0; i < wide.n; i++) {
+      const key = `${wide.imsi[i]}|${Math.floor(wide.start[i] / L) * L}`;
+      count.set(key, (count.get(key) ?? 0) + 1);
+    }
+    let rows = 0;
+    for (const w of windows) {
+      const imsi = Array.from(w.imsi);
+      expect(imsi).toEqual([...imsi].sort((a, b) => a - b));
+      const cnt = w.columns[w.featureNames.indexOf('cnt_records')];
+      imsi.forEach((k, j) => expect(cnt[j]).toBe(count.get(`${k}|${w.windowStart}`)));
+      rows += imsi.length;
+    }
+    expect(rows).toBe(count.size);
+  });
+
   it('dead-letters records beyond the allowed lateness and counts them', () => {
     // Move 20 records 40 minutes into the past, arriving where they were.
     const moved = makeRecords(2000, 50, 2, 3, topology);
