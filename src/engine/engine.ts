@@ -165,6 +165,10 @@ export class Engine {
 
   private async onWindow(fw: FeatureWindow): Promise<void> {
     await this.onScored(this.scorer.score(fw));
+    // The detector now holds this window instead of the previous one, and sinks are done with both: the previous
+    // window's columns go back to the feature engine, so later windows skip fresh memory (page faults).
+    if (this.heldWindow) this.featureEngine.recycle(this.heldWindow);
+    this.heldWindow = fw;
   }
 
   /**
@@ -187,10 +191,6 @@ export class Engine {
     // Alerts and care lists first — they are what ops wait for — then the bulk rows of every scored user.
     await this.onAlertEvents(this.detector.onWindow(scored));
     for (const sink of this.options.sinks) await sink.onScoredWindow?.(scored, regions, this.options.threshold);
-    // The detector now holds this window instead of the previous one, and sinks are done with both: the previous
-    // window's columns go back to the feature engine, so later windows skip fresh memory (page faults).
-    if (this.heldWindow) this.featureEngine.recycle(this.heldWindow);
-    this.heldWindow = fw;
     this.report();
   }
 
