@@ -2,7 +2,6 @@
 // random moments and restarted, must end with exactly the database an uninterrupted run produces — the same
 // alert events (ids, sequence numbers, contents), care lists, scored windows and dead letters, none doubled.
 // The broker (librdkafka's mock cluster hosted by kcat) lives in its own process and outlives every kill.
-import { DuckDBInstance } from '@duckdb/node-api';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { writeComplaints, writeSubscribers, writeTopology } from '../../src/sour
 import { createCity, faultImpacts, simulateComplaintDetails, simulateRecords, subscriberRows } from '../../src/sources/simulator/index.js';
 import { mulberry32 } from '../support/mulberry32.js';
 import { readTopic, startKcatMock, type KafkaMock } from '../support/kafka-mock.js';
+import { query, runContents } from '../support/run-database.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'hotspot.js');
@@ -78,37 +78,17 @@ function start(group: string, db: string, onCheckpoint?: (id: number, eventTime:
   return { child, done };
 }
 
-async function query(db: string, sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY', autoinstall_known_extensions: 'false' });
-  const conn = await instance.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
 
-/** Everything a run leaves in its database, without the run id and wall-clock columns. */
-async function contents(db: string) {
-  return {
-    alertEvents: await query(db, 'SELECT sequence, alert_id, status, severity, region, cells, users_at_risk, expected_complaints, suspected_cause, event FROM alert_events ORDER BY sequence'),
-    alerts: await query(db, 'SELECT alert_id, last_sequence, status, severity, users_at_risk FROM alerts ORDER BY alert_id'),
-    outreach: await query(db, 'SELECT alert_id, kind, rank, tier, msisdn, user_id, probability, listed_at, send_at FROM outreach ORDER BY alert_id, kind, rank'),
-    scored: await query(db, 'SELECT window_start, count(*) AS users, sum(probability) AS p, count(*) FILTER (at_risk) AS at_risk FROM scored_windows GROUP BY window_start ORDER BY window_start'),
-    deadLetters: await query(db, 'SELECT source, row, reason FROM dead_letters ORDER BY source, row, reason'),
-  };
-}
 
 describe('hotspot run from Kafka, killed with SIGKILL and restarted', () => {
   it('ends with exactly the alerts, care lists and scores of an uninterrupted run', async () => {
     const reference = join(dir, 'reference.duckdb');
     const ref = await start('reference', reference).done;
     expect(ref.code, ref.out).toBe(0);
-    const expected = await contents(reference);
+    const expected = await runContents(reference);
     expect(expected.alertEvents.length).toBeGreaterThan(5);
     expect(expected.outreach.length).toBeGreaterThan(0);
-    expect(expected.scored.reduce((s, w) => s + Number(w.users), 0)).toBeGreaterThan(1000);
+    expect(expected.scored.length).toBeGreaterThan(1000); // scored user-windows
     const refRecords = await query(reference, "SELECT count(*) AS n FROM runs WHERE status = 'completed'");
     expect(Number(refRecords[0].n)).toBe(1);
 
@@ -143,7 +123,7 @@ describe('hotspot run from Kafka, killed with SIGKILL and restarted', () => {
     }
     expect(kills).toBeGreaterThanOrEqual(5);
     expect(resumes).toBeGreaterThanOrEqual(4); // kills fell after checkpoints, so restarts really resumed
-    const actual = await contents(crashed);
+    const actual = await runContents(crashed);
     expect(actual.alertEvents).toEqual(expected.alertEvents);
     expect(actual.alerts).toEqual(expected.alerts);
     expect(actual.outreach).toEqual(expected.outreach);

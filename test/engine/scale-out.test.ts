@@ -5,7 +5,6 @@
 // `hotspot run --stage detect` over the scores topic. Its alerts (ids, sequences, contents), care lists and scored
 // windows must equal those of a single `hotspot run --source kafka://…` over the same records, although the detect
 // stage is killed with SIGKILL midway and restarted too.
-import { DuckDBInstance } from '@duckdb/node-api';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { publishRecords } from '../../src/sources/kafka/record-publisher.js';
 import { writeComplaints, writeSubscribers, writeTopology } from '../../src/sources/files/index.js';
 import { createCity, faultImpacts, simulateComplaintDetails, simulateRecords, subscriberRows } from '../../src/sources/simulator/index.js';
 import { readTopic, startKcatMock, type KafkaMock } from '../support/kafka-mock.js';
+import { runContents } from '../support/run-database.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'hotspot.js');
@@ -104,26 +104,7 @@ function scoreStage(): Running {
   ]);
 }
 
-async function query(db: string, sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY', autoinstall_known_extensions: 'false' });
-  const conn = await instance.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
 
-async function contents(db: string) {
-  return {
-    alertEvents: await query(db, 'SELECT sequence, alert_id, status, severity, region, cells, users_at_risk, expected_complaints, suspected_cause, event FROM alert_events ORDER BY sequence'),
-    alerts: await query(db, 'SELECT alert_id, last_sequence, status, severity, users_at_risk FROM alerts ORDER BY alert_id'),
-    outreach: await query(db, 'SELECT alert_id, kind, rank, tier, msisdn, user_id, probability, listed_at, send_at FROM outreach ORDER BY alert_id, kind, rank'),
-    // Every scored user-window with its top reasons (a sum over them would depend on DuckDB's parallel order).
-    scored: await query(db, 'SELECT window_start, window_end, user_id, cell, region, probability, at_risk, top_reasons FROM scored_windows ORDER BY window_start, user_id'),
-  };
-}
 
 describe('scale-out: two scoring instances (one joins, one is killed) and a detect stage', () => {
   it('gives exactly the alerts, care lists and scores of a single instance', async () => {
@@ -169,11 +150,11 @@ describe('scale-out: two scoring instances (one joins, one is killed) and a dete
     ]).done;
     expect(ref.code, ref.out).toBe(0);
 
-    const expected = await contents(referenceDb);
+    const expected = await runContents(referenceDb);
     expect(expected.alertEvents.length).toBeGreaterThan(5);
     expect(expected.outreach.length).toBeGreaterThan(0);
     expect(expected.scored.length).toBeGreaterThan(5000);
-    const actual = await contents(detectDb);
+    const actual = await runContents(detectDb);
     expect(actual.scored).toEqual(expected.scored);
     expect(actual.alertEvents).toEqual(expected.alertEvents);
     expect(actual.alerts).toEqual(expected.alerts);
