@@ -137,6 +137,7 @@ describe('scale-out: two scoring instances (one joins, one is killed) and a dete
     expect(rb.code, rb.out).toBe(0);
     expect(rd.code, rd.out).toBe(0);
     expect(rd.out).toMatch(/resumed from checkpoint/);
+    expect(rd.out).toMatch(/^[\d,]+ scored user-windows in [\d.]+ s/m); // the detect stage counts what it reads
     // b took over all partitions after the kill, restoring what a had checkpointed.
     const assignedToB = [...rb.out.matchAll(/^assigned scale-s1\/(\d+), from (checkpoint|the beginning)/gm)];
     expect(assignedToB.slice(-4).map((m) => m[1]).sort(), rb.out).toEqual(['0', '1', '2', '3']);

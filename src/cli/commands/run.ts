@@ -443,7 +443,9 @@ const command: Command = {
       const seconds = (performance.now() - t0) / 1000;
       const p = engine.stats;
       console.log(formatProgress(p));
-      console.log(`${p.records.toLocaleString('en-US')} records in ${seconds.toFixed(1)} s (${Math.round(p.records / Math.max(seconds, 1e-9)).toLocaleString('en-US')} records/s)`);
+      // The detect stage reads scored user-windows, not records: its rate is in those.
+      const [count, unit] = o.stage === 'detect' ? [p.userWindows, 'scored user-windows'] : [p.records, 'records'];
+      console.log(`${count.toLocaleString('en-US')} ${unit} in ${seconds.toFixed(1)} s (${Math.round(count / Math.max(seconds, 1e-9)).toLocaleString('en-US')} ${unit}/s)`);
       if (source.complaints.length > 0 && p.eventTime > 0 && !Number.isNaN(firstRecordAt)) {
         const endAt = p.eventTime;
         const metrics = evaluateHotspots({
