@@ -188,6 +188,14 @@ async function main(): Promise<void> {
   const batches = Math.ceil(N / BATCH);
   console.log(`feature engine: ${fmt(N)} records, ${fmt(U)} users, ${HOURS} h, ${batches} batches of ${fmt(BATCH)}${args['no-recycle'] ? ', windows not recycled' : ', windows recycled once counted'}; spec ${spec.name} (${compileSpec(spec).featureNames.length} features, ${spec.windowMs / 60000}-min windows)`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-features-'));
+  try {
+    await measure(spec, batches, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // every way out, --no-duckdb's early return included
+  }
+}
+
+async function measure(spec: Awaited<ReturnType<typeof loadFeatureSpec>>, batches: number, dir: string): Promise<void> {
   const parquetPath = join(dir, 'records.parquet');
   const writer = args['no-duckdb'] ? null : await openRecordWriter(parquetPath, 'parquet');
 
@@ -282,7 +290,6 @@ async function main(): Promise<void> {
     if (duckRows !== rows) console.log(`WARNING: DuckDB found ${duckRows} user-windows, the engine ${rows}`);
     con.closeSync();
   }
-  rmSync(dir, { recursive: true, force: true });
 }
 
 await main();
