@@ -7,12 +7,14 @@
 // binary snapshot (which carries its own magic and spec hash).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { DetectorSnapshot } from '../hotspots/detector.js';
 import type { OutreachSnapshot } from '../outreach/care-list.js';
-import type { EngineProgress, EngineState } from './engine.js';
+import type { PartitionOffset } from '../sources/kafka/kafka-source.js';
+import type { CheckpointRow, Store } from '../store/store.js';
+import type { Engine, EngineProgress, EngineState } from './engine.js';
 
 const MAGIC = 'HSCKPT01';
 
@@ -120,4 +122,72 @@ export function pruneStateFiles(dir: string, runId: string, keep: readonly strin
     return;
   }
   for (const n of names) if (n.startsWith(`${runId}-`) && !keepNames.has(n)) rmSync(join(dir, n), { force: true });
+}
+
+/**
+ * The store side of a live run's checkpoints, shared by the single-instance run and the detect stage: restore the
+ * engine from the checkpoint a run continues from, and take a checkpoint — state file first, then the database row
+ * naming it (with the offsets) in the same transaction as the rows written since, then drop the state file the
+ * previous checkpoint needed. The callers commit the group's offsets themselves (advisory; the database rules).
+ */
+export class RunCheckpoints {
+  private id = 0;
+  private taken = 0;
+  private previous: CheckpointRow | null;
+  private readonly stateDir: string;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly store: Store,
+    private readonly runId: string,
+    private readonly sourceLabel: string,
+    private readonly resumeFrom: CheckpointRow | null,
+  ) {
+    this.stateDir = checkpointDirOf(store.path);
+    this.previous = resumeFrom;
+    this.id = resumeFrom?.checkpointId ?? 0;
+  }
+
+  /** Restores the engine from the checkpoint the run continues from (if any) and opens checkpointed writes. */
+  async begin(): Promise<void> {
+    if (this.resumeFrom) {
+      this.engine.restore(readStateFile(this.resumeFrom.stateFile, this.resumeFrom.stateSha256));
+      await this.store.resumeRun(this.runId);
+    }
+    await this.store.beginCheckpointedWrites();
+  }
+
+  /** Checkpoints taken by this process. */
+  get count(): number {
+    return this.taken;
+  }
+
+  /** The newest committed checkpoint (the one resumed from until this process takes one). */
+  get last(): CheckpointRow | null {
+    return this.previous;
+  }
+
+  async take(offsets: PartitionOffset[]): Promise<CheckpointRow> {
+    this.id++;
+    const stateFile = join(this.stateDir, `${this.runId}-${String(this.id).padStart(8, '0')}.state`);
+    const stateSha256 = await writeStateFile(stateFile, this.engine.snapshot());
+    const row: CheckpointRow = {
+      runId: this.runId,
+      checkpointId: this.id,
+      takenAt: Date.now(),
+      eventTime: this.engine.stats.eventTime,
+      source: this.sourceLabel,
+      offsets,
+      stateFile,
+      stateSha256,
+    };
+    await this.store.commitCheckpoint(row);
+    // The state file of the previous checkpoint stays until this one is committed: a crash in between restarts
+    // from the previous one.
+    if (this.taken > 0 && this.previous) await rm(this.previous.stateFile, { force: true });
+    else pruneStateFiles(this.stateDir, this.runId, [stateFile]); // this process's first: also what a crash left behind
+    this.previous = row;
+    this.taken++;
+    return row;
+  }
 }

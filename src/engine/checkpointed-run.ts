@@ -8,14 +8,12 @@
 //   3. Alert ids and sequence numbers are deterministic functions of the input, so the recomputed rows are the
 //      same rows. (Kafka sinks downstream see re-sent events after a crash: consumers dedupe on alert_id+sequence.)
 // Offsets are committed to the consumer group only after the database commit, for lag monitoring and hand-over.
-import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import type { DeliveredBatch, KafkaSource, PartitionOffset } from '../sources/kafka/kafka-source.js';
 import { PartitionMerge } from '../sources/kafka/partition-merge.js';
 import type { CheckpointRow, Store } from '../store/store.js';
-import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkpointDirOf, pruneStateFiles, readStateFile, writeStateFile } from './checkpoint.js';
+import { RunCheckpoints } from './checkpoint.js';
 import type { Engine } from './engine.js';
 
 export interface CheckpointedRunOptions {
@@ -58,21 +56,11 @@ const POLL_MS = 200;
 const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export async function runCheckpointed(o: CheckpointedRunOptions): Promise<CheckpointedRunResult> {
-  const { engine, source, store, runId } = o;
-  const stateDir = checkpointDirOf(store.path);
+  const { engine, source, store } = o;
+  const checkpoints = new RunCheckpoints(engine, store, o.runId, o.sourceLabel, o.resumeFrom);
   const offsets = new Map<string, PartitionOffset>();
-  let checkpointId = 0;
-  let lastCheckpoint: CheckpointRow | null = null;
-  let checkpoints = 0;
-
-  if (o.resumeFrom) {
-    engine.restore(readStateFile(o.resumeFrom.stateFile, o.resumeFrom.stateSha256));
-    await store.resumeRun(runId);
-    for (const p of o.resumeFrom.offsets) offsets.set(keyOf(p.topic, p.partition), p);
-    checkpointId = o.resumeFrom.checkpointId;
-    lastCheckpoint = o.resumeFrom;
-  }
-  await store.beginCheckpointedWrites();
+  for (const p of o.resumeFrom?.offsets ?? []) offsets.set(keyOf(p.topic, p.partition), p);
+  await checkpoints.begin();
 
   const idleLimit = o.exitWhenIdleMs ?? Infinity;
   const interval = o.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
@@ -81,27 +69,8 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
   let lastCheckpointAt = Date.now();
 
   const checkpoint = async (): Promise<void> => {
-    checkpointId++;
-    const stateFile = join(stateDir, `${runId}-${String(checkpointId).padStart(8, '0')}.state`);
-    const stateSha256 = await writeStateFile(stateFile, engine.snapshot());
-    const row: CheckpointRow = {
-      runId,
-      checkpointId,
-      takenAt: Date.now(),
-      eventTime: engine.stats.eventTime,
-      source: o.sourceLabel,
-      offsets: [...offsets.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
-      stateFile,
-      stateSha256,
-    };
-    await store.commitCheckpoint(row);
-    // The state file of the previous checkpoint stays until this one is committed: a crash in between restarts
-    // from the previous one.
-    if (checkpoints > 0 && lastCheckpoint) await rm(lastCheckpoint.stateFile, { force: true });
-    else pruneStateFiles(stateDir, runId, [stateFile]); // this process's first: also what a crash left behind
+    const row = await checkpoints.take([...offsets.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition));
     await source.commit(row.offsets).catch(() => undefined); // the group's offsets are advisory; the database rules
-    lastCheckpoint = row;
-    checkpoints++;
     windowsAtCheckpoint = engine.stats.windows;
     recordsAtCheckpoint = engine.stats.records;
     lastCheckpointAt = Date.now();
@@ -174,7 +143,7 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
   } finally {
     await source.close();
   }
-  return { status, checkpoints, lastCheckpoint };
+  return { status, checkpoints: checkpoints.count, lastCheckpoint: checkpoints.last };
 }
 
 async function waitForAllPartitions(source: KafkaSource, waitMs: number, signal: AbortSignal): Promise<void> {

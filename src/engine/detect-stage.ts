@@ -11,14 +11,12 @@
 // offsets stored per scores partition are those of its earliest message still waiting in an incomplete window,
 // so a restart reads those messages again and nothing waiting is lost. The detector and outreach state are in the
 // state file; what is already handed on is known from its event time.
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import type { Message } from 'node-rdkafka';
 import type { DeadLetter } from '../sources/dead-letters.js';
 import type { KafkaMessageConsumer } from '../sources/kafka/message-consumer.js';
 import type { PartitionOffset } from '../sources/kafka/kafka-source.js';
 import type { CheckpointRow, Store } from '../store/store.js';
-import { checkpointDirOf, pruneStateFiles, readStateFile, writeStateFile } from './checkpoint.js';
+import { RunCheckpoints } from './checkpoint.js';
 import type { Engine } from './engine.js';
 import { assembleWindow, decodeScoreChunk, parseScoreHead, type PartitionShare } from './score-messages.js';
 
@@ -63,19 +61,12 @@ export async function runDetectStage(o: DetectStageOptions): Promise<DetectStage
   const { engine, consumer, store, runId } = o;
   const topic = consumer.options.topic;
   const log = o.log ?? (() => undefined);
-  const stateDir = checkpointDirOf(store.path);
   const result: DetectStageResult = { status: 'interrupted', checkpoints: 0, windows: 0, incompleteWindows: 0, duplicateMessages: 0, lastCheckpoint: null };
+  const checkpoints = new RunCheckpoints(engine, store, runId, o.sourceLabel, o.resumeFrom);
   /** Next offset per scores partition. */
   const nextOffset = new Map<number, number>();
-  let checkpointId = 0;
-  if (o.resumeFrom) {
-    engine.restore(readStateFile(o.resumeFrom.stateFile, o.resumeFrom.stateSha256));
-    await store.resumeRun(runId);
-    for (const p of o.resumeFrom.offsets) if (p.topic === topic) nextOffset.set(p.partition, p.offset);
-    checkpointId = o.resumeFrom.checkpointId;
-    result.lastCheckpoint = o.resumeFrom;
-  }
-  await store.beginCheckpointedWrites();
+  for (const p of o.resumeFrom?.offsets ?? []) if (p.topic === topic) nextOffset.set(p.partition, p.offset);
+  await checkpoints.begin();
 
   const pending = new Map<number, PendingWindow>();
   /** Per record partition: the end of the latest window it has marked done. */
@@ -90,20 +81,12 @@ export async function runDetectStage(o: DetectStageOptions): Promise<DetectStage
   };
 
   const checkpoint = async (): Promise<void> => {
-    checkpointId++;
-    const stateFile = join(stateDir, `${runId}-${String(checkpointId).padStart(8, '0')}.state`);
-    const stateSha256 = await writeStateFile(stateFile, engine.snapshot());
-    const row: CheckpointRow = { runId, checkpointId, takenAt: Date.now(), eventTime: engine.stats.eventTime, source: o.sourceLabel, offsets: offsets(), stateFile, stateSha256 };
-    await store.commitCheckpoint(row);
-    if (result.checkpoints > 0 && result.lastCheckpoint) await rm(result.lastCheckpoint.stateFile, { force: true });
-    else pruneStateFiles(stateDir, runId, [stateFile]);
+    const row = await checkpoints.take(offsets());
     try {
       consumer.commit(row.offsets);
     } catch {
       // the group's offsets are advisory; the database rules
     }
-    result.lastCheckpoint = row;
-    result.checkpoints++;
     o.onCheckpoint?.(row);
   };
 
@@ -222,5 +205,5 @@ export async function runDetectStage(o: DetectStageOptions): Promise<DetectStage
   } finally {
     await consumer.close();
   }
-  return result;
+  return { ...result, checkpoints: checkpoints.count, lastCheckpoint: checkpoints.last };
 }
