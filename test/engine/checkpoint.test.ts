@@ -7,15 +7,13 @@ import type { RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEngineState, encodeEngineState, readStateFile, sha256, writeStateFile } from '../../src/engine/checkpoint.js';
 import { Engine } from '../../src/engine/engine.js';
-import { loadFeatureSpec, type FeatureSpec } from '../../src/features/index.js';
+import type { FeatureSpec } from '../../src/features/index.js';
 import type { AlertEvent } from '../../src/hotspots/alert.js';
-import { loadModelDir } from '../../src/model/model-dir.js';
 import type { OutreachMessage } from '../../src/outreach/outreach-message.js';
-import { buildTopology, type Subscriber, type Topology } from '../../src/schema/side-files.js';
-import { createCity, simulateRecords, subscriberRows } from '../../src/sources/simulator/index.js';
+import type { Subscriber, Topology } from '../../src/schema/side-files.js';
+import { simulatedCity, type SimulatedCity } from '../support/simulated-city.js';
 import { mulberry32 } from '../support/mulberry32.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'hotspot-checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -23,16 +21,10 @@ let spec: FeatureSpec;
 let topology: Topology;
 let subscribers: Subscriber[];
 let pieces: RecordBatch[];
-let modelDir: Awaited<ReturnType<typeof loadModelDir>>;
+let modelDir: SimulatedCity['modelDir'];
 
 beforeAll(async () => {
-  spec = await loadFeatureSpec();
-  modelDir = await loadModelDir(join(ROOT, 'models', 'default'), spec);
-  const city = createCity({ seed: 77, hours: 3, subscribers: 700, scenario: 'all-faults' });
-  topology = buildTopology(city.net.cells);
-  subscribers = subscriberRows(city.subs);
-  pieces = [];
-  for (const b of simulateRecords(city)) for (let o = 0; o < b.numRows; o += 4000) pieces.push(b.slice(o, o + 4000));
+  ({ spec, topology, subscribers, pieces, modelDir } = await simulatedCity({ seed: 77, hours: 3, subscribers: 700, pieceRows: 4000 }));
 }, 120_000);
 
 function engineWith(out: { events: AlertEvent[]; messages: OutreachMessage[] }): Engine {

@@ -1,31 +1,22 @@
 // The streaming engine hands each feature window back to the feature engine once the next window is scored (the
 // detector holds the last one): windows must still be intact while scored, and the held one stays intact.
-import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import { FeatureEngine, loadFeatureSpec, type FeatureSpec, type FeatureWindow } from '../../src/features/index.js';
+import { FeatureEngine, type FeatureSpec, type FeatureWindow } from '../../src/features/index.js';
 import type { ScoredWindow } from '../../src/hotspots/scored-window.js';
-import { loadModelDir } from '../../src/model/model-dir.js';
-import { buildTopology, type Subscriber, type Topology } from '../../src/schema/side-files.js';
-import { createCity, simulateRecords, subscriberRows } from '../../src/sources/simulator/index.js';
+import type { Subscriber, Topology } from '../../src/schema/side-files.js';
+import { simulatedCity, type SimulatedCity } from '../support/simulated-city.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 
 let spec: FeatureSpec;
 let topology: Topology;
 let subscribers: Subscriber[];
 let pieces: RecordBatch[];
-let modelDir: Awaited<ReturnType<typeof loadModelDir>>;
+let modelDir: SimulatedCity['modelDir'];
 
 beforeAll(async () => {
-  spec = await loadFeatureSpec();
-  modelDir = await loadModelDir(join(ROOT, 'models', 'default'), spec);
-  const city = createCity({ seed: 5, hours: 2, subscribers: 500, scenario: 'all-faults' });
-  topology = buildTopology(city.net.cells);
-  subscribers = subscriberRows(city.subs);
-  pieces = [];
-  for (const b of simulateRecords(city)) for (let o = 0; o < b.numRows; o += 3000) pieces.push(b.slice(o, o + 3000));
+  ({ spec, topology, subscribers, pieces, modelDir } = await simulatedCity({ seed: 5, hours: 2, subscribers: 500, pieceRows: 3000 }));
 }, 120_000);
 
 describe('engine window recycling', () => {
