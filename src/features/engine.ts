@@ -11,6 +11,8 @@
 import type { RecordBatch } from 'apache-arrow';
 import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
+import { instantiateAggregateKernel, type AggregateKernel, type AggregateMemory } from './aggregate-kernel.js';
+import { wasmAvailable } from '../model/wasm-kernel.js';
 import { BatchColumns, DecodeArena, encodeOneHot, encodeStat } from './kernels.js';
 import { ACC, BUILTIN_FEATURES, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';
 import { SlotTable, growFloat64, hashKey } from './slot-table.js';
@@ -30,6 +32,9 @@ export interface FeatureEngineOptions {
   idleEvictMs?: number;
   /** `source` field of dead letters. */
   source?: string;
+  /** Close-time aggregation: the WebAssembly kernel (the default where WebAssembly exists; the records are then
+   *  buffered in its memory) or the JavaScript loop. Both give the same values bit for bit. */
+  kernel?: 'wasm' | 'js';
 }
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 120_000;
@@ -80,6 +85,9 @@ interface Pane {
   table: Float64Array;
   mask: number;
   records: number;
+  /** Per chunk: its byte address in the aggregation kernel's memory (views are rebuilt from it when that memory
+   *  grows), or -1 for a chunk of JavaScript memory. */
+  addr: number[];
   /** Per chunk: two views of one buffer of encoded records (each W64 × 8 bytes: F64 Float64 fields, then I16
    *  Int16 fields, so one record is one short contiguous read at close), and the row id of each record. */
   f64: Float64Array[];
@@ -88,6 +96,7 @@ interface Pane {
 }
 
 interface Chunk {
+  addr: number;
   f64: Float64Array;
   i16: Int16Array;
   row: Int32Array;
@@ -176,14 +185,26 @@ export class FeatureEngine {
   private readonly blockHash = new Uint32Array(PUSH_BLOCK);
   private stageF64 = new Float64Array(0);
   private stageI16 = new Int16Array(0);
-  private readonly scratch: Float64Array;
+  private scratch: Float64Array;
   /** One-hot counts of a block of rows, column-major (count column x of row jj at x × BLOCK + jj). */
-  private readonly counts: Int32Array;
+  private counts: Int32Array;
   private readonly cellE = new Float64Array(CELLS_INLINE);
   private readonly cellN = new Float64Array(CELLS_INLINE);
   private rank = new Int32Array(0);
   private rowStart = new Int32Array(0);
   private perm = new Int32Array(0);
+  /** The WebAssembly aggregation kernel, whose memory holds the record chunks, perm, rowStart and the scratch
+   *  (then `scratch`, `counts`, `perm` and `rowStart` are views of it, rebuilt whenever it grows); null: JavaScript. */
+  private readonly kernel: AggregateKernel | null;
+  private heapTop = 0;
+  private permAddr = 0;
+  private rowStartAddr = 0;
+  /** Lengths of perm / rowStart (a detached view's length reads 0, so views are rebuilt from these). */
+  private permCap = 0;
+  private rowStartCap = 0;
+  private heapF64 = new Float64Array(0);
+  private heapBest = new Float64Array(0);
+  private heapSpill = new Int32Array(0);
 
   private maxEventTime = -Infinity;
   private recordOrdinal = 0;
@@ -245,6 +266,22 @@ export class FeatureEngine {
     this.cold.onGrow = (cap) => this.growCold(cap);
     this.growHot(this.hot.capacity);
     this.growCold(this.cold.capacity);
+    const useWasm = (options.kernel ?? 'wasm') === 'wasm' && wasmAvailable();
+    this.kernel = useWasm
+      ? instantiateAggregateKernel(
+          {
+            block: BLOCK, scratchColumns: this.scratchColumns, countColumns: this.countColumns, w64: this.W64, f64: this.F64,
+            rTime: R_TIME, rEci: R_ECI, rMsisdn: R_MSISDN, rStats: R_STATS, rMsisdnLen: R_MSISDN_LEN, rBin: R_BIN,
+            rOnehots: R_ONEHOTS, onehotBase: this.onehotBase, statistics: plan.stats.length, sFirst: S_FIRST, sLast: S_LAST,
+            sMask: S_MASK, sMsisdn: S_MSISDN, sMsisdnLen: S_MSISDN_LEN, sCells: S_CELLS, sStats: S_STATS, cellsInline: CELLS_INLINE,
+          },
+          1 << 20,
+        )
+      : null;
+    if (this.kernel) {
+      this.heapTop = this.kernel.at.end;
+      this.refreshViews();
+    }
   }
 
   get featureNames(): string[] {
@@ -497,13 +534,66 @@ export class FeatureEngine {
   private addChunk(pane: Pane): void {
     let chunk = this.freeChunks.pop();
     if (!chunk) {
-      const records = new ArrayBuffer(CHUNK * this.W64 * 8);
-      chunk = { f64: new Float64Array(records), i16: new Int16Array(records), row: new Int32Array(CHUNK) };
+      if (this.kernel) {
+        const addr = this.heapAlloc(CHUNK * this.W64 * 8);
+        const buffer = this.kernel.memory.buffer;
+        chunk = { addr, f64: new Float64Array(buffer, addr, CHUNK * this.W64), i16: new Int16Array(buffer, addr, CHUNK * this.W64 * 4), row: new Int32Array(CHUNK) };
+      } else {
+        const records = new ArrayBuffer(CHUNK * this.W64 * 8);
+        chunk = { addr: -1, f64: new Float64Array(records), i16: new Int16Array(records), row: new Int32Array(CHUNK) };
+      }
       this.chunksAllocated++;
     }
+    pane.addr.push(chunk.addr);
     pane.f64.push(chunk.f64);
     pane.i16.push(chunk.i16);
     pane.row.push(chunk.row);
+  }
+
+  /** `bytes` (64-aligned) of the kernel's memory, growing it if needed. Chunks are recycled through freeChunks
+   *  and perm / rowStart only move when a larger window needs more, so this bump allocator never frees. */
+  private heapAlloc(bytes: number): number {
+    const kernel = this.kernel!;
+    const addr = this.heapTop;
+    const top = addr + ((bytes + 63) & ~63);
+    const have = kernel.memory.buffer.byteLength;
+    if (top > have) {
+      // A quarter more than needed (fewer grows, each of which rebuilds the views); exactly what is needed if
+      // that is refused near WebAssembly's 4 GiB limit.
+      const need = Math.ceil((top - have) / 65536);
+      const ample = Math.max(need, Math.ceil(have / 4 / 65536));
+      if (!tryGrow(kernel.memory, ample) && !tryGrow(kernel.memory, need))
+        throw new Error(
+          `feature engine: the open windows' record buffers need ${Math.ceil(top / 2 ** 20)} MiB, more than WebAssembly memory allows; use the JavaScript kernel (options.kernel = 'js')`,
+        );
+      this.refreshViews();
+    }
+    this.heapTop = top;
+    return addr;
+  }
+
+  /** Rebuilds every view of the kernel's memory (a grown WebAssembly memory detaches the old ones). */
+  private refreshViews(): void {
+    const kernel = this.kernel!;
+    const buffer = kernel.memory.buffer;
+    const at = kernel.at;
+    const W64 = this.W64;
+    this.scratch = new Float64Array(buffer, at.scratch, this.scratchColumns * BLOCK);
+    this.counts = new Int32Array(buffer, at.counts, this.countColumns * BLOCK);
+    this.heapBest = new Float64Array(buffer, at.best, BLOCK);
+    this.heapSpill = new Int32Array(buffer, at.spill, BLOCK);
+    this.heapF64 = new Float64Array(buffer, 0, buffer.byteLength >>> 3);
+    this.perm = new Int32Array(buffer, this.permAddr, this.permCap);
+    this.rowStart = new Int32Array(buffer, this.rowStartAddr, this.rowStartCap);
+    for (const pane of this.panes)
+      for (let c = 0; c < pane.addr.length; c++) {
+        pane.f64[c] = new Float64Array(buffer, pane.addr[c], CHUNK * W64);
+        pane.i16[c] = new Int16Array(buffer, pane.addr[c], CHUNK * W64 * 4);
+      }
+    for (const chunk of this.freeChunks) {
+      chunk.f64 = new Float64Array(buffer, chunk.addr, CHUNK * W64);
+      chunk.i16 = new Int16Array(buffer, chunk.addr, CHUNK * W64 * 4);
+    }
   }
 
   private deadLetter(ordinal: number, reason: string, imsi: Utf8Column, i: number, t: number): void {
@@ -545,11 +635,23 @@ export class FeatureEngine {
     const keys = new Float64Array(m);
     keys.set(pane.rowKey.subarray(0, m));
     keys.sort();
-    if (this.rank.length < m) {
-      this.rank = new Int32Array(m);
-      this.rowStart = new Int32Array(m + 1);
+    if (this.rank.length < m) this.rank = new Int32Array(m);
+    if (this.rowStart.length < m + 1) {
+      if (this.kernel) {
+        const cap = Math.ceil((m + 1) * 1.25);
+        this.rowStartAddr = this.heapAlloc(4 * cap);
+        this.rowStartCap = cap;
+        this.rowStart = new Int32Array(this.kernel.memory.buffer, this.rowStartAddr, cap);
+      } else this.rowStart = new Int32Array(m + 1);
     }
-    if (this.perm.length < nrec) this.perm = new Int32Array(nrec);
+    if (this.perm.length < nrec) {
+      if (this.kernel) {
+        const cap = Math.ceil(nrec * 1.25);
+        this.permAddr = this.heapAlloc(4 * cap);
+        this.permCap = cap;
+        this.perm = new Int32Array(this.kernel.memory.buffer, this.permAddr, cap);
+      } else this.perm = new Int32Array(nrec);
+    }
     const rank = this.rank;
     const rowStart = this.rowStart;
     const perm = this.perm;
@@ -571,10 +673,15 @@ export class FeatureEngine {
       }
     }
     for (let j = 0; j < m; j++) rowStart[j + 1] += rowStart[j];
+    // perm: record index (c × CHUNK + o) for the JavaScript aggregation, the record's byte address for the kernel
+    // (stored as Int32: addresses ≥ 2^31 wrap, and the kernel reads them back unsigned).
+    const RB = this.W64 * 8;
     for (let c = 0; c < pane.row.length; c++) {
       const rows = pane.row[c];
       const end = Math.min(CHUNK, nrec - c * CHUNK);
-      for (let o = 0; o < end; o++) perm[rowStart[rows[o]]++] = c * CHUNK + o;
+      const base = this.kernel ? pane.addr[c] : c * CHUNK;
+      const step = this.kernel ? RB : 1;
+      for (let o = 0; o < end; o++) perm[rowStart[rows[o]]++] = base + o * step;
     }
     // rowStart[j] is now the end of row j; row j starts at rowStart[j - 1] (0 for the first).
 
@@ -585,11 +692,13 @@ export class FeatureEngine {
     const msisdn: string[] = new Array(m);
     for (let j0 = 0; j0 < m; j0 += BLOCK) {
       const j1 = Math.min(m, j0 + BLOCK);
-      this.aggregateBlock(pane, columns, cell, regionIndex, j0, j1);
+      if (this.kernel) this.aggregateBlockWasm(columns, cell, regionIndex, j0, j1);
+      else this.aggregateBlock(pane, columns, cell, regionIndex, j0, j1);
       this.blockFeatures(columns, msisdn, slotOf, windowStart, j0, j1);
     }
     pane.table.fill(NaN);
-    for (let c = 0; c < pane.f64.length; c++) this.freeChunks.push({ f64: pane.f64[c], i16: pane.i16[c], row: pane.row[c] });
+    for (let c = 0; c < pane.f64.length; c++) this.freeChunks.push({ addr: pane.addr[c], f64: pane.f64[c], i16: pane.i16[c], row: pane.row[c] });
+    pane.addr = [];
     pane.f64 = [];
     pane.i16 = [];
     pane.row = [];
@@ -607,6 +716,73 @@ export class FeatureEngine {
       featureNames: plan.featureNames,
       columns,
     };
+  }
+
+  /** aggregateBlock by the WebAssembly kernel (records, perm and scratch in its memory); rows with more distinct
+   *  cells than the kernel tracks inline get their cells recounted here. */
+  private aggregateBlockWasm(columns: Float64Array[], cell: Float64Array, regionIndex: Int32Array, j0: number, j1: number): void {
+    const kernel = this.kernel!;
+    const sc = this.scratch;
+    const B = BLOCK;
+    const S = this.plan.stats.length;
+    this.counts.fill(0);
+    for (let k = 0; k < S; k++) {
+      const a = (S_STATS + 5 * k) * B;
+      sc.fill(0, a, a + 3 * B);
+      sc.fill(Infinity, a + 3 * B, a + 4 * B);
+      sc.fill(-Infinity, a + 4 * B, a + 5 * B);
+    }
+    this.touchSink = kernel.aggregate(this.permAddr, this.rowStartAddr, j0, j1);
+    const rowStart = this.rowStart;
+    const best = this.heapBest;
+    const spill = this.heapSpill;
+    const regionOfCell = this.topology.regionOfCell;
+    const records = columns[0];
+    for (let j = j0; j < j1; j++) {
+      const jj = j - j0;
+      const from = j === 0 ? 0 : rowStart[j - 1];
+      const to = rowStart[j];
+      let e = best[jj];
+      if (spill[jj] !== 0) {
+        const recount = this.recountCells(from, to);
+        e = recount.best;
+        sc[S_CELLS * B + jj] = recount.distinct;
+      }
+      cell[j] = e;
+      regionIndex[j] = Number.isNaN(e) ? -1 : (regionOfCell.get(e) ?? -1);
+      records[j] = to - from;
+    }
+    this.copyCounts(columns, j0, j1);
+  }
+
+  /** The dominant cell (most records; ties → smallest ECI) and distinct cells of the records perm[from..to)
+   *  (byte addresses in the kernel's memory): for the rare row with more cells than the kernel tracks inline. */
+  private recountCells(from: number, to: number): { best: number; distinct: number } {
+    const count = new Map<number, number>();
+    const heap = this.heapF64;
+    for (let q = from; q < to; q++) {
+      const e = heap[(this.perm[q] >>> 3) + R_ECI];
+      if (e === e) count.set(e, (count.get(e) ?? 0) + 1);
+    }
+    let best = NaN;
+    let bestN = 0;
+    for (const [e, n] of count)
+      if (n > bestN || (n === bestN && e < best)) {
+        best = e;
+        bestN = n;
+      }
+    return { best, distinct: count.size };
+  }
+
+  /** One-hot counts of rows j0..j1 out of the scratch, column by column (sequential writes). */
+  private copyCounts(columns: Float64Array[], j0: number, j1: number): void {
+    const counts = this.counts;
+    const n = j1 - j0;
+    for (let x = 0; x < this.countColumns; x++) {
+      const col = columns[BUILTIN_FEATURES.length + x];
+      const a = x * BLOCK;
+      for (let jj = 0; jj < n; jj++) col[j0 + jj] = counts[a + jj];
+    }
   }
 
   /** Adds the records of rows j0..j1 into the scratch and writes their counts, cells and regions. */
@@ -735,13 +911,7 @@ export class FeatureEngine {
       sc[S_MSISDN_LEN * B + jj] = msLen;
       sc[S_CELLS * B + jj] = distinct;
     }
-    // One-hot counts out, column by column (sequential writes).
-    const n = j1 - j0;
-    for (let x = 0; x < this.countColumns; x++) {
-      const col = columns[BUILTIN_FEATURES.length + x];
-      const a = x * B;
-      for (let jj = 0; jj < n; jj++) col[j0 + jj] = counts[a + jj];
-    }
+    this.copyCounts(columns, j0, j1);
   }
 
   /** Built-in, statistic, ratio and differential features of rows j0..j1 from the scratch; moves each user's
@@ -1024,6 +1194,8 @@ export class FeatureEngine {
       if (recWords.length !== records * W16)
         throw new Error(`invalid feature-engine snapshot: window pane ${i} records do not match this spec's encoding`);
       const pane = emptyPane();
+      // In the engine's panes before its chunks are added, so a growing kernel memory rebuilds their views too.
+      e.panes[i] = pane;
       pane.window = w;
       pane.rows = rowKeys.length;
       pane.rowKey = growFloat64(rowKeys.slice(), Math.max(1024, rowKeys.length), 0);
@@ -1051,8 +1223,17 @@ export class FeatureEngine {
   }
 }
 
+function tryGrow(memory: AggregateMemory, pages: number): boolean {
+  try {
+    memory.grow(pages);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function emptyPane(): Pane {
-  return { window: -1, rows: 0, rowKey: new Float64Array(1024), table: new Float64Array(2 * 2048).fill(NaN), mask: 2047, records: 0, f64: [], i16: [], row: [] };
+  return { window: -1, rows: 0, rowKey: new Float64Array(1024), table: new Float64Array(2 * 2048).fill(NaN), mask: 2047, records: 0, addr: [], f64: [], i16: [], row: [] };
 }
 
 /** Rebuilds a pane's IMSI hash with `size` entries from its rows. */
