@@ -72,6 +72,10 @@ export interface AggregateKernel {
   /** Aggregates rows j0..j1 of a window grouped at `perm` / `rowStart` (byte addresses); returns a sum of the
    *  records' touched words (the caller keeps it so the touch-ahead loads are not dead). */
   aggregate: (perm: number, rowStart: number, j0: number, j1: number) => number;
+  /** Copies records i0..i1 of a batch staged column-major (Float64 field f of record i at stageF64 + 8(f·n + i),
+   *  Int16 field f at stageI16 + 2(f·n + i)) to their buffer addresses dest[i] (i32 at dest + 4i; 0 = not
+   *  buffered: late or invalid). */
+  append: (dest: number, stageF64: number, stageI16: number, n: number, i0: number, i1: number) => void;
 }
 
 const I32 = 0x7f;
@@ -79,7 +83,7 @@ const F64 = 0x7c;
 const O = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, ret: 0x0f,
   get: 0x20, set: 0x21, tee: 0x22, select: 0x1b,
-  i32Load: 0x28, f64Load: 0x2b, i32Load16S: 0x2e, i32Store: 0x36, f64Store: 0x39,
+  i32Load: 0x28, f64Load: 0x2b, i32Load16S: 0x2e, i32Store: 0x36, f64Store: 0x39, i32Store16: 0x3b,
   i32Const: 0x41, f64Const: 0x44,
   i32Eqz: 0x45, i32Eq: 0x46, i32LtS: 0x48, i32GtS: 0x4a, i32GeS: 0x4e,
   f64Eq: 0x61, f64Lt: 0x63, f64Gt: 0x64,
@@ -268,25 +272,64 @@ function aggregateBody(y: AggregateLayout, at: AggregateAddresses): number[] {
   return c;
 }
 
+/** The append function (see AggregateKernel.append); record layout from `y`. */
+function appendBody(y: AggregateLayout): number[] {
+  const A = { dest: 0, f64: 1, i16: 2, n: 3, i: 4, i1: 5, d: 6, p: 7, stride: 8 } as const;
+  const c: number[] = [];
+  const get = (i: number) => c.push(O.get, i);
+  const set = (i: number) => c.push(O.set, i);
+  const i32 = (v: number) => c.push(O.i32Const, ...sleb(v));
+  const op = (...ops: number[]) => c.push(...ops);
+  const i16Fields = y.rOnehots + y.onehotBase.length;
+  op(O.block, 0x40, O.loop, 0x40);
+  get(A.i); get(A.i1); op(O.i32GeS, O.brIf, 1);
+  get(A.dest); get(A.i); i32(2); op(O.i32Shl, O.i32Add); c.push(O.i32Load, 2, 0); set(A.d);
+  get(A.d); op(O.if, 0x40);
+  // Float64 fields: p walks down record i's column-major stage, one column (8n bytes) per field
+  get(A.n); i32(3); op(O.i32Shl); set(A.stride);
+  get(A.f64); get(A.i); i32(3); op(O.i32Shl, O.i32Add); set(A.p);
+  for (let f = 0; f < y.f64; f++) {
+    get(A.d); get(A.p); c.push(O.f64Load, 3, 0); c.push(O.f64Store, 3, ...uleb(8 * f));
+    if (f + 1 < y.f64) {
+      get(A.p); get(A.stride); op(O.i32Add); set(A.p);
+    }
+  }
+  get(A.n); i32(1); op(O.i32Shl); set(A.stride);
+  get(A.i16); get(A.i); i32(1); op(O.i32Shl, O.i32Add); set(A.p);
+  for (let f = 0; f < i16Fields; f++) {
+    get(A.d); get(A.p); c.push(O.i32Load16S, 1, 0); c.push(O.i32Store16, 1, ...uleb(8 * y.f64 + 2 * f));
+    if (f + 1 < i16Fields) {
+      get(A.p); get(A.stride); op(O.i32Add); set(A.p);
+    }
+  }
+  op(O.end);
+  get(A.i); i32(1); op(O.i32Add); set(A.i);
+  op(O.br, 0, O.end, O.end);
+  op(O.end); // function
+  return c;
+}
+
 /** Assembles and instantiates the kernel for `layout` with `bytes` of memory to begin with (it grows on demand). */
 export function instantiateAggregateKernel(layout: AggregateLayout, bytes: number): AggregateKernel {
   if (!wasmGlobal) throw new Error('WebAssembly is not available');
   const at = aggregateAddresses(layout);
   const pages = Math.ceil(Math.max(bytes, at.end) / 65536);
-  const type = [1, 0x60, 4, I32, I32, I32, I32, 1, F64];
+  const type = [2, 0x60, 4, I32, I32, I32, I32, 1, F64, 0x60, 6, I32, I32, I32, I32, I32, I32, 0];
   const fn = [2, ...uleb(NUM_I32_LOCALS), I32, ...uleb(NUM_F64_LOCALS), F64, ...aggregateBody(layout, at)];
+  const append = [1, 3, I32, ...appendBody(layout)];
   const module = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, type),
-    ...section(3, [1, 0]),
+    ...section(3, [2, 0, 1]),
     ...section(5, [1, 0x00, ...uleb(pages)]),
-    ...section(7, [2, ...name('mem'), 0x02, 0, ...name('aggregate'), 0x00, 0]),
-    ...section(10, [1, ...uleb(fn.length), ...fn]),
+    ...section(7, [3, ...name('mem'), 0x02, 0, ...name('aggregate'), 0x00, 0, ...name('append'), 0x00, 1]),
+    ...section(10, [2, ...uleb(fn.length), ...fn, ...uleb(append.length), ...append]),
   ]);
   const instance = new wasmGlobal.Instance(new wasmGlobal.Module(module), {});
   return {
     memory: instance.exports.mem as AggregateMemory,
     at,
     aggregate: instance.exports.aggregate as AggregateKernel['aggregate'],
+    append: instance.exports.append as AggregateKernel['append'],
   };
 }

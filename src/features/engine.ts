@@ -203,6 +203,13 @@ export class FeatureEngine {
   private permCap = 0;
   private rowStartCap = 0;
   private heapF64 = new Float64Array(0);
+  /** With the kernel, the batch's staging arrays live in its memory too, and push records each buffered record's
+   *  address in `dest` (0: not buffered) for the kernel's append to copy; addresses and capacity (records). */
+  private stageF64Addr = 0;
+  private stageI16Addr = 0;
+  private destAddr = 0;
+  private stageCap = 0;
+  private dest = new Int32Array(0);
   private heapBest = new Float64Array(0);
   private heapSpill = new Int32Array(0);
 
@@ -297,6 +304,10 @@ export class FeatureEngine {
     const cols = new BatchColumns(batch, this.arena);
     const time = cols.num('start_time', 'int64').values as Float64Array;
     this.encode(cols, time);
+    const kernel = this.kernel;
+    if (kernel) this.dest.fill(0, 0, n);
+    let copied = 0;
+    const RB = this.W64 * 8;
     const stageF64 = this.stageF64;
     const stageI16 = this.stageI16;
     const F64 = this.F64;
@@ -351,6 +362,10 @@ export class FeatureEngine {
         if (p < 0) {
           // Every pane is taken by a window the running watermark has already closed (a jump in event time):
           // close those windows (their records so far are all buffered) and go on.
+          if (kernel) {
+            kernel.append(this.destAddr, this.stageF64Addr, this.stageI16Addr, n, copied, i);
+            copied = i;
+          }
           out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
           p = this.openPane(w);
           if (p < 0) throw new Error('feature engine: no free window pane after closing (internal error)');
@@ -386,9 +401,15 @@ export class FeatureEngine {
       const dF64 = pane.f64[c];
       const dI16 = pane.i16[c];
       pane.row[c][o] = r;
+      if (kernel) {
+        // Copied by the kernel after the loop (or before a close): a record is one address here.
+        this.dest[i] = pane.addr[c] + o * RB;
+        continue;
+      }
       for (let f = 0, d = o * W64, src = i; f < F64; f++, src += n) dF64[d + f] = stageF64[src];
       for (let f = 0, d = (o * W64 + F64) * 4, src = i; f < I16; f++, src += n) dI16[d + f] = stageI16[src];
     }
+    if (kernel) kernel.append(this.destAddr, this.stageF64Addr, this.stageI16Addr, n, copied, n);
     this.maxEventTime = maxTime;
     out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
     return out;
@@ -452,7 +473,16 @@ export class FeatureEngine {
    *  too and simply never copied. */
   private encode(cols: BatchColumns, time: Float64Array): void {
     const n = cols.n;
-    if (this.stageF64.length < n * this.F64) {
+    if (this.kernel) {
+      if (this.stageCap < n) {
+        const cap = Math.max(n, Math.ceil(this.stageCap * 1.25));
+        this.stageF64Addr = this.heapAlloc(cap * this.F64 * 8);
+        this.stageI16Addr = this.heapAlloc(cap * this.I16 * 2);
+        this.destAddr = this.heapAlloc(cap * 4);
+        this.stageCap = cap;
+        this.refreshViews();
+      }
+    } else if (this.stageF64.length < n * this.F64) {
       this.stageF64 = new Float64Array(n * this.F64);
       this.stageI16 = new Int16Array(n * this.I16);
     }
@@ -583,6 +613,10 @@ export class FeatureEngine {
     this.heapBest = new Float64Array(buffer, at.best, BLOCK);
     this.heapSpill = new Int32Array(buffer, at.spill, BLOCK);
     this.heapF64 = new Float64Array(buffer, 0, buffer.byteLength >>> 3);
+    // Staging arrays of exactly n records' columns: encode and push index them as f × n + i for the batch's n.
+    this.stageF64 = new Float64Array(buffer, this.stageF64Addr, this.stageCap * this.F64);
+    this.stageI16 = new Int16Array(buffer, this.stageI16Addr, this.stageCap * this.I16);
+    this.dest = new Int32Array(buffer, this.destAddr, this.stageCap);
     this.perm = new Int32Array(buffer, this.permAddr, this.permCap);
     this.rowStart = new Int32Array(buffer, this.rowStartAddr, this.rowStartCap);
     for (const pane of this.panes)
