@@ -76,6 +76,10 @@ export interface AggregateKernel {
    *  Int16 field f at stageI16 + 2(f·n + i)) to their buffer addresses dest[i] (i32 at dest + 4i; 0 = not
    *  buffered: late or invalid). */
   append: (dest: number, stageF64: number, stageI16: number, n: number, i0: number, i1: number) => void;
+  /** Parses n UTF-8 values (bytes at `bytes`, value i from offsets[i] − base to offsets[i + 1] − base, i32 offsets
+   *  at `offsets`; validity bytes at `valid`, or 0 when none is null) as 1–15 ASCII digits into f64 at out + 8i,
+   *  −1 where null, empty, longer than 15 or not all digits: engine.ts parseImsi, exact as it is (< 10^15). */
+  digits: (bytes: number, offsets: number, base: number, valid: number, n: number, out: number) => void;
 }
 
 const I32 = 0x7f;
@@ -83,7 +87,8 @@ const F64 = 0x7c;
 const O = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, ret: 0x0f,
   get: 0x20, set: 0x21, tee: 0x22, select: 0x1b,
-  i32Load: 0x28, f64Load: 0x2b, i32Load16S: 0x2e, i32Store: 0x36, f64Store: 0x39, i32Store16: 0x3b,
+  i32Load: 0x28, f64Load: 0x2b, i32Load8U: 0x2d, i64Const: 0x42, i64Mul: 0x7e, i64Add: 0x7c, i64ExtendI32U: 0xad,
+  f64ConvertI64S: 0xb9, i32GtU: 0x4b, i32LeS: 0x4c, i32Load16S: 0x2e, i32Store: 0x36, f64Store: 0x39, i32Store16: 0x3b,
   i32Const: 0x41, f64Const: 0x44,
   i32Eqz: 0x45, i32Eq: 0x46, i32LtS: 0x48, i32GtS: 0x4a, i32GeS: 0x4e,
   f64Eq: 0x61, f64Lt: 0x63, f64Gt: 0x64,
@@ -309,21 +314,70 @@ function appendBody(y: AggregateLayout): number[] {
   return c;
 }
 
+/** The digits function (see AggregateKernel.digits). */
+function digitsBody(): number[] {
+  const D = { bytes: 0, offsets: 1, base: 2, valid: 3, n: 4, out: 5, i: 6, p: 7, e: 8, d: 9, bad: 10, v: 11 } as const;
+  const c: number[] = [];
+  const get = (i: number) => c.push(O.get, i);
+  const set = (i: number) => c.push(O.set, i);
+  const i32 = (v: number) => c.push(O.i32Const, ...sleb(v));
+  const op = (...ops: number[]) => c.push(...ops);
+  const store = () => c.push(O.f64Store, 3, 0);
+  // out + 8i on the stack
+  const outAt = () => {
+    get(D.out); get(D.i); i32(3); op(O.i32Shl, O.i32Add);
+  };
+  i32(0); set(D.i);
+  op(O.block, 0x40, O.loop, 0x40);
+  get(D.i); get(D.n); op(O.i32GeS, O.brIf, 1);
+  op(O.block, 0x40); // "bad" exits here with −1 stored
+  get(D.offsets); get(D.i); i32(2); op(O.i32Shl, O.i32Add); c.push(O.i32Load, 2, 0); get(D.base); op(O.i32Sub); set(D.p);
+  get(D.offsets); get(D.i); i32(2); op(O.i32Shl, O.i32Add); c.push(O.i32Load, 2, 4); get(D.base); op(O.i32Sub); set(D.e);
+  // null, or length outside 1..15 → −1
+  i32(1); set(D.bad);
+  get(D.valid); op(O.if, 0x40);
+  get(D.valid); get(D.i); op(O.i32Add); c.push(O.i32Load8U, 0, 0); op(O.i32Eqz, O.brIf, 1);
+  op(O.end);
+  get(D.e); get(D.p); op(O.i32Sub); i32(1); op(O.i32Sub); i32(14); op(O.i32GtU, O.brIf, 0);
+  c.push(O.i64Const, 0); set(D.v);
+  op(O.block, 0x40, O.loop, 0x40);
+  get(D.p); get(D.e); op(O.i32GeS, O.brIf, 1);
+  get(D.bytes); get(D.p); op(O.i32Add); c.push(O.i32Load8U, 0, 0); i32(48); op(O.i32Sub); op(O.tee, D.d);
+  i32(9); op(O.i32GtU, O.brIf, 2);
+  get(D.v); c.push(O.i64Const, 10); op(O.i64Mul); get(D.d); op(O.i64ExtendI32U, O.i64Add); set(D.v);
+  get(D.p); i32(1); op(O.i32Add); set(D.p);
+  op(O.br, 0, O.end, O.end);
+  i32(0); set(D.bad);
+  op(O.end);
+  // bad: −1, else the value
+  outAt();
+  c.push(O.f64Const, ...f64Bytes(-1));
+  get(D.v); op(O.f64ConvertI64S);
+  get(D.bad); op(O.select);
+  store();
+  get(D.i); i32(1); op(O.i32Add); set(D.i);
+  op(O.br, 0, O.end, O.end);
+  op(O.end); // function
+  return c;
+}
+
 /** Assembles and instantiates the kernel for `layout` with `bytes` of memory to begin with (it grows on demand). */
 export function instantiateAggregateKernel(layout: AggregateLayout, bytes: number): AggregateKernel {
   if (!wasmGlobal) throw new Error('WebAssembly is not available');
   const at = aggregateAddresses(layout);
   const pages = Math.ceil(Math.max(bytes, at.end) / 65536);
+  // types: 0 aggregate, 1 append and digits (six i32, no result)
   const type = [2, 0x60, 4, I32, I32, I32, I32, 1, F64, 0x60, 6, I32, I32, I32, I32, I32, I32, 0];
   const fn = [2, ...uleb(NUM_I32_LOCALS), I32, ...uleb(NUM_F64_LOCALS), F64, ...aggregateBody(layout, at)];
   const append = [1, 3, I32, ...appendBody(layout)];
+  const digits = [2, 5, I32, 1, 0x7e, ...digitsBody()];
   const module = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, type),
-    ...section(3, [2, 0, 1]),
+    ...section(3, [3, 0, 1, 1]),
     ...section(5, [1, 0x00, ...uleb(pages)]),
-    ...section(7, [3, ...name('mem'), 0x02, 0, ...name('aggregate'), 0x00, 0, ...name('append'), 0x00, 1]),
-    ...section(10, [2, ...uleb(fn.length), ...fn, ...uleb(append.length), ...append]),
+    ...section(7, [4, ...name('mem'), 0x02, 0, ...name('aggregate'), 0x00, 0, ...name('append'), 0x00, 1, ...name('digits'), 0x00, 2]),
+    ...section(10, [3, ...uleb(fn.length), ...fn, ...uleb(append.length), ...append, ...uleb(digits.length), ...digits]),
   ]);
   const instance = new wasmGlobal.Instance(new wasmGlobal.Module(module), {});
   return {
@@ -331,5 +385,6 @@ export function instantiateAggregateKernel(layout: AggregateLayout, bytes: numbe
     at,
     aggregate: instance.exports.aggregate as AggregateKernel['aggregate'],
     append: instance.exports.append as AggregateKernel['append'],
+    digits: instance.exports.digits as AggregateKernel['digits'],
   };
 }

@@ -63,6 +63,35 @@ describe('aggregation kernel (WebAssembly) equals the JavaScript aggregation', (
     expect(roamers).toBeGreaterThan(0);
   });
 
+  it('parses IMSIs and MSISDNs as the JavaScript parser does: 1–15 digits, anything else invalid', () => {
+    const rec = makeRecords(3_000, 60, 1, 9, topology);
+    const odd = ['', '0', '000000000000001', '999999999999999', '1234567890123456', '12a45', '-1234', ' 123', '12345678901234٣'];
+    const imsiOf = (i: number) => (i % 7 === 0 ? (i % 14 === 0 ? null : odd[(i / 7) % odd.length]) : String(rec.imsi[i]));
+    for (let i = 0; i < rec.n; i += 5) rec.msisdn[i] = odd[(i / 5) % odd.length];
+    const order = [...Array(rec.n).keys()];
+    const runWith = (kernel: 'wasm' | 'js') => {
+      const letters: string[] = [];
+      const engine = new FeatureEngine(spec, topology, { kernel, deadLetters: { add: (l) => letters.push(`${l.row} ${l.reason} ${l.raw}`) } });
+      const windows: FeatureWindow[] = [];
+      for (let from = 0; from < rec.n; from += 500) windows.push(...engine.push(toBatch(rec, order.slice(from, from + 500), imsiOf)));
+      windows.push(...engine.flush());
+      return { windows, letters };
+    };
+    const js = runWith('js');
+    const wasm = runWith('wasm');
+    expect(js.letters.length).toBeGreaterThan(0);
+    expect(wasm.letters).toEqual(js.letters);
+    expect(wasm.windows.length).toBe(js.windows.length);
+    const imsis = new Set<number>();
+    for (let w = 0; w < js.windows.length; w++) {
+      expect(bits(wasm.windows[w].imsi)).toEqual(bits(js.windows[w].imsi));
+      expect(wasm.windows[w].msisdn).toEqual(js.windows[w].msisdn);
+      for (const v of js.windows[w].imsi) imsis.add(v);
+    }
+    // The valid odd IMSIs became users: 0, 1 and 999999999999999.
+    expect([0, 1, 999_999_999_999_999].every((v) => imsis.has(v))).toBe(true);
+  });
+
   it('keeps buffered records when the kernel memory grows between a snapshot and its restore', () => {
     const rec = makeRecords(30_000, 3_000, 1, 3, topology);
     const order = [...Array(rec.n).keys()];
