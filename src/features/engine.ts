@@ -7,7 +7,11 @@
 // columnar FeatureWindow; the users' previous-window values and EWMA baselines (slot-indexed typed arrays, looked
 // up once per row) move on. Every accumulator is order-independent (integer sums, min/max, bit-or, max-by-time
 // with deterministic ties), and the late test uses the running watermark per record, so results do not depend on
-// how the input is cut into batches or, within lateness, on arrival order.
+// how the input is cut into batches or, within lateness, on arrival order. By default the per-record loops that
+// need no JavaScript objects — parsing IMSI/MSISDN digits, copying each staged record to its buffer address, and
+// the close-time aggregation — run in a WebAssembly kernel specialised to the spec (aggregate-kernel.ts), whose
+// memory holds the staging arrays and the window buffers; `kernel: 'js'` keeps the JavaScript loops (the same
+// values bit for bit, tested).
 import type { RecordBatch } from 'apache-arrow';
 import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
@@ -32,8 +36,10 @@ export interface FeatureEngineOptions {
   idleEvictMs?: number;
   /** `source` field of dead letters. */
   source?: string;
-  /** Close-time aggregation: the WebAssembly kernel (the default where WebAssembly exists; the records are then
-   *  buffered in its memory) or the JavaScript loop. Both give the same values bit for bit. */
+  /** The per-record hot loops: the WebAssembly kernel (aggregate-kernel.ts; the default where WebAssembly exists:
+   *  IMSI/MSISDN parsing, the copy of encoded records into the window buffers, and the aggregation at close, with
+   *  the records buffered in its memory, at most 4 GiB) or the JavaScript loops. Both give the same values bit for
+   *  bit. */
   kernel?: 'wasm' | 'js';
 }
 
@@ -212,7 +218,7 @@ export class FeatureEngine {
   private dest = new Int32Array(0);
   /** Kernel memory for parsing a UTF-8 digit column: bytes, offsets, validity, values (capacities in bytes). */
   private readonly parseAt = { bytes: 0, bytesCap: 0, offsets: 0, valid: 0, out: 0, rowsCap: 0 };
-  private readonly parsedImsi = new DecodeArena();
+  private readonly parsed = new DecodeArena();
   private heapBest = new Float64Array(0);
   private heapSpill = new Int32Array(0);
 
@@ -630,7 +636,7 @@ export class FeatureEngine {
     new Int32Array(buffer, a.offsets, n + 1).set(col.offsets.subarray(0, n + 1));
     if (col.valid !== null) new Uint8Array(buffer, a.valid, n).set(col.valid.subarray(0, n));
     kernel.digits(a.bytes, a.offsets, base, col.valid !== null ? a.valid : 0, n, a.out);
-    const out = this.parsedImsi.float64(key, n);
+    const out = this.parsed.float64(key, n);
     out.set(new Float64Array(buffer, a.out, n));
     return out;
   }
