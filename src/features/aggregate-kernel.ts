@@ -1,17 +1,19 @@
-// The close-time aggregation of a window's buffered records as a WebAssembly function, assembled from opcodes like
-// the scorer's kernels (src/model/wasm-kernel.ts), specialised to one compiled spec: the record layout, the
-// one-hot count columns and the statistic offsets are baked in as load/store offsets, so the per-record work is a
-// straight run of loads, compares and adds without the bounds checks and index arithmetic of typed-array code.
-// It does exactly what FeatureEngine's JavaScript aggregation does, in the same order, so the results are equal
-// bit for bit (min/max by compare-and-select as in JavaScript, never f64.min/max).
+// The feature engine's per-record loops that need no JavaScript objects, as WebAssembly functions assembled from
+// opcodes like the scorer's kernels (src/model/wasm-kernel.ts) and specialised to one compiled spec: the record
+// layout, the one-hot count columns and the statistic offsets are baked in as load/store offsets, so the work per
+// record is a straight run of loads, compares and adds without the bounds checks and index arithmetic of
+// typed-array code. Three functions: `digits` (IMSI / MSISDN text → number), `append` (a batch's staged records
+// copied to their window-buffer addresses) and `aggregate` (the close-time loop). Each does exactly what the
+// engine's JavaScript does, in the same order, so the results are equal bit for bit (min/max by compare-and-select
+// as in JavaScript, never f64.min/max; test/features/aggregate-kernel.test.ts compares them).
 //
-// The records live in the kernel's own memory (the engine allocates its record chunks there), and the engine
-// writes the grouping (perm: byte address of each record, rows in order; rowStart: end of each row's records) there
-// too. Memory layout, fixed part (byte offsets from FIXED below): the statistics scratch (f64, column-major over a
-// block of BLOCK rows, the engine's S_* layout), one-hot counts (i32, column x of row jj at x·BLOCK + jj), per row
-// of the block the dominant cell (f64) and a spill flag (i32: the row has more distinct cells than tracked inline,
-// so the engine recounts its cells), and the inline cell list (ECI f64, count i32). Chunks, perm and rowStart are
-// allocated above it.
+// The records live in the kernel's own memory (the engine allocates its record chunks and staging arrays there),
+// and the engine writes the grouping (perm: byte address of each record, rows in order; rowStart: end of each
+// row's records) there too. Memory layout, fixed part (aggregateAddresses): the statistics scratch (f64,
+// column-major over a block of rows, the engine's S_* layout), one-hot counts (i32, column x of row jj at
+// x·block + jj), per row of the block the dominant cell (f64) and a spill flag (i32: the row has more distinct
+// cells than tracked inline, so the engine recounts its cells), and the inline cell list (ECI f64, count i32).
+// Everything else is allocated above it by the engine.
 import { name, section, sleb, uleb, wasmGlobal } from '../model/wasm-kernel.js';
 
 /** What the kernel is specialised to. Offsets are in the engine's units (record fields in Float64 / Int16 words). */
