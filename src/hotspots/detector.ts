@@ -201,6 +201,8 @@ export class HotspotDetector {
   private rowDomain = new Int8Array(0);
   /** Each at-risk row's cause-code domain (the codes that moved most for them), -1 when none moved. */
   private rowCodeDomain = new Int8Array(0);
+  /** Per row, a bit per domain whose cause codes moved for the user this window (not remembered ones). */
+  private rowCodeMask = new Uint8Array(0);
   /**
    * Per user (IMSI) the domain whose codes last moved for them and when (windowStart × 8 + domain): state, kept for
    * alert.codeMemoryMs so a user still at risk after their fault's codes stopped stays with that incident.
@@ -720,10 +722,12 @@ export class HotspotDetector {
     if (this.rowDomain.length < n) {
       this.rowDomain = new Int8Array(n);
       this.rowCodeDomain = new Int8Array(n);
+      this.rowCodeMask = new Uint8Array(n);
       this.rowExplained = new Int32Array(n);
     }
     this.rowDomain.fill(-1, 0, n);
     this.rowCodeDomain.fill(-1, 0, n);
+    this.rowCodeMask.fill(0, 0, n);
     this.cellCodeOnly.fill(0);
     this.cellRemembered.fill(0);
     this.cellRememberedPair.fill(0);
@@ -763,7 +767,13 @@ export class HotspotDetector {
         if (v > codeMean[k]) lift[map.domain[codes[k]]] += (v - codeMean[k]) / (Math.abs(codeMean[k]) + 1);
       }
       let code = -1;
-      for (let d = 0; d < N_DOMAINS; d++) if (lift[d] > 0 && (code < 0 || lift[d] > lift[code])) code = d;
+      let mask = 0;
+      for (let d = 0; d < N_DOMAINS; d++) {
+        if (!(lift[d] > 0)) continue;
+        mask |= 1 << d;
+        if (code < 0 || lift[d] > lift[code]) code = d;
+      }
+      this.rowCodeMask[r] = mask;
       // The domain whose codes last moved for this user, remembered for codeMemoryMs: once a fault's codes stop,
       // its users still at risk keep pointing at it (see the cell-keeping rule in onWindow).
       let remembered = false;
@@ -816,12 +826,21 @@ export class HotspotDetector {
 
   /**
    * Which holder of a shared cell a user belongs to: the alert of the domain whose codes moved for them when that
-   * signature is new to the oldest holder (a PGW fault's ESM rejects among an MME storm's lingering users), else
-   * the alert of their own domain, else the oldest.
+   * signature is new to the oldest holder (a PGW fault's ESM rejects among an MME storm's lingering users) — also
+   * when it is not their strongest code (`codeMask`): a user the older fault still hits whose codes of the newer
+   * one now move too (VoLTE users of a failed ims PGW whose resolver then fails) is what the newer incident
+   * changed, and the older alert already counted them before; else the alert of their own domain, else the oldest.
    */
-  private holderFor(holders: readonly number[], domain: number, codeDomain = -1): number {
+  private holderFor(holders: readonly number[], domain: number, codeDomain = -1, codeMask = 0): number {
     if (codeDomain >= 0 && this.newSignature(this.alerts[holders[0]], codeDomain)) {
       for (const s of holders) if (this.alerts[s].shapDomain === codeDomain) return s;
+    }
+    if (codeMask !== 0) {
+      const oldest = this.alerts[holders[0]];
+      for (let i = holders.length - 1; i > 0; i--) {
+        const d = this.alerts[holders[i]].shapDomain;
+        if (d >= 0 && (codeMask >> d) & 1 && this.newSignature(oldest, d)) return holders[i];
+      }
     }
     if (domain >= 0) for (const s of holders) if (this.alerts[s].shapDomain === domain) return s;
     return holders[0];
@@ -1244,7 +1263,7 @@ export class HotspotDetector {
       const holders = this.sharedCells.get(c);
       if (holders) {
         // A shared cell: the user belongs to the incident of their own domain.
-        slot = this.holderFor(holders, this.rowDomain[r], this.rowCodeDomain[r]);
+        slot = this.holderFor(holders, this.rowDomain[r], this.rowCodeDomain[r], this.rowCodeMask[r]);
         const byCell = this.sharedAtRisk.get(this.alerts[slot]) ?? new Map<number, { atRisk: number; vip: number }>();
         this.sharedAtRisk.set(this.alerts[slot], byCell);
         const counts = byCell.get(c) ?? { atRisk: 0, vip: 0 };

@@ -209,6 +209,31 @@ describe('HotspotDetector lifecycle', () => {
     expect(off.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause)).toEqual(['pgw_apn']);
   });
 
+  it('users hit by both faults (PGW rejects and now DNS SERVFAILs) count for the DNS incident that split off, not the older PGW one', () => {
+    // 30 PGW users per cell; then a DNS fault: 15 users per cell with DNS codes only, and 10 of each cell's PGW
+    // users whose resolver fails too. The model still explains those 10 by their PGW rejects (larger ESM count).
+    const pgw = pgwUsers(pgwCells, 30, 1e14);
+    const dnsOnly = dnsUsers(pgwCells, 15, 5e14).map((u) => ({ ...u, values: [...u.values!, 0, 2] }));
+    const hitByBoth = (u: UserRow, k: number) => (k % 30 < 10 ? { ...u, values: [0, 0.01, 0, 0, 1000, 3, 2] } : u);
+    const mixed = [...pgw.map(hitByBoth), ...dnsOnly];
+    const d = new HotspotDetector(topo, []);
+    const events = run(d, [pgw, pgw, mixed, mixed, mixed, mixed]);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['pgw_apn', 'dns']);
+    const [pgwId, dnsId] = opens.map((e) => e.alert.alert_id);
+    const last = (id: string) => events.filter((e) => e.alert.alert_id === id).at(-1)!;
+    // the DNS incident is what changed for them: 45 DNS-only + 30 hit by both; the PGW alert keeps its other 60
+    expect(last(dnsId).alert.users_at_risk).toBe(75);
+    expect(last(pgwId).alert.users_at_risk).toBe(60);
+    const both = new Set(pgw.filter((_, k) => k % 30 < 10).map((u) => u.imsi));
+    expect(d.affectedUsers(pgwId).some((u) => both.has(u.imsi))).toBe(true); // before the DNS fault they were PGW's
+    expect(last(dnsId).alert.cells).toEqual([...pgwCells].sort((a, b) => a - b));
+    // contrast: PGW users whose resolver works stay with the PGW alert, whatever the DNS alert does
+    const plainPgw = pgw.filter((_, k) => k % 30 >= 10).map((u) => u.imsi);
+    const dnsUsersSeen = new Set(d.affectedUsers(dnsId).map((u) => u.imsi));
+    expect(plainPgw.some((imsi) => dnsUsersSeen.has(imsi))).toBe(false);
+  });
+
   it.each([
     { storm: 'without ESM codes', stormEsm: 0, opens: ['core', 'pgw_apn'] },
     { storm: 'with ESM codes already moving', stormEsm: 3, opens: ['core'] },
