@@ -7,6 +7,11 @@
 // order. Copies (a stage-1 partition re-read from an older checkpoint publishes its windows again) are dropped by
 // (record partition, window, chunk); windows already handed on are dropped whole.
 //
+// A record partition that stage 1 reports idle (read to its end, no open window) does not hold windows back until
+// it reports active or publishes again; an idle report older than a window the partition has published since is
+// stale and ignored. A share that comes for a window already handed on without that partition is late: counted and
+// dead-lettered, never mistaken for a copy.
+//
 // Checkpoints use the single-instance mechanism (engine state file + a row in the store's transaction): the
 // offsets stored per scores partition are those of its earliest message still waiting in an incomplete window,
 // so a restart reads those messages again and nothing waiting is lost. The detector and outreach state are in the
@@ -18,7 +23,7 @@ import type { PartitionOffset } from '../sources/kafka/kafka-source.js';
 import type { CheckpointRow, Store } from '../store/store.js';
 import { RunCheckpoints } from './checkpoint.js';
 import type { Engine } from './engine.js';
-import { assembleWindow, decodeScoreChunk, parseScoreHead, type PartitionShare } from './score-messages.js';
+import { assembleWindow, decodeScoreChunk, isPartitionState, parseScoreHead, type PartitionShare } from './score-messages.js';
 
 export interface DetectStageOptions {
   engine: Engine;
@@ -43,6 +48,8 @@ export interface DetectStageResult {
   /** Windows handed on at the idle end with some partition's share missing or short. */
   incompleteWindows: number;
   duplicateMessages: number;
+  /** Messages of a record partition's share that came after its window was handed on without it. */
+  lateShareMessages: number;
   lastCheckpoint: CheckpointRow | null;
 }
 
@@ -56,12 +63,14 @@ interface PendingWindow {
 }
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000;
+/** Handed-on windows whose contributing record partitions are remembered, to tell late shares from copies. */
+const REMEMBERED_WINDOWS = 64;
 
 export async function runDetectStage(o: DetectStageOptions): Promise<DetectStageResult> {
   const { engine, consumer, store, runId } = o;
   const topic = consumer.options.topic;
   const log = o.log ?? (() => undefined);
-  const result: DetectStageResult = { status: 'interrupted', checkpoints: 0, windows: 0, incompleteWindows: 0, duplicateMessages: 0, lastCheckpoint: null };
+  const result: DetectStageResult = { status: 'interrupted', checkpoints: 0, windows: 0, incompleteWindows: 0, duplicateMessages: 0, lateShareMessages: 0, lastCheckpoint: null };
   const checkpoints = new RunCheckpoints(engine, store, runId, o.sourceLabel, o.resumeFrom);
   /** Next offset per scores partition. */
   const nextOffset = new Map<number, number>();
@@ -73,6 +82,11 @@ export async function runDetectStage(o: DetectStageOptions): Promise<DetectStage
   const closedThrough = new Map<number, number>();
   let recordPartitions = 0;
   const handedOnThrough = () => engine.stats.eventTime;
+  /** Record partitions reported idle, and per record partition the latest window end it published. */
+  const idle = new Set<number>();
+  const publishedThrough = new Map<number, number>();
+  /** Recently handed-on windows (by start) → the record partitions that had a share or marker in them. */
+  const contributors = new Map<number, Set<number>>();
 
   const offsets = (): PartitionOffset[] => {
     const at = new Map(nextOffset);
@@ -99,13 +113,29 @@ export async function runDetectStage(o: DetectStageOptions): Promise<DetectStage
     nextOffset.set(m.partition, m.offset + 1);
     const head = parseScoreHead(m.headers);
     if (typeof head === 'string') return reject(m, head);
-    if (head.windowEnd <= handedOnThrough()) {
-      result.duplicateMessages++; // a window already handed on, published again after a stage-1 restart
-      return;
-    }
     if (head.recordPartitions !== recordPartitions) {
       if (recordPartitions > 0) log(`warning: record topic now has ${head.recordPartitions} partitions (was ${recordPartitions})`);
       recordPartitions = Math.max(recordPartitions, head.recordPartitions);
+    }
+    const rp = head.recordPartition;
+    if (isPartitionState(head.kind)) {
+      if (head.kind === 'active') idle.delete(rp);
+      else if (head.windowEnd >= (publishedThrough.get(rp) ?? 0) && !idle.has(rp)) {
+        idle.add(rp);
+        log(`record partition ${rp} is idle`);
+      }
+      return;
+    }
+    if (head.windowEnd > (publishedThrough.get(rp) ?? 0)) publishedThrough.set(rp, head.windowEnd);
+    idle.delete(rp);
+    if (head.windowEnd <= handedOnThrough()) {
+      const had = contributors.get(head.windowStart);
+      if (had && !had.has(rp)) {
+        // Handed on while this partition was idle: its share is late (a copy would come from a contributor).
+        if (head.kind !== 'end') result.lateShareMessages++;
+        if (head.kind !== 'end') reject(m, `late share: window ${new Date(head.windowStart).toISOString()} of record partition ${rp} came after the window was handed on without it (the partition was idle)`);
+      } else result.duplicateMessages++; // a window already handed on, published again after a stage-1 restart
+      return;
     }
     let w = pending.get(head.windowStart);
     if (!w) pending.set(head.windowStart, (w = { windowStart: head.windowStart, windowEnd: head.windowEnd, modelVersion: head.modelVersion, shares: new Map(), positions: [] }));
@@ -130,8 +160,9 @@ export async function runDetectStage(o: DetectStageOptions): Promise<DetectStage
   const complete = (w: PendingWindow): boolean => {
     if (recordPartitions === 0) return false;
     for (let rp = 0; rp < recordPartitions; rp++) {
-      if ((closedThrough.get(rp) ?? handedOnThrough()) < w.windowEnd) return false;
       const share = w.shares.get(rp);
+      if (!share && idle.has(rp)) continue;
+      if ((closedThrough.get(rp) ?? handedOnThrough()) < w.windowEnd) return false;
       if (share && (share.expectedChunks < 0 || share.chunks.size < share.expectedChunks)) return false;
     }
     return true;
@@ -140,6 +171,8 @@ export async function runDetectStage(o: DetectStageOptions): Promise<DetectStage
   const explain = (probability: Float64Array, cell: Float64Array) => engine.scorer.explainedSample(probability, cell);
   const handOn = async (w: PendingWindow): Promise<void> => {
     pending.delete(w.windowStart);
+    contributors.set(w.windowStart, new Set(w.shares.keys()));
+    if (contributors.size > REMEMBERED_WINDOWS) contributors.delete(contributors.keys().next().value!);
     const rows = [...w.shares.values()].some((s) => [...s.chunks.values()].some((c) => c.kind === 'rows'));
     if (!rows) return; // markers only (cannot happen: a marked window has rows)
     const scored = assembleWindow(w.windowStart, w.windowEnd, w.modelVersion, [...w.shares].sort((a, b) => a[0] - b[0]).map(([, s]) => s), explain);

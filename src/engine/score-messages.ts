@@ -6,6 +6,9 @@
 //   contrib  one row per explained (at-risk) user: imsi, then its TreeSHAP contributions (features…, expected)
 //   end      the end-of-window marker of (record partition, window), sent to every scores partition, holding how
 //            many rows/contrib chunks that partition published for the window
+//   idle     a record partition is read to its end and holds no open window: stage 2 need not wait for its share
+//            of the windows after the last one it published (window-end header); sent to every scores partition
+//   active   records came again to a partition that was idle: its shares are to be waited for again
 // Stage 2 needs every user's features, not only the at-risk users and per-cell counts: the detector compares an
 // alert's users with the mean of everyone else scored in the window, and for alerts equal to a single instance's
 // the sums must run over the same values in the same (IMSI) order.
@@ -24,7 +27,7 @@ export const MARKER_KEY = '_end';
 /** Rows per chunk: 512 users × (4 + 192 features) × 8 bytes ≈ 800 kB, under Kafka's default 1 MB message limit. */
 export const DEFAULT_CHUNK_ROWS = 512;
 
-export type ScoreMessageKind = 'rows' | 'contrib' | 'end';
+export type ScoreMessageKind = 'rows' | 'contrib' | 'end' | 'idle' | 'active';
 
 export interface ScoreMessage {
   key: string;
@@ -41,8 +44,39 @@ export interface ScoreMessageHead {
   modelVersion: string;
   recordPartition: number;
   recordPartitions: number;
-  /** rows/contrib: the chunk's index; end: the number of chunks. */
+  /** rows/contrib: the chunk's index; end: the number of chunks; idle/active: 0. */
   chunk: number;
+}
+
+/** Whether a message kind says how far a record partition is, rather than carrying a window's share. */
+export const isPartitionState = (kind: ScoreMessageKind): kind is 'idle' | 'active' => kind === 'idle' || kind === 'active';
+
+/**
+ * A record partition's state as a scores-topic message (sent to every scores partition): `idle` when it has been
+ * read to its end and holds no open window, `active` when records came to it again. `publishedThrough` is the end
+ * of the latest window it has published (0 if none), so stage 2 can tell an idle message that predates the
+ * partition's later windows.
+ */
+export function encodePartitionState(
+  kind: 'idle' | 'active',
+  recordPartition: number,
+  recordPartitions: number,
+  publishedThrough: number,
+  modelVersion: string,
+): ScoreMessage {
+  return {
+    key: MARKER_KEY,
+    value: null,
+    headers: [
+      { [KIND_HEADER]: kind },
+      { [WINDOW_START_HEADER]: String(publishedThrough) },
+      { [WINDOW_END_HEADER]: String(publishedThrough) },
+      { [MODEL_VERSION_HEADER]: modelVersion },
+      { [RECORD_PARTITION_HEADER]: String(recordPartition) },
+      { [RECORD_PARTITIONS_HEADER]: String(recordPartitions) },
+      { [CHUNK_HEADER]: '0' },
+    ],
+  };
 }
 
 const ROW_FIELDS = ['imsi', 'cell', 'region_index', 'probability'];
@@ -146,7 +180,7 @@ export function parseScoreHead(headers: readonly MessageHeader[] | undefined): S
   const h = new Map<string, string>();
   for (const entry of headers ?? []) for (const [k, v] of Object.entries(entry)) h.set(k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
   const kind = h.get(KIND_HEADER);
-  if (kind !== 'rows' && kind !== 'contrib' && kind !== 'end') return `not a scores message (${KIND_HEADER} '${kind ?? ''}')`;
+  if (kind !== 'rows' && kind !== 'contrib' && kind !== 'end' && kind !== 'idle' && kind !== 'active') return `not a scores message (${KIND_HEADER} '${kind ?? ''}')`;
   const int = (name: string) => {
     const v = Number(h.get(name));
     return Number.isSafeInteger(v) ? v : NaN;
@@ -160,7 +194,7 @@ export function parseScoreHead(headers: readonly MessageHeader[] | undefined): S
     recordPartitions: int(RECORD_PARTITIONS_HEADER),
     chunk: int(kind === 'end' ? CHUNKS_HEADER : CHUNK_HEADER),
   };
-  if (!(head.windowEnd > head.windowStart)) return `bad window bounds ${h.get(WINDOW_START_HEADER)}..${h.get(WINDOW_END_HEADER)}`;
+  if (isPartitionState(kind) ? !(head.windowEnd >= 0 && head.windowEnd === head.windowStart) : !(head.windowEnd > head.windowStart)) return `bad window bounds ${h.get(WINDOW_START_HEADER)}..${h.get(WINDOW_END_HEADER)}`;
   if (!(head.recordPartitions > 0) || !(head.recordPartition >= 0 && head.recordPartition < head.recordPartitions)) {
     return `bad record partition ${h.get(RECORD_PARTITION_HEADER)} of ${h.get(RECORD_PARTITIONS_HEADER)}`;
   }

@@ -10,6 +10,12 @@
 // A rebalance moves users' state through these files: on revoke an instance checkpoints the partitions it loses
 // (unless a window of theirs is still in flight: then the previous checkpoint stands), on assign it restores each
 // partition's state and starts reading where it left off.
+//
+// Idleness (as Flink's idle sources): a partition read to its end that has had no records for `partitionIdleMs`
+// no longer holds the others back. If it still holds open windows, its event time moves on to the latest of this
+// instance's partitions (one engine over all partitions would have closed them); once it holds none, it tells
+// stage 2 so (an `idle` message, repeated while it lasts), and `active` when records come to it again. Without this
+// a partition with no records, or one gone quiet, would hold back every window in stage 2.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopicPartition } from 'node-rdkafka';
@@ -21,7 +27,7 @@ import type { Topology } from '../schema/side-files.js';
 import type { DeadLetter } from '../sources/dead-letters.js';
 import { KafkaSource, type DeliveredBatch, type KafkaSourceOptions } from '../sources/kafka/kafka-source.js';
 import { within, TIMEOUT } from './checkpointed-run.js';
-import { encodeWindowMessages } from './score-messages.js';
+import { encodePartitionState, encodeWindowMessages } from './score-messages.js';
 import { WindowScorer } from './window-scorer.js';
 
 export interface ScoreStageOptions {
@@ -41,6 +47,8 @@ export interface ScoreStageOptions {
   /** Shared by the instances of the group (same machine or a shared volume). */
   checkpointDir: string;
   exitWhenIdleMs?: number;
+  /** A partition read to its end without records for this long no longer holds windows back (default 2 s). */
+  partitionIdleMs?: number;
   checkpointIntervalMs?: number;
   signal: AbortSignal;
   log?(line: string): void;
@@ -62,6 +70,9 @@ export interface ScoreStageResult {
 }
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000;
+const DEFAULT_PARTITION_IDLE_MS = 2000;
+/** How often an idle partition says so again (a restarted stage 2 reads only from its checkpoint on). */
+const IDLE_REPEAT_MS = 10_000;
 const POLL_MS = 200;
 /** librdkafka's "start of the partition" offset. */
 const OFFSET_BEGINNING = -2;
@@ -78,6 +89,12 @@ interface PartitionWork {
   inFlight: boolean;
   revoked: boolean;
   lastCheckpointAt: number;
+  /** Wall clock of the last records taken (or of the assignment). */
+  lastRecordAt: number;
+  /** End of the latest window published (0: none yet). */
+  publishedThrough: number;
+  /** Wall clock of the last `idle` message sent for it; NaN while it is not idle. */
+  idleSentAt: number;
 }
 
 const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -123,7 +140,8 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
     const saved = readPartitionCheckpoint(o.checkpointDir, t, partition);
     const features = saved ? FeatureEngine.restore(o.spec, o.topology, saved.features, featureOptions) : new FeatureEngine(o.spec, o.topology, featureOptions);
     const nextOffset = saved ? saved.nextOffset : OFFSET_BEGINNING;
-    work.set(keyOf(t, partition), { topic: t, partition, features, nextOffset, dirty: false, inFlight: false, revoked: false, lastCheckpointAt: Date.now() });
+    const now = Date.now();
+    work.set(keyOf(t, partition), { topic: t, partition, features, nextOffset, dirty: false, inFlight: false, revoked: false, lastCheckpointAt: now, lastRecordAt: now, publishedThrough: 0, idleSentAt: NaN });
     log(`assigned ${t}/${partition}, from ${saved ? `checkpoint @${saved.nextOffset}` : 'the beginning'}`);
     return nextOffset;
   });
@@ -138,6 +156,7 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
       // window's marker before the next window's.
       for (let p = 0; p < scoresPartitions; p++) await producer.send(o.scoresTopic, marker.key, null, marker.headers, p);
       result.windows++;
+      if (fw.windowEnd > w.publishedThrough) w.publishedThrough = fw.windowEnd;
       result.userWindows += fw.imsi.length;
       result.messages += chunks.length + scoresPartitions;
       log(`window ${new Date(fw.windowStart).toISOString().slice(0, 16)} of ${w.topic}/${w.partition}: ${fw.imsi.length} users, ${chunks.length} chunks, scored and sent in ${(performance.now() - closedAt).toFixed(0)} ms`);
@@ -169,11 +188,66 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
     }
   };
 
+  /** Publishes windows a partition closed, and checkpoints it once they are delivered. */
+  const publishClosed = async (w: PartitionWork, windows: FeatureWindow[]): Promise<void> => {
+    w.inFlight = true;
+    await publish(w, windows);
+    await publishDeadLetters();
+    await deliver();
+    w.inFlight = false;
+    if (!w.revoked) {
+      checkpoint(w);
+      // The group's offsets are advisory (lag monitoring, pacing a feed); the checkpoint files rule.
+      await source.commit([{ topic: w.topic, partition: w.partition, offset: w.nextOffset }]).catch(() => undefined);
+    }
+  };
+
+  const sendPartitionState = async (w: PartitionWork, kind: 'idle' | 'active'): Promise<void> => {
+    const m = encodePartitionState(kind, w.partition, recordPartitions, w.publishedThrough, o.modelVersion);
+    for (let p = 0; p < scoresPartitions; p++) await producer.send(o.scoresTopic, m.key, null, m.headers, p);
+    result.messages += scoresPartitions;
+    log(`${kind} ${w.topic}/${w.partition}${kind === 'idle' ? `, published through ${w.publishedThrough > 0 ? new Date(w.publishedThrough).toISOString().slice(0, 16) : 'nothing yet'}` : ''}`);
+  };
+
+  /** Partitions read to their end with no records for partitionIdleMs: their open windows close at this
+   *  instance's event time; those with none left say they are idle. */
+  const partitionIdleMs = o.partitionIdleMs ?? DEFAULT_PARTITION_IDLE_MS;
+  let idleCheckAt = 0;
+  const checkIdle = async (now: number): Promise<void> => {
+    if (now - idleCheckAt < Math.min(partitionIdleMs, 1000)) return;
+    idleCheckAt = now;
+    let eventTime = -Infinity;
+    for (const w of work.values()) if (w.features.eventTime > eventTime) eventTime = w.features.eventTime;
+    for (const w of [...work.values()]) {
+      if (w.revoked || w.inFlight || now - w.lastRecordAt < partitionIdleMs) continue;
+      if (!Number.isNaN(w.idleSentAt) && now - w.idleSentAt < IDLE_REPEAT_MS) continue;
+      const { low, high } = await source.watermarkOffsets(w.topic, w.partition).catch(() => ({ low: 0, high: Infinity }));
+      const readToEnd = w.nextOffset >= 0 ? w.nextOffset >= high : high <= low;
+      if (!readToEnd || w.revoked) continue;
+      const before = w.features.eventTime;
+      const closed = w.features.advanceEventTime(eventTime);
+      if (w.features.eventTime !== before) w.dirty = true; // the later watermark is state a restart must keep
+      if (closed.length > 0) await publishClosed(w, closed);
+      if (w.features.openWindowCount === 0 && !w.revoked) {
+        await sendPartitionState(w, 'idle');
+        await deliver();
+        w.idleSentAt = Date.now();
+      }
+    }
+  };
+
   /** Processes one delivery; windows it closes are published and delivered before the partition's checkpoint. */
   const take = async (d: DeliveredBatch): Promise<void> => {
     const w = work.get(keyOf(d.topic, d.partition));
     if (!w) return; // revoked while queued: the new owner reads it again
     result.deadLetters += d.letters.length; // already on the dead-letter topic (the source sent them)
+    if (d.batch.numRows > 0) {
+      w.lastRecordAt = Date.now();
+      if (!Number.isNaN(w.idleSentAt)) {
+        w.idleSentAt = NaN;
+        await sendPartitionState(w, 'active');
+      }
+    }
     const windows = d.batch.numRows > 0 ? w.features.push(d.batch) : [];
     result.records += d.batch.numRows;
     if (d.batch.numRows > 0) {
@@ -187,18 +261,8 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
     }
     w.nextOffset = d.nextOffset;
     w.dirty = true;
-    if (windows.length > 0) {
-      w.inFlight = true;
-      await publish(w, windows);
-      await publishDeadLetters();
-      await deliver();
-      w.inFlight = false;
-      if (!w.revoked) {
-        checkpoint(w);
-        // The group's offsets are advisory (lag monitoring, pacing a feed); the checkpoint files rule.
-        await source.commit([{ topic: w.topic, partition: w.partition, offset: w.nextOffset }]).catch(() => undefined);
-      }
-    } else if (Date.now() - w.lastCheckpointAt >= interval) {
+    if (windows.length > 0) await publishClosed(w, windows);
+    else if (Date.now() - w.lastCheckpointAt >= interval) {
       await publishDeadLetters();
       await deliver();
       if (!w.revoked) checkpoint(w);
@@ -226,6 +290,7 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
         for (let d = source.poll(); d !== null; d = source.poll()) await take(d);
         lastRecordAt = now;
         assigned = true;
+        await checkIdle(Date.now());
         continue;
       }
       // Quiet input: make what has been read durable rather than wait for the next window.
@@ -239,6 +304,7 @@ export async function runScoreStage(o: ScoreStageOptions): Promise<ScoreStageRes
         assigned = source.assignments().length > 0;
         lastRecordAt = now;
       }
+      await checkIdle(now);
       if (assigned && now - lastRecordAt >= idleLimit) {
         // Idle end of input: every open window of this instance's partitions closes and is published.
         for (const w of work.values()) {

@@ -435,6 +435,27 @@ export class FeatureEngine {
     for (const c of window.columns) this.recycledColumns.push(new Float64Array(c.buffer, 0, c.buffer.byteLength / 8));
   }
 
+  /** The latest event time seen (−Infinity before the first record). */
+  get eventTime(): number {
+    return this.maxEventTime;
+  }
+
+  /** Windows still open (records buffered, not yet closed by the watermark). */
+  get openWindowCount(): number {
+    let open = 0;
+    for (const p of this.panes) if (p.window >= 0) open++;
+    return open;
+  }
+
+  /** Moves event time on to `t` without a record — for an input that has gone quiet while the inputs it is read
+   *  beside moved on, as one engine over all of them would see it — and returns the windows this closes. Records
+   *  pushed afterwards are judged late against the new watermark. */
+  advanceEventTime(t: number): FeatureWindow[] {
+    if (this.flushed || !(t > this.maxEventTime)) return [];
+    this.maxEventTime = t;
+    return this.closeUpTo(t - this.latenessMs);
+  }
+
   /** Closes every open window (end of input). Records pushed afterwards are late. */
   flush(): FeatureWindow[] {
     const out = this.closeUpTo(Infinity);

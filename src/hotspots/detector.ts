@@ -22,7 +22,9 @@
 //     MME storm's): each at-risk user has a domain of their own (their TreeSHAP by domain + their moved cause
 //     codes); users of another network domain, or with codes new since the alert opened, split off as their own
 //     alert (or join that domain's alert already reaching them) and the cells are shared — each user counts for
-//     the alert of their own domain, once;
+//     the alert of their own domain, once. A local incident (a crowd, a backhaul) inside a network/region alert's
+//     cells splits off too: neighbouring hot cells where most users at risk are its own and do not carry the
+//     wide alert's codes;
 //  5. an alert keeps only cells whose users still point at its domain, and stays while they are jointly above
 //     baseline (alert.sustainPValue); after
 //     alert.resolveAfterWindows windows that are not, it resolves — easy to stay, hard to open: no flapping;
@@ -201,6 +203,8 @@ export class HotspotDetector {
   private rowDomain = new Int8Array(0);
   /** Each at-risk row's cause-code domain (the codes that moved most for them), -1 when none moved. */
   private rowCodeDomain = new Int8Array(0);
+  /** Per row, a bit per domain whose cause codes moved for the user this window (not remembered ones). */
+  private rowCodeMask = new Uint8Array(0);
   /**
    * Per user (IMSI) the domain whose codes last moved for them and when (windowStart × 8 + domain): state, kept for
    * alert.codeMemoryMs so a user still at risk after their fault's codes stopped stays with that incident.
@@ -216,6 +220,8 @@ export class HotspotDetector {
   private readonly cellRemembered: Int32Array;
   /** At-risk users per cell × own domain × remembered code domain: they are not a second incident of their own domain. */
   private readonly cellRememberedPair: Int32Array;
+  /** Users at risk per cell × own domain × a domain whose codes move for them now (same layout). */
+  private readonly cellMovingPair: Int32Array;
   /** Cells held by more than one active alert → their slots, ascending (per-window scratch). */
   private readonly sharedCells = new Map<number, number[]>();
   /** Users at risk (and VIPs) each alert got in shared cells this window (per-window scratch). */
@@ -254,6 +260,7 @@ export class HotspotDetector {
     this.cellCodeOnly = new Int32Array(this.nCells * N_DOMAINS);
     this.cellRemembered = new Int32Array(this.nCells * N_DOMAINS);
     this.cellRememberedPair = new Int32Array(this.nCells * N_DOMAINS * N_DOMAINS);
+    this.cellMovingPair = new Int32Array(this.nCells * N_DOMAINS * N_DOMAINS);
   }
 
   /** Alerts currently open (including those in their quiet, not-yet-resolved windows). */
@@ -720,13 +727,16 @@ export class HotspotDetector {
     if (this.rowDomain.length < n) {
       this.rowDomain = new Int8Array(n);
       this.rowCodeDomain = new Int8Array(n);
+      this.rowCodeMask = new Uint8Array(n);
       this.rowExplained = new Int32Array(n);
     }
     this.rowDomain.fill(-1, 0, n);
     this.rowCodeDomain.fill(-1, 0, n);
+    this.rowCodeMask.fill(0, 0, n);
     this.cellCodeOnly.fill(0);
     this.cellRemembered.fill(0);
     this.cellRememberedPair.fill(0);
+    this.cellMovingPair.fill(0);
     this.rowExplained.fill(-1, 0, n);
     this.cellDomainAtRisk.fill(0);
     for (let j = 0; j < w.explainedRows.length; j++) this.rowExplained[w.explainedRows[j]] = j;
@@ -763,7 +773,13 @@ export class HotspotDetector {
         if (v > codeMean[k]) lift[map.domain[codes[k]]] += (v - codeMean[k]) / (Math.abs(codeMean[k]) + 1);
       }
       let code = -1;
-      for (let d = 0; d < N_DOMAINS; d++) if (lift[d] > 0 && (code < 0 || lift[d] > lift[code])) code = d;
+      let mask = 0;
+      for (let d = 0; d < N_DOMAINS; d++) {
+        if (!(lift[d] > 0)) continue;
+        mask |= 1 << d;
+        if (code < 0 || lift[d] > lift[code]) code = d;
+      }
+      this.rowCodeMask[r] = mask;
       // The domain whose codes last moved for this user, remembered for codeMemoryMs: once a fault's codes stop,
       // its users still at risk keep pointing at it (see the cell-keeping rule in onWindow).
       let remembered = false;
@@ -786,7 +802,15 @@ export class HotspotDetector {
       if (remembered) {
         this.cellRemembered[c * N_DOMAINS + code]++;
         if (best >= 0) this.cellRememberedPair[(c * N_DOMAINS + best) * N_DOMAINS + code]++;
-      } else if (code >= 0 && code !== best) this.cellCodeOnly[c * N_DOMAINS + code]++;
+      } else {
+        // Every domain whose codes moved for the user, not only the strongest: a second fault's codes among an
+        // older fault's users are what shows the second incident (see holderFor).
+        for (let d = 0; d < N_DOMAINS; d++) {
+          if (!((mask >> d) & 1)) continue;
+          if (d !== best) this.cellCodeOnly[c * N_DOMAINS + d]++;
+          if (best >= 0) this.cellMovingPair[(c * N_DOMAINS + best) * N_DOMAINS + d]++;
+        }
+      }
     }
   }
 
@@ -816,12 +840,21 @@ export class HotspotDetector {
 
   /**
    * Which holder of a shared cell a user belongs to: the alert of the domain whose codes moved for them when that
-   * signature is new to the oldest holder (a PGW fault's ESM rejects among an MME storm's lingering users), else
-   * the alert of their own domain, else the oldest.
+   * signature is new to the oldest holder (a PGW fault's ESM rejects among an MME storm's lingering users) — also
+   * when it is not their strongest code (`codeMask`): a user the older fault still hits whose codes of the newer
+   * one now move too (VoLTE users of a failed ims PGW whose resolver then fails) is what the newer incident
+   * changed, and the older alert already counted them before; else the alert of their own domain, else the oldest.
    */
-  private holderFor(holders: readonly number[], domain: number, codeDomain = -1): number {
+  private holderFor(holders: readonly number[], domain: number, codeDomain = -1, codeMask = 0): number {
     if (codeDomain >= 0 && this.newSignature(this.alerts[holders[0]], codeDomain)) {
       for (const s of holders) if (this.alerts[s].shapDomain === codeDomain) return s;
+    }
+    if (codeMask !== 0) {
+      const oldest = this.alerts[holders[0]];
+      for (let i = holders.length - 1; i > 0; i--) {
+        const d = this.alerts[holders[i]].shapDomain;
+        if (d >= 0 && (codeMask >> d) & 1 && this.newSignature(oldest, d)) return holders[i];
+      }
     }
     if (domain >= 0) for (const s of holders) if (this.alerts[s].shapDomain === domain) return s;
     return holders[0];
@@ -870,8 +903,13 @@ export class HotspotDetector {
    * not in the alert's opening signature, in the alert's regions where they are at least alert.splitShare of its
    * users at risk, together significant against those cells' baseline (alert.openPValue) and at least
    * alert.splitMinUsers. An active alert of d already reaching those cells takes them instead (one incident = one
-   * alert). The cells are then shared; each user counts for the alert of their own domain. At most once per
-   * domain and alert, so the two incidents cannot flap.
+   * alert). The cells are then shared; each user counts for the alert of their own domain. At most one split-off
+   * alert per domain and alert, so the two incidents cannot flap; when the second incident reaches more of the
+   * alert's regions later, the alert it split off as takes them. Codes of d count for every user they move for,
+   * not only where they are the user's strongest (the newer fault's codes among the older fault's users).
+   * Inside a network/region-scoped alert a local domain (radio, transport, congestion) splits off too, from a
+   * group of neighbouring hot cells where its users are the majority of those at risk; users whose codes of the
+   * alert's own domain move now or are remembered stay the alert's.
    */
   private splitSecondIncidents(w: ScoredWindow): void {
     const { splitShare, splitMinUsers, minUsersAtRisk, openPValue } = this.config.alert;
@@ -896,8 +934,46 @@ export class HotspotDetector {
         }
       }
       let best: { d: number; cells: number[]; users: number } | null = null;
+      const wide = this.scope(a.shapDomain) !== 'neighbour';
       for (let d = 0; d < N_DOMAINS; d++) {
-        if (d === a.shapDomain || this.scope(d) === 'neighbour' || (a.splitDomains >> d) & 1) continue;
+        if (d === a.shapDomain) continue;
+        if (this.scope(d) === 'neighbour') {
+          if (!wide || (a.splitDomains >> d) & 1) continue;
+          // A local incident (a crowd, a backhaul) inside a wide alert's cells: its hot cells where most users at
+          // risk are its own. Without this a lingering network alert holds them and names them after itself.
+          const candidates: number[] = [];
+          const own = new Map<number, number>();
+          for (const c of a.cells) {
+            if (this.cellLevel[c] !== LEVEL_HOT) continue;
+            const holders = this.sharedCells.get(c) ?? [this.cellAlert[c]];
+            if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
+            // Users whose codes of the alert's own domain move now (or are remembered) are its users, whatever
+            // TreeSHAP says: a PGW fault's users without sessions can look like a backhaul.
+            const k =
+              this.cellDomainAtRisk[c * N_DOMAINS + d] -
+              this.rememberedOf(c, d, a.shapDomain) -
+              this.cellMovingPair[(c * N_DOMAINS + d) * N_DOMAINS + a.shapDomain];
+            if (k <= 0 || 2 * k < this.cellAtRisk[c]) continue;
+            candidates.push(c);
+            own.set(c, k);
+          }
+          // Local means neighbouring cells: the largest group of them is the incident, not cells scattered
+          // over the alert's regions.
+          for (const cells of this.neighbourGroups(candidates)) {
+            let users = 0;
+            let lambda = 0;
+            for (const c of cells) {
+              users += own.get(c)!;
+              lambda += this.cellLambdaRaw[c];
+            }
+            if (users < Math.max(minUsersAtRisk, splitMinUsers) || poissonUpperTail(users, Math.max(lambda, this.config.baseline.minLambda)) >= openPValue) continue;
+            if (!best || users > best.users) best = { d, cells, users };
+          }
+          continue;
+        }
+        // Split off once per domain; later the same second incident spreading to more of the alert's regions
+        // only joins the alert it split off as (while active), never opens another.
+        if ((a.splitDomains >> d) & 1 && !this.splitPartner(a, d)) continue;
         const regions = new Set<number>();
         for (const [r, total] of regionTotal) if (total > 0 && regionOf.get(r)![d] >= splitShare * total) regions.add(r);
         if (regions.size === 0) continue;
@@ -917,10 +993,13 @@ export class HotspotDetector {
         if (!best || users > best.users) best = { d, cells, users };
       }
       if (!best) continue;
+      const again = ((a.splitDomains >> best.d) & 1) === 1;
       a.splitDomains |= 1 << best.d;
       // One incident = one alert: an active alert of that domain reaching these cells (the same fault, opened
       // outside this alert) takes them, shared, instead of a second alert for it.
-      const existing = this.alerts.find((x) => x !== a && x.quietWindows === 0 && x.shapDomain === best.d && best.cells.some((c) => this.reaches(x, c, best.d)));
+      const existing = again
+        ? this.splitPartner(a, best.d)
+        : this.alerts.find((x) => x !== a && x.quietWindows === 0 && x.shapDomain === best.d && best.cells.some((c) => this.reaches(x, c, best.d)));
       if (existing) {
         const slotOf = this.alerts.indexOf(existing);
         for (const c of best.cells) {
@@ -932,11 +1011,33 @@ export class HotspotDetector {
       }
       const b = this.open(best.cells, w);
       b.shapDomain = best.d;
-      b.splitFor = best.d;
+      // A network/region incident's split keeps its domain (re-attributed from TreeSHAP alone, a code-signature
+      // split would name itself after the storm); a local one is attributed from its own users (a crowd → congestion).
+      b.splitFor = this.scope(best.d) === 'neighbour' ? -1 : best.d;
       b.cause = FAULT_DOMAINS[best.d];
       this.alerts.push(b);
       for (const c of best.cells) this.markHeld(c, this.alerts.length - 1);
     }
+  }
+
+  /** Cells grouped by neighbourhood (same eNB or TAC, or within neighbourKm), transitively. */
+  private neighbourGroups(cells: readonly number[]): number[][] {
+    const parent = cells.map((_, i) => i);
+    const find = (i: number): number => {
+      while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+      return i;
+    };
+    for (let i = 0; i < cells.length; i++) {
+      for (let j = i + 1; j < cells.length; j++) if (find(i) !== find(j) && this.neighbours(cells[i], cells[j])) parent[find(j)] = find(i);
+    }
+    const groups = new Map<number, number[]>();
+    cells.forEach((c, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), c]));
+    return [...groups.values()];
+  }
+
+  /** The active alert of domain d that shares cells with alert a (the second incident split off or joined earlier). */
+  private splitPartner(a: ActiveAlert, d: number): ActiveAlert | undefined {
+    return this.alerts.find((x) => x !== a && x.quietWindows === 0 && x.shapDomain === d && [...x.cells].some((c) => a.cells.has(c)));
   }
 
   /** Sum and count of a feature's finite values over every user scored this window (once per window and feature). */
@@ -1244,7 +1345,7 @@ export class HotspotDetector {
       const holders = this.sharedCells.get(c);
       if (holders) {
         // A shared cell: the user belongs to the incident of their own domain.
-        slot = this.holderFor(holders, this.rowDomain[r], this.rowCodeDomain[r]);
+        slot = this.holderFor(holders, this.rowDomain[r], this.rowCodeDomain[r], this.rowCodeMask[r]);
         const byCell = this.sharedAtRisk.get(this.alerts[slot]) ?? new Map<number, { atRisk: number; vip: number }>();
         this.sharedAtRisk.set(this.alerts[slot], byCell);
         const counts = byCell.get(c) ?? { atRisk: 0, vip: 0 };

@@ -349,30 +349,39 @@ function alertTimelines(events: readonly AlertEvent[]): Map<string, AlertTimelin
 /**
  * The suspected cause ops saw for a region at time `at`: the alert holding the region then (the one with most
  * users at risk there — what the region's trouble is about — then the earliest opened), or else the alert that
- * held it last before.
+ * held it last before. Alerts update together at every window, so several usually held the region at that last
+ * moment: among them the same order applies (most users at risk there, as last reported before resolving; then
+ * the earliest opened).
  */
 function causeShown(timelines: Map<string, AlertTimeline>, region: string, at: number): { alertId: string; cause: FaultDomain } | null {
   let holding: { alertId: string; openedAt: number; users: number; cause: FaultDomain } | null = null;
-  let last: { alertId: string; at: number; openedAt: number; cause: FaultDomain } | null = null;
+  let last: { alertId: string; at: number; openedAt: number; users: number; cause: FaultDomain } | null = null;
   for (const [alertId, t] of timelines) {
     if (t.openedAt > at) continue;
     let state: AlertTimeline['states'][number] | null = null;
+    let lastHere: { at: number; users: number; cause: FaultDomain } | null = null;
     for (const s of t.states) {
       if (s.at > at) break;
       state = s;
-      if (s.regions.includes(region) && (!last || s.at > last.at || (s.at === last.at && t.openedAt < last.openedAt))) {
-        last = { alertId, at: s.at, openedAt: t.openedAt, cause: s.cause };
+      if (s.regions.includes(region)) {
+        // A resolving event reports no users at risk: keep the users the alert last reported there.
+        lastHere = { at: s.at, users: s.resolved && lastHere ? lastHere.users : (s.usersIn[region] ?? 0), cause: s.cause };
       }
+    }
+    if (lastHere && (!last || lastHere.at > last.at || (lastHere.at === last.at && ranksBefore(lastHere.users, t.openedAt, last)))) {
+      last = { alertId, at: lastHere.at, openedAt: t.openedAt, users: lastHere.users, cause: lastHere.cause };
     }
     if (state && !state.resolved && state.regions.includes(region)) {
       const users = state.usersIn[region] ?? 0;
-      if (!holding || users > holding.users || (users === holding.users && t.openedAt < holding.openedAt)) {
-        holding = { alertId, openedAt: t.openedAt, users, cause: state.cause };
-      }
+      if (!holding || ranksBefore(users, t.openedAt, holding)) holding = { alertId, openedAt: t.openedAt, users, cause: state.cause };
     }
   }
   return holding ?? last;
 }
+
+/** Which of two alerts in a region is its trouble: more users at risk there, then the earlier opened. */
+const ranksBefore = (users: number, openedAt: number, other: { users: number; openedAt: number }): boolean =>
+  users > other.users || (users === other.users && openedAt < other.openedAt);
 
 function faultsByUser(faults: readonly InjectedFault[] | undefined): Map<string, InjectedFault[]> | null {
   if (!faults || !faults.some((f) => f.msisdns)) return null;

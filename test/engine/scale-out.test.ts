@@ -5,21 +5,20 @@
 // `hotspot run --stage detect` over the scores topic. Its alerts (ids, sequences, contents), care lists and scored
 // windows must equal those of a single `hotspot run --source kafka://…` over the same records, although the detect
 // stage is killed with SIGKILL midway and restarted too.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { int64Column } from '../../src/schema/columns.js';
-import { publishRecords } from '../../src/sources/kafka/record-publisher.js';
+import { partitionOfImsi, publishRecords } from '../../src/sources/kafka/record-publisher.js';
+import { takeRows } from '../../src/schema/take-rows.js';
 import { writeComplaints, writeSubscribers, writeTopology } from '../../src/sources/files/index.js';
 import { createCity, faultImpacts, simulateComplaintDetails, simulateRecords, subscriberRows } from '../../src/sources/simulator/index.js';
 import { readTopic, startKcatMock, type KafkaMock } from '../support/kafka-mock.js';
 import { runContents } from '../support/run-database.js';
+import { startRun as start, type Running } from '../support/run-process.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'hotspot.js');
 const RECORDS = 'scale-s1';
 const SCORES = 'scale-scores';
 
@@ -53,48 +52,6 @@ afterAll(async () => {
 
 const GROUP_SETTINGS = 'rdkafka.session.timeout.ms=3000&rdkafka.heartbeat.interval.ms=300';
 const sideFiles = () => ['--topology', join(dir, 'topology.csv'), '--subscribers-file', join(dir, 'subscribers.csv'), '--complaints', join(dir, 'complaints.csv')];
-
-interface Running {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>;
-  /** Resolves when a line of output matches. */
-  waitFor(seen: (out: string) => boolean, what: string, ms?: number): Promise<void>;
-}
-
-function start(args: string[]): Running {
-  const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const waiters: Array<{ seen: (out: string) => boolean; resolve: () => void }> = [];
-  const onData = (b: Buffer) => {
-    out += b;
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      if (waiters[i].seen(out)) {
-        waiters[i].resolve();
-        waiters.splice(i, 1);
-      }
-    }
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, out })),
-  );
-  return {
-    child,
-    done,
-    waitFor: (seen, what, ms = 60_000) =>
-      new Promise<void>((resolve, reject) => {
-        if (seen(out)) return resolve();
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}:\n${out}`)), ms);
-        void done.then(() => {
-          clearTimeout(timer);
-          if (seen(out)) resolve();
-          else reject(new Error(`process ended before ${what}:\n${out}`));
-        });
-        waiters.push({ seen, resolve: () => (clearTimeout(timer), resolve()) });
-      }),
-  };
-}
 
 function scoreStage(): Running {
   return start([
@@ -174,5 +131,60 @@ describe('scale-out: two scoring instances (one joins, one is killed) and a dete
     const reference = await events('alerts-reference');
     expect(reference.length).toBe(expected.alertEvents.length);
     expect(await events('alerts-scaled')).toEqual(reference);
+  }, 180_000);
+});
+
+describe('scale-out: idle record partitions', () => {
+  it('does not hold windows back for a partition with no records or one gone quiet, and still equals a single instance', async () => {
+    // The record topic has 4 partitions (the mock's default) but the records are spread over 3 of them, so
+    // partition 3 never has a record; partition 2 goes quiet after the first hour (its users' later records are
+    // left out of the input, for both runs).
+    const topic = 'idle-s1';
+    const scores = 'idle-scores';
+    const quietFrom = int64Column(firstHalf[0], 'start_time').values[0] + 60 * 60_000;
+    const batches = [...firstHalf, ...secondHalf].map((b) => {
+      const imsi = b.getChild('imsi')!;
+      const time = int64Column(b, 'start_time').values;
+      const keep: number[] = [];
+      for (let i = 0; i < b.numRows; i++) if (!(partitionOfImsi(String(imsi.get(i)), 3) === 2 && time[i] >= quietFrom)) keep.push(i);
+      return takeRows(b, Int32Array.from(keep));
+    });
+    await publishRecords(batches, { brokers: mock.bootstrap, topic, format: 'arrow', partitions: 3 });
+
+    const detectDb = join(dir, 'idle-detect.duckdb');
+    // The detect stage waits far longer for a quiet end than the scorer needs: every window it hands on before
+    // that is complete by the idle rule, not by the end-of-input drain (which would warn of incomplete windows).
+    const detect = start([
+      '--stage', 'detect', '--source', `kafka://${mock.bootstrap}/${scores}?group=idle-detect&${GROUP_SETTINGS}`,
+      ...sideFiles(), '--db', detectDb, '--exit-when-idle', '20', '--verbose',
+    ]);
+    const score = start([
+      '--stage', 'score', '--source', `kafka://${mock.bootstrap}/${topic}?format=arrow&group=idle-score&dlq=none&${GROUP_SETTINGS}`,
+      '--scores-topic', `kafka://${mock.bootstrap}/${scores}`, '--checkpoint-dir', join(dir, 'idle-partitions'),
+      '--topology', join(dir, 'topology.csv'), '--exit-when-idle', '8', '--verbose',
+    ]);
+    const [rs, rd] = await Promise.all([score.done, detect.done]);
+    expect(rs.code, rs.out).toBe(0);
+    expect(rd.code, rd.out).toBe(0);
+    expect(rs.out).toMatch(/^idle idle-s1\/3, published through nothing yet/m);
+    expect(rs.out).toMatch(/^idle idle-s1\/2, published through \S+/m);
+    expect(rd.out).toMatch(/^record partition 3 is idle/m);
+    expect(rd.out).not.toMatch(/lacked part of a record partition's share|handed on without every record partition/);
+    expect(rd.out).not.toMatch(/late share|came after their window/);
+    // Windows after partition 2 went quiet were joined from partitions 0 and 1 alone.
+    expect(rd.out).toMatch(/^window \S+: \d+ users from 2 record partitions/m);
+
+    const referenceDb = join(dir, 'idle-reference.duckdb');
+    const ref = await start([
+      '--source', `kafka://${mock.bootstrap}/${topic}?format=arrow&group=idle-reference&dlq=none&${GROUP_SETTINGS}`,
+      ...sideFiles(), '--db', referenceDb, '--exit-when-idle', '3',
+    ]).done;
+    expect(ref.code, ref.out).toBe(0);
+    const expected = await runContents(referenceDb);
+    expect(expected.alertEvents.length).toBeGreaterThan(0);
+    const actual = await runContents(detectDb);
+    expect(actual.scored).toEqual(expected.scored);
+    expect(actual.alertEvents).toEqual(expected.alertEvents);
+    expect(actual.outreach).toEqual(expected.outreach);
   }, 180_000);
 });

@@ -2,7 +2,7 @@
 // the window a single instance scored — rows in IMSI order, every feature value, the same explained users.
 import { describe, expect, it } from 'vitest';
 import type { ScoredWindow } from '../../src/hotspots/scored-window.js';
-import { assembleWindow, decodeScoreChunk, encodeWindowMessages, parseScoreHead, type PartitionShare } from '../../src/engine/score-messages.js';
+import { assembleWindow, decodeScoreChunk, encodePartitionState, encodeWindowMessages, parseScoreHead, type PartitionShare } from '../../src/engine/score-messages.js';
 import { mulberry32 } from '../support/mulberry32.js';
 
 const REGIONS = ['north', 'south', 'east'];
@@ -58,7 +58,7 @@ function roundTrip(parts: ScoredWindow[], chunkRows: number): PartitionShare[] {
     const s: PartitionShare = { chunks: new Map(), expectedChunks: head.chunk };
     for (const c of chunks) {
       const h = parseScoreHead(c.headers);
-      if (typeof h === 'string' || h.kind === 'end') throw new Error(String(h));
+      if (typeof h === 'string' || (h.kind !== 'rows' && h.kind !== 'contrib')) throw new Error(String(h));
       const chunk = decodeScoreChunk(h.kind, c.value);
       if (typeof chunk === 'string') throw new Error(chunk);
       s.chunks.set(h.chunk, { kind: h.kind, chunk });
@@ -104,6 +104,16 @@ describe('scores topic messages', () => {
       const k = atRisk.indexOf(expected[j]);
       expect(joined.contributions.subarray(j * width, (j + 1) * width)).toEqual(w.contributions.subarray(k * width, (k + 1) * width));
     }
+  });
+
+  it("carries a record partition's idle and active states with how far it has published", () => {
+    for (const kind of ['idle', 'active'] as const) {
+      const head = parseScoreHead(encodePartitionState(kind, 3, 4, 1_800_000, 'm1').headers);
+      expect(head).toMatchObject({ kind, recordPartition: 3, recordPartitions: 4, windowStart: 1_800_000, windowEnd: 1_800_000, modelVersion: 'm1', chunk: 0 });
+    }
+    // Nothing published yet is 0; a state message never spans a window.
+    expect(parseScoreHead(encodePartitionState('idle', 0, 1, 0, 'm1').headers)).toMatchObject({ kind: 'idle', windowEnd: 0 });
+    expect(parseScoreHead([{ 'hotspot-kind': 'idle' }, { 'hotspot-window-start': '0' }, { 'hotspot-window-end': '900000' }])).toMatch(/bad window bounds/);
   });
 
   it('refuses messages that are not scores, with a reason', () => {

@@ -196,6 +196,26 @@ describe('FeatureEngine', () => {
     expect(counted).toBe(moved.n - late.length);
   });
 
+  it('moves event time on without records (a quiet input): closes what the watermark passes, later records are late', () => {
+    const rec2 = makeRecords(2000, 50, 2, 3, topology);
+    const order = [...Array(rec2.n).keys()];
+    const firstHour = order.filter((i) => rec2.start[i] < T0 + 3_600_000);
+    const engine = new FeatureEngine(spec, topology, { allowedLatenessMs: 60_000 });
+    const pushed = engine.push(toBatch(rec2, firstHour));
+    expect(engine.openWindowCount).toBeGreaterThan(0);
+    const t = engine.eventTime + 2 * L;
+    const closed = engine.advanceEventTime(t);
+    // Every window the new watermark passed is closed, and holds exactly the records a full run counted for it.
+    expect(engine.openWindowCount).toBe(0);
+    expect(engine.eventTime).toBe(t);
+    expect(engine.advanceEventTime(t - L)).toEqual([]); // event time never goes back
+    const full = run(rec2, firstHour, []).windows;
+    expectSameWindows(full, [...pushed, ...closed]);
+    // A record of the first hour arriving now is behind the watermark.
+    engine.push(toBatch(rec2, [firstHour.at(-1)!]));
+    expect(engine.stats().lateRecords).toBe(1);
+  });
+
   it('dead-letters records with a malformed IMSI instead of crashing', () => {
     const small = makeRecords(50, 5, 0.2, 5, topology);
     const letters: { reason: string; raw: string }[] = [];

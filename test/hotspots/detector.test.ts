@@ -209,6 +209,74 @@ describe('HotspotDetector lifecycle', () => {
     expect(off.filter((e) => e.alert.status === 'open').map((e) => e.alert.suspected_cause)).toEqual(['pgw_apn']);
   });
 
+  it('users hit by both faults (PGW rejects and now DNS SERVFAILs) count for the DNS incident that split off, not the older PGW one', () => {
+    // 30 PGW users per cell; then a DNS fault: 15 users per cell with DNS codes only, and 10 of each cell's PGW
+    // users whose resolver fails too. The model still explains those 10 by their PGW rejects (larger ESM count).
+    const pgw = pgwUsers(pgwCells, 30, 1e14);
+    const dnsOnly = dnsUsers(pgwCells, 15, 5e14).map((u) => ({ ...u, values: [...u.values!, 0, 2] }));
+    const hitByBoth = (u: UserRow, k: number) => (k % 30 < 10 ? { ...u, values: [0, 0.01, 0, 0, 1000, 3, 2] } : u);
+    const mixed = [...pgw.map(hitByBoth), ...dnsOnly];
+    const d = new HotspotDetector(topo, []);
+    const events = run(d, [pgw, pgw, mixed, mixed, mixed, mixed]);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['pgw_apn', 'dns']);
+    const [pgwId, dnsId] = opens.map((e) => e.alert.alert_id);
+    const last = (id: string) => events.filter((e) => e.alert.alert_id === id).at(-1)!;
+    // the DNS incident is what changed for them: 45 DNS-only + 30 hit by both; the PGW alert keeps its other 60
+    expect(last(dnsId).alert.users_at_risk).toBe(75);
+    expect(last(pgwId).alert.users_at_risk).toBe(60);
+    const both = new Set(pgw.filter((_, k) => k % 30 < 10).map((u) => u.imsi));
+    expect(d.affectedUsers(pgwId).some((u) => both.has(u.imsi))).toBe(true); // before the DNS fault they were PGW's
+    expect(last(dnsId).alert.cells).toEqual([...pgwCells].sort((a, b) => a - b));
+    // contrast: PGW users whose resolver works stay with the PGW alert, whatever the DNS alert does
+    const plainPgw = pgw.filter((_, k) => k % 30 >= 10).map((u) => u.imsi);
+    const dnsUsersSeen = new Set(d.affectedUsers(dnsId).map((u) => u.imsi));
+    expect(plainPgw.some((imsi) => dnsUsersSeen.has(imsi))).toBe(false);
+  });
+
+  it('a DNS incident that split off in one region takes the same alert\'s cells in the next region it reaches (one incident = one alert)', () => {
+    const westCells = [eci(1100, 0), eci(1100, 1), eci(1101, 0)];
+    const pgw = pgwUsers([...pgwCells, ...westCells], 30, 1e14);
+    const dnsEast = dnsUsers(pgwCells, 15, 5e14);
+    const dnsWest = dnsUsers(westCells, 15, 6e14);
+    const d = new HotspotDetector(topo, []);
+    const events = run(d, [pgw, pgw, [...pgw, ...dnsEast], [...pgw, ...dnsEast], [...pgw, ...dnsEast, ...dnsWest], [...pgw, ...dnsEast, ...dnsWest], [...pgw, ...dnsEast, ...dnsWest]]);
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens.map((e) => e.alert.suspected_cause)).toEqual(['pgw_apn', 'dns']);
+    expect(opens[1].regions).toEqual(['east']);
+    const dnsLast = events.filter((e) => e.alert.alert_id === opens[1].alert.alert_id).at(-1)!;
+    expect(dnsLast.regions).toEqual(['east', 'west']);
+    expect(dnsLast.alert.users_at_risk).toBe(90);
+    expect(d.affectedUsers(opens[1].alert.alert_id).some((u) => u.imsi >= 6e14)).toBe(true);
+    // contrast: DNS only in the east, the west stays the PGW alert's alone
+    const eastOnly = run(new HotspotDetector(topo, []), [pgw, pgw, ...Array.from({ length: 5 }, () => [...pgw, ...dnsEast])]);
+    const dnsId = eastOnly.find((e) => e.alert.status === 'open' && e.alert.suspected_cause === 'dns')!.alert.alert_id;
+    expect(eastOnly.filter((e) => e.alert.alert_id === dnsId).at(-1)!.regions).toEqual(['east']);
+  });
+
+  it.each([
+    { case: 'a backhaul fault under a lingering MME-storm alert splits off as its own local alert', stormCodes: 0, opens: ['core', 'transport'] },
+    { case: 'users whose MME codes still move stay with the storm, whatever TreeSHAP says', stormCodes: 6, opens: ['core'] },
+  ])('$case', ({ stormCodes, opens }) => {
+    const stormCells = [eci(1000, 0), eci(1000, 1), eci(1001, 0), eci(1002, 0), eci(1002, 1), eci(1002, 2)];
+    const backhaul = [eci(1002, 0), eci(1002, 1), eci(1002, 2)];
+    const storm = stormCells.flatMap((c, i) => faultUsers(c, 30, 'core', 1e14 + i * 1e12));
+    const transport = backhaul.flatMap((c, i) =>
+      faultUsers(c, 30, 'transport', 5e14 + i * 1e12).map((u) => ({ ...u, values: [0, 0.4, stormCodes, 0, 1000] })),
+    );
+    const d = new HotspotDetector(topo, []);
+    const events = run(d, [storm, storm, [...storm, ...transport], [...storm, ...transport], [...storm, ...transport]]);
+    const opened = events.filter((e) => e.alert.status === 'open');
+    expect(opened.map((e) => e.alert.suspected_cause)).toEqual(opens);
+    if (opens.length === 2) {
+      const local = events.filter((e) => e.alert.alert_id === opened[1].alert.alert_id).at(-1)!;
+      expect(local.alert.cells).toEqual([...backhaul].sort((a, b) => a - b));
+      expect(local.alert.users_at_risk).toBe(90);
+      expect(d.affectedUsers(opened[1].alert.alert_id).every((u) => u.imsi >= 5e14)).toBe(true);
+      expect(events.filter((e) => e.alert.alert_id === opened[0].alert.alert_id).at(-1)!.alert.users_at_risk).toBe(180);
+    }
+  });
+
   it.each([
     { storm: 'without ESM codes', stormEsm: 0, opens: ['core', 'pgw_apn'] },
     { storm: 'with ESM codes already moving', stormEsm: 3, opens: ['core'] },

@@ -147,6 +147,37 @@ describe('evaluateHotspots', () => {
       cause: 'transport', by: 'a',
     },
     {
+      label: 'none holds it any more, two left it at the same update: the one with most users at risk there, though opened later',
+      events: [
+        { ...ev('a', 'open', 20, ['east', 'west'], 'core'), region_users_at_risk: { east: 3, west: 200 } },
+        { ...ev('b', 'open', 60, ['east'], 'congestion'), region_users_at_risk: { east: 300 } },
+        // Both resolve at the same moment (as every open alert does when a replay ends); resolving reports 0 users.
+        { ...ev('a', 'resolved', 120, ['east', 'west'], 'core', null, 20), region_users_at_risk: { east: 0, west: 0 } },
+        { ...ev('b', 'resolved', 120, ['east'], 'congestion', null, 60), region_users_at_risk: { east: 0 } },
+      ],
+      cause: 'congestion', by: 'b',
+    },
+    {
+      label: 'none holds it any more, two left it at the same update: the earlier opened one when it had more users there',
+      events: [
+        { ...ev('a', 'open', 20, ['east', 'west'], 'core'), region_users_at_risk: { east: 300, west: 200 } },
+        { ...ev('b', 'open', 60, ['east'], 'congestion'), region_users_at_risk: { east: 3 } },
+        { ...ev('a', 'resolved', 120, ['east', 'west'], 'core', null, 20), region_users_at_risk: { east: 0, west: 0 } },
+        { ...ev('b', 'resolved', 120, ['east'], 'congestion', null, 60), region_users_at_risk: { east: 0 } },
+      ],
+      cause: 'core', by: 'a',
+    },
+    {
+      label: 'none holds it any more: the one that held it last, even with fewer users there',
+      events: [
+        { ...ev('a', 'open', 20, ['east'], 'core'), region_users_at_risk: { east: 300 } },
+        { ...ev('b', 'open', 60, ['east'], 'congestion'), region_users_at_risk: { east: 3 } },
+        { ...ev('a', 'resolved', 100, ['east'], 'core', null, 20), region_users_at_risk: { east: 0 } },
+        { ...ev('b', 'resolved', 120, ['east'], 'congestion', null, 60), region_users_at_risk: { east: 0 } },
+      ],
+      cause: 'congestion', by: 'b',
+    },
+    {
       label: "the cause at declaration, not the alert's later one",
       events: [ev('a', 'open', 20, ['east'], 'dns'), ev('a', 'updated', 200, ['east'], 'transport', null, 20)],
       cause: 'dns', by: 'a',

@@ -416,6 +416,7 @@ const command: Command = {
           });
           console.log(`${result.windows} windows joined from the scores topic; ${result.duplicateMessages} copies of messages dropped`);
           if (result.incompleteWindows > 0) console.log(`warning: ${result.incompleteWindows} window(s) lacked part of a record partition's share`);
+          if (result.lateShareMessages > 0) console.log(`warning: ${result.lateShareMessages} message(s) of a record partition's share came after their window was handed on without it (dead-lettered)`);
           status = result.status;
         } else {
           const result = await runCheckpointed({

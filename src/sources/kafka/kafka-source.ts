@@ -268,6 +268,16 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     );
   }
 
+  /** The partition's first and next-to-be-written offsets, asked of its leader (not librdkafka's cache, which an
+   *  empty partition may never fill). */
+  watermarkOffsets(topic: string, partition: number, timeoutMs = 5000): Promise<{ low: number; high: number }> {
+    return new Promise((resolve, reject) =>
+      this.consumer.queryWatermarkOffsets(topic, partition, timeoutMs, (err, o) =>
+        err ? reject(new Error(`kafka watermark offsets of ${topic}/${partition}: ${err.message}`)) : resolve({ low: o.lowOffset, high: o.highOffset }),
+      ),
+    );
+  }
+
   assignments(): TopicPartition[] {
     return this.running ? this.consumer.assignments().map((a) => ({ topic: a.topic, partition: a.partition })) : [];
   }
