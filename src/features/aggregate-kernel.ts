@@ -363,8 +363,9 @@ function digitsBody(): number[] {
   return c;
 }
 
-/** Assembles and instantiates the kernel for `layout` with `bytes` of memory to begin with (it grows on demand). */
-export function instantiateAggregateKernel(layout: AggregateLayout, bytes: number): AggregateKernel {
+/** Assembles and instantiates the kernel for `layout` with `bytes` of memory to begin with (it grows on demand,
+ *  up to `maxBytes` if given, else to WebAssembly's own limit). */
+export function instantiateAggregateKernel(layout: AggregateLayout, bytes: number, maxBytes?: number): AggregateKernel {
   if (!wasmGlobal) throw new Error('WebAssembly is not available');
   const at = aggregateAddresses(layout);
   const pages = Math.ceil(Math.max(bytes, at.end) / 65536);
@@ -377,7 +378,7 @@ export function instantiateAggregateKernel(layout: AggregateLayout, bytes: numbe
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, type),
     ...section(3, [3, 0, 1, 1]),
-    ...section(5, [1, 0x00, ...uleb(pages)]),
+    ...section(5, maxBytes === undefined ? [1, 0x00, ...uleb(pages)] : [1, 0x01, ...uleb(pages), ...uleb(Math.max(pages, Math.floor(maxBytes / 65536)))]),
     ...section(7, [4, ...name('mem'), 0x02, 0, ...name('aggregate'), 0x00, 0, ...name('append'), 0x00, 1, ...name('digits'), 0x00, 2]),
     ...section(10, [3, ...uleb(fn.length), ...fn, ...uleb(append.length), ...append, ...uleb(digits.length), ...digits]),
   ]);

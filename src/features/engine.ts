@@ -38,9 +38,12 @@ export interface FeatureEngineOptions {
   source?: string;
   /** The per-record hot loops: the WebAssembly kernel (aggregate-kernel.ts; the default where WebAssembly exists:
    *  IMSI/MSISDN parsing, the copy of encoded records into the window buffers, and the aggregation at close, with
-   *  the records buffered in its memory, at most 4 GiB) or the JavaScript loops. Both give the same values bit for
-   *  bit. */
+   *  the records buffered in its memory) or the JavaScript loops. Both give the same values bit for bit; when the
+   *  kernel's memory is full (WebAssembly stops at 4 GiB) the engine goes on with the JavaScript loops. */
   kernel?: 'wasm' | 'js';
+  /** Most bytes of WebAssembly memory the kernel may use (default: WebAssembly's own limit, 4 GiB); for tests of
+   *  what happens when it is full. */
+  kernelMemoryLimitBytes?: number;
 }
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 120_000;
@@ -201,7 +204,7 @@ export class FeatureEngine {
   private perm = new Int32Array(0);
   /** The WebAssembly aggregation kernel, whose memory holds the record chunks, perm, rowStart and the scratch
    *  (then `scratch`, `counts`, `perm` and `rowStart` are views of it, rebuilt whenever it grows); null: JavaScript. */
-  private readonly kernel: AggregateKernel | null;
+  private kernel: AggregateKernel | null;
   private heapTop = 0;
   private permAddr = 0;
   private rowStartAddr = 0;
@@ -292,6 +295,7 @@ export class FeatureEngine {
             sMask: S_MASK, sMsisdn: S_MSISDN, sMsisdnLen: S_MSISDN_LEN, sCells: S_CELLS, sStats: S_STATS, cellsInline: CELLS_INLINE,
           },
           1 << 20,
+          options.kernelMemoryLimitBytes,
         )
       : null;
     if (this.kernel) {
@@ -312,6 +316,11 @@ export class FeatureEngine {
     const imsiCol = utf8Column(batch, 'imsi');
     const cols = new BatchColumns(batch, this.arena);
     const time = cols.num('start_time', 'int64').values as Float64Array;
+    if (this.kernel) {
+      const msisdnCol = utf8Column(batch, 'msisdn');
+      const digitBytes = Math.max(imsiCol.offsets[n] - imsiCol.offsets[0], msisdnCol.offsets[n] - msisdnCol.offsets[0]);
+      this.reserveKernelMemory(n, digitBytes);
+    }
     const imsiParsed = this.kernel ? this.parseDigits(imsiCol, n, 'imsi') : null;
     this.encode(cols, time);
     const kernel = this.kernel;
@@ -506,16 +515,8 @@ export class FeatureEngine {
     const n = cols.n;
     // Before the views below are taken: parsing may grow the kernel's memory.
     const msisdnParsed = this.kernel ? this.parseDigits(utf8Column(cols.batch, 'msisdn'), n, 'msisdn') : null;
-    if (this.kernel) {
-      if (this.stageCap < n) {
-        const cap = Math.max(n, Math.ceil(this.stageCap * 1.25));
-        this.stageF64Addr = this.heapAlloc(cap * this.F64 * 8);
-        this.stageI16Addr = this.heapAlloc(cap * this.I16 * 2);
-        this.destAddr = this.heapAlloc(cap * 4);
-        this.stageCap = cap;
-        this.refreshViews();
-      }
-    } else if (this.stageF64.length < n * this.F64) {
+    if (this.kernel) this.ensureStage(n);
+    else if (this.stageF64.length < n * this.F64) {
       this.stageF64 = new Float64Array(n * this.F64);
       this.stageI16 = new Int16Array(n * this.I16);
     }
@@ -597,11 +598,8 @@ export class FeatureEngine {
   private addChunk(pane: Pane): void {
     let chunk = this.freeChunks.pop();
     if (!chunk) {
-      if (this.kernel) {
-        const addr = this.heapAlloc(CHUNK * this.W64 * 8);
-        const buffer = this.kernel.memory.buffer;
-        chunk = { addr, f64: new Float64Array(buffer, addr, CHUNK * this.W64), i16: new Int16Array(buffer, addr, CHUNK * this.W64 * 4), row: new Int32Array(CHUNK) };
-      } else {
+      if (this.kernel) chunk = this.newKernelChunk();
+      else {
         const records = new ArrayBuffer(CHUNK * this.W64 * 8);
         chunk = { addr: -1, f64: new Float64Array(records), i16: new Int16Array(records), row: new Int32Array(CHUNK) };
       }
@@ -611,6 +609,93 @@ export class FeatureEngine {
     pane.f64.push(chunk.f64);
     pane.i16.push(chunk.i16);
     pane.row.push(chunk.row);
+  }
+
+  private newKernelChunk(): Chunk {
+    const addr = this.heapAlloc(CHUNK * this.W64 * 8);
+    const buffer = this.kernel!.memory.buffer;
+    return { addr, f64: new Float64Array(buffer, addr, CHUNK * this.W64), i16: new Int16Array(buffer, addr, CHUNK * this.W64 * 4), row: new Int32Array(CHUNK) };
+  }
+
+  /** Which per-record loops run: the WebAssembly kernel, or JavaScript (chosen so, or since the kernel's memory
+   *  was full). */
+  get kernelInUse(): 'wasm' | 'js' {
+    return this.kernel ? 'wasm' : 'js';
+  }
+
+  /**
+   * Room in the kernel's memory for everything that pushing `n` more records can allocate there — the batch's
+   * staging and digit parsing, chunks for its records in any window, the close-time permutation of every open
+   * window — taken before the batch changes any state. When WebAssembly's memory cannot hold it (it stops at
+   * 4 GiB: about 25 M buffered records), the engine leaves the kernel for good and goes on with the JavaScript loops,
+   * which give the same values: every buffer already in the kernel's memory stays valid, as it never grows again.
+   */
+  private reserveKernelMemory(n: number, digitBytes: number, chunks = Math.ceil(n / CHUNK) + this.maxPanes): void {
+    if (!this.kernel) return;
+    try {
+      if (n > 0) {
+        this.ensureStage(n);
+        this.ensureParse(n, digitBytes);
+      }
+      while (this.freeChunks.length < chunks) {
+        this.freeChunks.push(this.newKernelChunk());
+        this.chunksAllocated++;
+      }
+      let records = n;
+      let rows = n;
+      for (const p of this.panes) {
+        records += p.records;
+        rows += p.rows;
+      }
+      this.ensurePermutation(records, rows);
+    } catch (err) {
+      if (!(err instanceof KernelMemoryFull)) throw err;
+      this.kernel = null;
+    }
+  }
+
+  private ensureStage(n: number): void {
+    if (this.stageCap >= n) return;
+    const cap = Math.max(n, Math.ceil(this.stageCap * 1.25));
+    this.stageF64Addr = this.heapAlloc(cap * this.F64 * 8);
+    this.stageI16Addr = this.heapAlloc(cap * this.I16 * 2);
+    this.destAddr = this.heapAlloc(cap * 4);
+    this.stageCap = cap;
+    this.refreshViews();
+  }
+
+  private ensureParse(n: number, nbytes: number): void {
+    const a = this.parseAt;
+    if (a.bytesCap < nbytes) {
+      a.bytesCap = Math.max(nbytes, Math.ceil(a.bytesCap * 1.25));
+      a.bytes = this.heapAlloc(a.bytesCap);
+    }
+    if (a.rowsCap < n + 1) {
+      a.rowsCap = Math.max(n + 1, Math.ceil(a.rowsCap * 1.25));
+      a.offsets = this.heapAlloc(4 * a.rowsCap);
+      a.valid = this.heapAlloc(a.rowsCap);
+      a.out = this.heapAlloc(8 * a.rowsCap);
+    }
+  }
+
+  /** perm and rowStart for closing a window of `records` records in `rows` rows. */
+  private ensurePermutation(records: number, rows: number): void {
+    if (this.rowStart.length < rows + 1) {
+      if (this.kernel) {
+        const cap = Math.ceil((rows + 1) * 1.25);
+        this.rowStartAddr = this.heapAlloc(4 * cap);
+        this.rowStartCap = cap;
+        this.rowStart = new Int32Array(this.kernel.memory.buffer, this.rowStartAddr, cap);
+      } else this.rowStart = new Int32Array(rows + 1);
+    }
+    if (this.perm.length < records) {
+      if (this.kernel) {
+        const cap = Math.ceil(records * 1.25);
+        this.permAddr = this.heapAlloc(4 * cap);
+        this.permCap = cap;
+        this.perm = new Int32Array(this.kernel.memory.buffer, this.permAddr, cap);
+      } else this.perm = new Int32Array(records);
+    }
   }
 
   /** `bytes` (64-aligned) of the kernel's memory, growing it if needed. Chunks are recycled through freeChunks
@@ -625,10 +710,7 @@ export class FeatureEngine {
       // that is refused near WebAssembly's 4 GiB limit.
       const need = Math.ceil((top - have) / 65536);
       const ample = Math.max(need, Math.ceil(have / 4 / 65536));
-      if (!tryGrow(kernel.memory, ample) && !tryGrow(kernel.memory, need))
-        throw new Error(
-          `feature engine: the open windows' record buffers need ${Math.ceil(top / 2 ** 20)} MiB, more than WebAssembly memory allows; use the JavaScript kernel (options.kernel = 'js')`,
-        );
+      if (!tryGrow(kernel.memory, ample) && !tryGrow(kernel.memory, need)) throw new KernelMemoryFull(top);
       this.refreshViews();
     }
     this.heapTop = top;
@@ -642,16 +724,7 @@ export class FeatureEngine {
     const a = this.parseAt;
     const base = col.offsets[0];
     const nbytes = col.offsets[n] - base;
-    if (a.bytesCap < nbytes) {
-      a.bytesCap = Math.max(nbytes, Math.ceil(a.bytesCap * 1.25));
-      a.bytes = this.heapAlloc(a.bytesCap);
-    }
-    if (a.rowsCap < n + 1) {
-      a.rowsCap = Math.max(n + 1, Math.ceil(a.rowsCap * 1.25));
-      a.offsets = this.heapAlloc(4 * a.rowsCap);
-      a.valid = this.heapAlloc(a.rowsCap);
-      a.out = this.heapAlloc(8 * a.rowsCap);
-    }
+    this.ensureParse(n, nbytes);
     const buffer = kernel.memory.buffer;
     new Uint8Array(buffer, a.bytes, nbytes).set(col.bytes.subarray(base, base + nbytes));
     new Int32Array(buffer, a.offsets, n + 1).set(col.offsets.subarray(0, n + 1));
@@ -730,22 +803,7 @@ export class FeatureEngine {
     keys.set(pane.rowKey.subarray(0, m));
     keys.sort();
     if (this.rank.length < m) this.rank = new Int32Array(m);
-    if (this.rowStart.length < m + 1) {
-      if (this.kernel) {
-        const cap = Math.ceil((m + 1) * 1.25);
-        this.rowStartAddr = this.heapAlloc(4 * cap);
-        this.rowStartCap = cap;
-        this.rowStart = new Int32Array(this.kernel.memory.buffer, this.rowStartAddr, cap);
-      } else this.rowStart = new Int32Array(m + 1);
-    }
-    if (this.perm.length < nrec) {
-      if (this.kernel) {
-        const cap = Math.ceil(nrec * 1.25);
-        this.permAddr = this.heapAlloc(4 * cap);
-        this.permCap = cap;
-        this.perm = new Int32Array(this.kernel.memory.buffer, this.permAddr, cap);
-      } else this.perm = new Int32Array(nrec);
-    }
+    this.ensurePermutation(nrec, m);
     const rank = this.rank;
     const rowStart = this.rowStart;
     const perm = this.perm;
@@ -1279,6 +1337,8 @@ export class FeatureEngine {
     e.coldLastTime.set(f64('coldLastTime'));
     e.coldLastWindow.set(f64('coldLastWindow'));
     e.coldBase.set(f64('coldBase'));
+    // Room for every buffered record before any is added (or the JavaScript loops, if the kernel cannot hold them).
+    e.reserveKernelMemory(0, 0, (h.paneWindows as number[]).reduce((k, _, i) => k + Math.ceil(i32(`pane${i}Row`).length / CHUNK), 0) + e.maxPanes);
     (h.paneWindows as number[]).forEach((w, i) => {
       const rowKeys = f64(`pane${i}Keys`);
       const recWords = get(`pane${i}Records`, Int16Array);
@@ -1306,6 +1366,7 @@ export class FeatureEngine {
       pane.records = records;
       e.panes[i] = pane;
     });
+    e.reserveKernelMemory(0, 0, 0); // the permutation for closing the restored windows
     e.maxEventTime = h.maxEventTime as number;
     e.recordOrdinal = h.recordOrdinal as number;
     e.lateRecords = h.lateRecords as number;
@@ -1314,6 +1375,13 @@ export class FeatureEngine {
     e.evictedUsers = h.evictedUsers as number;
     e.flushed = h.flushed as boolean;
     return e;
+  }
+}
+
+/** The kernel's memory cannot grow to `top` bytes. */
+class KernelMemoryFull extends Error {
+  constructor(top: number) {
+    super(`feature engine: WebAssembly memory cannot grow to ${Math.ceil(top / 2 ** 20)} MiB`);
   }
 }
 

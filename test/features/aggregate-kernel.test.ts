@@ -100,6 +100,35 @@ describe('aggregation kernel (WebAssembly) equals the JavaScript aggregation', (
     expect([0, 1, 999_999_999_999_999].every((v) => imsis.has(v))).toBe(true);
   });
 
+  it('goes on with the JavaScript loops, same values, when the kernel memory is full (also on restore)', () => {
+    // 60,000 records in one window need ~10 MB of record chunks; the kernel may have 4 MiB.
+    const rec = makeRecords(60_000, 2_000, 0.25, 4, topology);
+    const order = [...Array(rec.n).keys()];
+    const whole = run(rec, order, 4096, 'js').windows;
+    const options = { kernel: 'wasm' as const, allowedLatenessMs: 60_000, kernelMemoryLimitBytes: 4 << 20 };
+    const engine = new FeatureEngine(spec, topology, options);
+    expect(engine.kernelInUse).toBe('wasm');
+    const windows: FeatureWindow[] = [];
+    const half = 30_000;
+    for (let from = 0; from < half; from += 4096) windows.push(...engine.push(toBatch(rec, order.slice(from, Math.min(half, from + 4096)))));
+    expect(engine.kernelInUse).toBe('js');
+    // A restore that cannot fit the buffered records in the kernel's memory starts on the JavaScript loops.
+    const restored = FeatureEngine.restore(spec, topology, engine.snapshot(), options);
+    expect(restored.kernelInUse).toBe('js');
+    const restoredWindows = [...windows];
+    for (const [e, out] of [[engine, windows], [restored, restoredWindows]] as const) {
+      for (let from = half; from < rec.n; from += 4096) out.push(...e.push(toBatch(rec, order.slice(from, Math.min(rec.n, from + 4096)))));
+      out.push(...e.flush());
+    }
+    for (const got of [windows, restoredWindows]) {
+      expect(got.length).toBe(whole.length);
+      for (let w = 0; w < whole.length; w++) {
+        expect(bits(got[w].imsi)).toEqual(bits(whole[w].imsi));
+        for (let k = 0; k < whole[w].columns.length; k++) expect(bits(got[w].columns[k]), whole[w].featureNames[k]).toEqual(bits(whole[w].columns[k]));
+      }
+    }
+  });
+
   it('keeps buffered records when the kernel memory grows between a snapshot and its restore', () => {
     const rec = makeRecords(30_000, 3_000, 1, 3, topology);
     const order = [...Array(rec.n).keys()];
