@@ -15,7 +15,8 @@
 // a window should (the streaming engine does, one window later): later windows then reuse its column buffers
 // instead of fresh memory. --no-recycle drops windows instead (every window's columns are fresh memory).
 //
-// usage: node dist/bench/features.js [--records N] [--users U] [--hours H] [--batch B] [--no-recycle] [--no-duckdb]
+// --kernel js runs the close-time aggregation as the JavaScript loop instead of the WebAssembly kernel (the default).
+// usage: node dist/bench/features.js [--records N] [--users U] [--hours H] [--batch B] [--no-recycle] [--no-duckdb] [--kernel wasm|js]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '65536' },
     'no-duckdb': { type: 'boolean', default: false },
     'no-recycle': { type: 'boolean', default: false },
+    kernel: { type: 'string', default: 'wasm' },
   },
 });
 const N = Number(args.records);
@@ -186,7 +188,7 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 async function main(): Promise<void> {
   const spec = await loadFeatureSpec();
   const batches = Math.ceil(N / BATCH);
-  console.log(`feature engine: ${fmt(N)} records, ${fmt(U)} users, ${HOURS} h, ${batches} batches of ${fmt(BATCH)}${args['no-recycle'] ? ', windows not recycled' : ', windows recycled once counted'}; spec ${spec.name} (${compileSpec(spec).featureNames.length} features, ${spec.windowMs / 60000}-min windows)`);
+  console.log(`feature engine: ${fmt(N)} records, ${fmt(U)} users, ${HOURS} h, ${batches} batches of ${fmt(BATCH)}${args['no-recycle'] ? ', windows not recycled' : ', windows recycled once counted'}, ${args.kernel} aggregation kernel; spec ${spec.name} (${compileSpec(spec).featureNames.length} features, ${spec.windowMs / 60000}-min windows)`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-features-'));
   try {
     await measure(spec, batches, dir);
@@ -199,7 +201,8 @@ async function measure(spec: Awaited<ReturnType<typeof loadFeatureSpec>>, batche
   const parquetPath = join(dir, 'records.parquet');
   const writer = args['no-duckdb'] ? null : await openRecordWriter(parquetPath, 'parquet');
 
-  let engine: FeatureEngine | null = new FeatureEngine(spec, topology);
+  if (args.kernel !== 'wasm' && args.kernel !== 'js') throw new Error(`--kernel: wasm or js, not '${args.kernel}'`);
+  let engine: FeatureEngine | null = new FeatureEngine(spec, topology, { kernel: args.kernel });
   const r = rng(12345);
   let engineMs = 0;
   let engineCpuUs = 0;

@@ -7,10 +7,16 @@
 // columnar FeatureWindow; the users' previous-window values and EWMA baselines (slot-indexed typed arrays, looked
 // up once per row) move on. Every accumulator is order-independent (integer sums, min/max, bit-or, max-by-time
 // with deterministic ties), and the late test uses the running watermark per record, so results do not depend on
-// how the input is cut into batches or, within lateness, on arrival order.
+// how the input is cut into batches or, within lateness, on arrival order. By default the per-record loops that
+// need no JavaScript objects — parsing IMSI/MSISDN digits, copying each staged record to its buffer address, and
+// the close-time aggregation — run in a WebAssembly kernel specialised to the spec (aggregate-kernel.ts), whose
+// memory holds the staging arrays and the window buffers; `kernel: 'js'` keeps the JavaScript loops (the same
+// values bit for bit, tested).
 import type { RecordBatch } from 'apache-arrow';
 import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
+import { instantiateAggregateKernel, type AggregateKernel, type AggregateMemory } from './aggregate-kernel.js';
+import { wasmAvailable } from '../model/wasm-kernel.js';
 import { BatchColumns, DecodeArena, encodeOneHot, encodeStat } from './kernels.js';
 import { ACC, BUILTIN_FEATURES, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';
 import { SlotTable, growFloat64, hashKey } from './slot-table.js';
@@ -30,6 +36,14 @@ export interface FeatureEngineOptions {
   idleEvictMs?: number;
   /** `source` field of dead letters. */
   source?: string;
+  /** The per-record hot loops: the WebAssembly kernel (aggregate-kernel.ts; the default where WebAssembly exists:
+   *  IMSI/MSISDN parsing, the copy of encoded records into the window buffers, and the aggregation at close, with
+   *  the records buffered in its memory) or the JavaScript loops. Both give the same values bit for bit; when the
+   *  kernel's memory is full (WebAssembly stops at 4 GiB) the engine goes on with the JavaScript loops. */
+  kernel?: 'wasm' | 'js';
+  /** Most bytes of WebAssembly memory the kernel may use (default: WebAssembly's own limit, 4 GiB); for tests of
+   *  what happens when it is full. */
+  kernelMemoryLimitBytes?: number;
 }
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 120_000;
@@ -80,6 +94,9 @@ interface Pane {
   table: Float64Array;
   mask: number;
   records: number;
+  /** Per chunk: its byte address in the aggregation kernel's memory (views are rebuilt from it when that memory
+   *  grows), or -1 for a chunk of JavaScript memory. */
+  addr: number[];
   /** Per chunk: two views of one buffer of encoded records (each W64 × 8 bytes: F64 Float64 fields, then I16
    *  Int16 fields, so one record is one short contiguous read at close), and the row id of each record. */
   f64: Float64Array[];
@@ -88,6 +105,7 @@ interface Pane {
 }
 
 interface Chunk {
+  addr: number;
   f64: Float64Array;
   i16: Int16Array;
   row: Int32Array;
@@ -176,14 +194,36 @@ export class FeatureEngine {
   private readonly blockHash = new Uint32Array(PUSH_BLOCK);
   private stageF64 = new Float64Array(0);
   private stageI16 = new Int16Array(0);
-  private readonly scratch: Float64Array;
+  private scratch: Float64Array;
   /** One-hot counts of a block of rows, column-major (count column x of row jj at x × BLOCK + jj). */
-  private readonly counts: Int32Array;
+  private counts: Int32Array;
   private readonly cellE = new Float64Array(CELLS_INLINE);
   private readonly cellN = new Float64Array(CELLS_INLINE);
   private rank = new Int32Array(0);
   private rowStart = new Int32Array(0);
   private perm = new Int32Array(0);
+  /** The WebAssembly aggregation kernel, whose memory holds the record chunks, perm, rowStart and the scratch
+   *  (then `scratch`, `counts`, `perm` and `rowStart` are views of it, rebuilt whenever it grows); null: JavaScript. */
+  private kernel: AggregateKernel | null;
+  private heapTop = 0;
+  private permAddr = 0;
+  private rowStartAddr = 0;
+  /** Lengths of perm / rowStart (a detached view's length reads 0, so views are rebuilt from these). */
+  private permCap = 0;
+  private rowStartCap = 0;
+  private heapF64 = new Float64Array(0);
+  /** With the kernel, the batch's staging arrays live in its memory too, and push records each buffered record's
+   *  address in `dest` (0: not buffered) for the kernel's append to copy; addresses and capacity (records). */
+  private stageF64Addr = 0;
+  private stageI16Addr = 0;
+  private destAddr = 0;
+  private stageCap = 0;
+  private dest = new Int32Array(0);
+  /** Kernel memory for parsing a UTF-8 digit column: bytes, offsets, validity, values (capacities in bytes). */
+  private readonly parseAt = { bytes: 0, bytesCap: 0, offsets: 0, valid: 0, out: 0, rowsCap: 0 };
+  private readonly parsed = new DecodeArena();
+  private heapBest = new Float64Array(0);
+  private heapSpill = new Int32Array(0);
 
   private maxEventTime = -Infinity;
   private recordOrdinal = 0;
@@ -245,6 +285,23 @@ export class FeatureEngine {
     this.cold.onGrow = (cap) => this.growCold(cap);
     this.growHot(this.hot.capacity);
     this.growCold(this.cold.capacity);
+    const useWasm = (options.kernel ?? 'wasm') === 'wasm' && wasmAvailable();
+    this.kernel = useWasm
+      ? instantiateAggregateKernel(
+          {
+            block: BLOCK, scratchColumns: this.scratchColumns, countColumns: this.countColumns, w64: this.W64, f64: this.F64,
+            rTime: R_TIME, rEci: R_ECI, rMsisdn: R_MSISDN, rStats: R_STATS, rMsisdnLen: R_MSISDN_LEN, rBin: R_BIN,
+            rOnehots: R_ONEHOTS, onehotBase: this.onehotBase, statistics: plan.stats.length, sFirst: S_FIRST, sLast: S_LAST,
+            sMask: S_MASK, sMsisdn: S_MSISDN, sMsisdnLen: S_MSISDN_LEN, sCells: S_CELLS, sStats: S_STATS, cellsInline: CELLS_INLINE,
+          },
+          1 << 20,
+          options.kernelMemoryLimitBytes,
+        )
+      : null;
+    if (this.kernel) {
+      this.heapTop = this.kernel.at.end;
+      this.refreshViews();
+    }
   }
 
   get featureNames(): string[] {
@@ -259,7 +316,17 @@ export class FeatureEngine {
     const imsiCol = utf8Column(batch, 'imsi');
     const cols = new BatchColumns(batch, this.arena);
     const time = cols.num('start_time', 'int64').values as Float64Array;
+    if (this.kernel) {
+      const msisdnCol = utf8Column(batch, 'msisdn');
+      const digitBytes = Math.max(imsiCol.offsets[n] - imsiCol.offsets[0], msisdnCol.offsets[n] - msisdnCol.offsets[0]);
+      this.reserveKernelMemory(n, digitBytes);
+    }
+    const imsiParsed = this.kernel ? this.parseDigits(imsiCol, n, 'imsi') : null;
     this.encode(cols, time);
+    const kernel = this.kernel;
+    if (kernel) this.dest.fill(0, 0, n);
+    let copied = 0;
+    const RB = this.W64 * 8;
     const stageF64 = this.stageF64;
     const stageI16 = this.stageI16;
     const F64 = this.F64;
@@ -279,7 +346,7 @@ export class FeatureEngine {
         const touchPane = cachedPane >= 0 ? this.panes[cachedPane] : null;
         let touched = 0;
         for (let k = i; k < end; k++) {
-          const v = parseImsi(imsiCol, k);
+          const v = imsiParsed !== null ? imsiParsed[k] : parseImsi(imsiCol, k);
           const hv = v < 0 ? 0 : hashKey(v);
           imsiOf[k - i] = v;
           hashOf[k - i] = hv;
@@ -314,6 +381,10 @@ export class FeatureEngine {
         if (p < 0) {
           // Every pane is taken by a window the running watermark has already closed (a jump in event time):
           // close those windows (their records so far are all buffered) and go on.
+          if (kernel) {
+            kernel.append(this.destAddr, this.stageF64Addr, this.stageI16Addr, n, copied, i);
+            copied = i;
+          }
           out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
           p = this.openPane(w);
           if (p < 0) throw new Error('feature engine: no free window pane after closing (internal error)');
@@ -349,9 +420,15 @@ export class FeatureEngine {
       const dF64 = pane.f64[c];
       const dI16 = pane.i16[c];
       pane.row[c][o] = r;
+      if (kernel) {
+        // Copied by the kernel after the loop (or before a close): a record is one address here.
+        this.dest[i] = pane.addr[c] + o * RB;
+        continue;
+      }
       for (let f = 0, d = o * W64, src = i; f < F64; f++, src += n) dF64[d + f] = stageF64[src];
       for (let f = 0, d = (o * W64 + F64) * 4, src = i; f < I16; f++, src += n) dI16[d + f] = stageI16[src];
     }
+    if (kernel) kernel.append(this.destAddr, this.stageF64Addr, this.stageI16Addr, n, copied, n);
     this.maxEventTime = maxTime;
     out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
     return out;
@@ -436,7 +513,10 @@ export class FeatureEngine {
    *  too and simply never copied. */
   private encode(cols: BatchColumns, time: Float64Array): void {
     const n = cols.n;
-    if (this.stageF64.length < n * this.F64) {
+    // Before the views below are taken: parsing may grow the kernel's memory.
+    const msisdnParsed = this.kernel ? this.parseDigits(utf8Column(cols.batch, 'msisdn'), n, 'msisdn') : null;
+    if (this.kernel) this.ensureStage(n);
+    else if (this.stageF64.length < n * this.F64) {
       this.stageF64 = new Float64Array(n * this.F64);
       this.stageI16 = new Int16Array(n * this.I16);
     }
@@ -451,7 +531,7 @@ export class FeatureEngine {
     f64.set(time.subarray(0, n), R_TIME * n);
     for (let i = 0; i < n; i++) {
       f64[R_ECI * n + i] = eciValid !== null && eciValid[i] === 0 ? NaN : eciValues[i];
-      const num = msisdn.valid !== null && msisdn.valid[i] === 0 ? -1 : parseImsi(msisdn, i);
+      const num = msisdnParsed !== null ? msisdnParsed[i] : msisdn.valid !== null && msisdn.valid[i] === 0 ? -1 : parseImsi(msisdn, i);
       f64[R_MSISDN * n + i] = num >= 0 ? num : NaN;
       i16[R_MSISDN_LEN * n + i] = msisdn.offsets[i + 1] - msisdn.offsets[i];
       const t = time[i];
@@ -518,13 +598,169 @@ export class FeatureEngine {
   private addChunk(pane: Pane): void {
     let chunk = this.freeChunks.pop();
     if (!chunk) {
-      const records = new ArrayBuffer(CHUNK * this.W64 * 8);
-      chunk = { f64: new Float64Array(records), i16: new Int16Array(records), row: new Int32Array(CHUNK) };
+      if (this.kernel) chunk = this.newKernelChunk();
+      else {
+        const records = new ArrayBuffer(CHUNK * this.W64 * 8);
+        chunk = { addr: -1, f64: new Float64Array(records), i16: new Int16Array(records), row: new Int32Array(CHUNK) };
+      }
       this.chunksAllocated++;
     }
+    pane.addr.push(chunk.addr);
     pane.f64.push(chunk.f64);
     pane.i16.push(chunk.i16);
     pane.row.push(chunk.row);
+  }
+
+  private newKernelChunk(): Chunk {
+    const addr = this.heapAlloc(CHUNK * this.W64 * 8);
+    const buffer = this.kernel!.memory.buffer;
+    return { addr, f64: new Float64Array(buffer, addr, CHUNK * this.W64), i16: new Int16Array(buffer, addr, CHUNK * this.W64 * 4), row: new Int32Array(CHUNK) };
+  }
+
+  /** Which per-record loops run: the WebAssembly kernel, or JavaScript (chosen so, or since the kernel's memory
+   *  was full). */
+  get kernelInUse(): 'wasm' | 'js' {
+    return this.kernel ? 'wasm' : 'js';
+  }
+
+  /**
+   * Room in the kernel's memory for everything that pushing `n` more records can allocate there — the batch's
+   * staging and digit parsing, chunks for its records in any window, the close-time permutation of every open
+   * window — taken before the batch changes any state. When WebAssembly's memory cannot hold it (it stops at
+   * 4 GiB: about 25 M buffered records), the engine leaves the kernel for good and goes on with the JavaScript loops,
+   * which give the same values: every buffer already in the kernel's memory stays valid, as it never grows again.
+   */
+  private reserveKernelMemory(n: number, digitBytes: number, chunks = Math.ceil(n / CHUNK) + this.maxPanes): void {
+    if (!this.kernel) return;
+    try {
+      if (n > 0) {
+        this.ensureStage(n);
+        this.ensureParse(n, digitBytes);
+      }
+      while (this.freeChunks.length < chunks) {
+        this.freeChunks.push(this.newKernelChunk());
+        this.chunksAllocated++;
+      }
+      let records = n;
+      let rows = n;
+      for (const p of this.panes) {
+        records += p.records;
+        rows += p.rows;
+      }
+      this.ensurePermutation(records, rows);
+    } catch (err) {
+      if (!(err instanceof KernelMemoryFull)) throw err;
+      this.kernel = null;
+    }
+  }
+
+  private ensureStage(n: number): void {
+    if (this.stageCap >= n) return;
+    const cap = Math.max(n, Math.ceil(this.stageCap * 1.25));
+    this.stageF64Addr = this.heapAlloc(cap * this.F64 * 8);
+    this.stageI16Addr = this.heapAlloc(cap * this.I16 * 2);
+    this.destAddr = this.heapAlloc(cap * 4);
+    this.stageCap = cap;
+    this.refreshViews();
+  }
+
+  private ensureParse(n: number, nbytes: number): void {
+    const a = this.parseAt;
+    if (a.bytesCap < nbytes) {
+      a.bytesCap = Math.max(nbytes, Math.ceil(a.bytesCap * 1.25));
+      a.bytes = this.heapAlloc(a.bytesCap);
+    }
+    if (a.rowsCap < n + 1) {
+      a.rowsCap = Math.max(n + 1, Math.ceil(a.rowsCap * 1.25));
+      a.offsets = this.heapAlloc(4 * a.rowsCap);
+      a.valid = this.heapAlloc(a.rowsCap);
+      a.out = this.heapAlloc(8 * a.rowsCap);
+    }
+  }
+
+  /** perm and rowStart for closing a window of `records` records in `rows` rows. */
+  private ensurePermutation(records: number, rows: number): void {
+    if (this.rowStart.length < rows + 1) {
+      if (this.kernel) {
+        const cap = Math.ceil((rows + 1) * 1.25);
+        this.rowStartAddr = this.heapAlloc(4 * cap);
+        this.rowStartCap = cap;
+        this.rowStart = new Int32Array(this.kernel.memory.buffer, this.rowStartAddr, cap);
+      } else this.rowStart = new Int32Array(rows + 1);
+    }
+    if (this.perm.length < records) {
+      if (this.kernel) {
+        const cap = Math.ceil(records * 1.25);
+        this.permAddr = this.heapAlloc(4 * cap);
+        this.permCap = cap;
+        this.perm = new Int32Array(this.kernel.memory.buffer, this.permAddr, cap);
+      } else this.perm = new Int32Array(records);
+    }
+  }
+
+  /** `bytes` (64-aligned) of the kernel's memory, growing it if needed. Chunks are recycled through freeChunks
+   *  and perm / rowStart only move when a larger window needs more, so this bump allocator never frees. */
+  private heapAlloc(bytes: number): number {
+    const kernel = this.kernel!;
+    const addr = this.heapTop;
+    const top = addr + ((bytes + 63) & ~63);
+    const have = kernel.memory.buffer.byteLength;
+    if (top > have) {
+      // A quarter more than needed (fewer grows, each of which rebuilds the views); exactly what is needed if
+      // that is refused near WebAssembly's 4 GiB limit.
+      const need = Math.ceil((top - have) / 65536);
+      const ample = Math.max(need, Math.ceil(have / 4 / 65536));
+      if (!tryGrow(kernel.memory, ample) && !tryGrow(kernel.memory, need)) throw new KernelMemoryFull(top);
+      this.refreshViews();
+    }
+    this.heapTop = top;
+    return addr;
+  }
+
+  /** parseImsi of rows 0..n of a UTF-8 column, by the kernel (a copy of the column's bytes into its memory and
+   *  one pass there is much cheaper than the digit loop in JavaScript); into an arena array named `key`. */
+  private parseDigits(col: Utf8Column, n: number, key: string): Float64Array {
+    const kernel = this.kernel!;
+    const a = this.parseAt;
+    const base = col.offsets[0];
+    const nbytes = col.offsets[n] - base;
+    this.ensureParse(n, nbytes);
+    const buffer = kernel.memory.buffer;
+    new Uint8Array(buffer, a.bytes, nbytes).set(col.bytes.subarray(base, base + nbytes));
+    new Int32Array(buffer, a.offsets, n + 1).set(col.offsets.subarray(0, n + 1));
+    if (col.valid !== null) new Uint8Array(buffer, a.valid, n).set(col.valid.subarray(0, n));
+    kernel.digits(a.bytes, a.offsets, base, col.valid !== null ? a.valid : 0, n, a.out);
+    const out = this.parsed.float64(key, n);
+    out.set(new Float64Array(buffer, a.out, n));
+    return out;
+  }
+
+  /** Rebuilds every view of the kernel's memory (a grown WebAssembly memory detaches the old ones). */
+  private refreshViews(): void {
+    const kernel = this.kernel!;
+    const buffer = kernel.memory.buffer;
+    const at = kernel.at;
+    const W64 = this.W64;
+    this.scratch = new Float64Array(buffer, at.scratch, this.scratchColumns * BLOCK);
+    this.counts = new Int32Array(buffer, at.counts, this.countColumns * BLOCK);
+    this.heapBest = new Float64Array(buffer, at.best, BLOCK);
+    this.heapSpill = new Int32Array(buffer, at.spill, BLOCK);
+    this.heapF64 = new Float64Array(buffer, 0, buffer.byteLength >>> 3);
+    // Staging arrays of exactly n records' columns: encode and push index them as f × n + i for the batch's n.
+    this.stageF64 = new Float64Array(buffer, this.stageF64Addr, this.stageCap * this.F64);
+    this.stageI16 = new Int16Array(buffer, this.stageI16Addr, this.stageCap * this.I16);
+    this.dest = new Int32Array(buffer, this.destAddr, this.stageCap);
+    this.perm = new Int32Array(buffer, this.permAddr, this.permCap);
+    this.rowStart = new Int32Array(buffer, this.rowStartAddr, this.rowStartCap);
+    for (const pane of this.panes)
+      for (let c = 0; c < pane.addr.length; c++) {
+        pane.f64[c] = new Float64Array(buffer, pane.addr[c], CHUNK * W64);
+        pane.i16[c] = new Int16Array(buffer, pane.addr[c], CHUNK * W64 * 4);
+      }
+    for (const chunk of this.freeChunks) {
+      chunk.f64 = new Float64Array(buffer, chunk.addr, CHUNK * W64);
+      chunk.i16 = new Int16Array(buffer, chunk.addr, CHUNK * W64 * 4);
+    }
   }
 
   private deadLetter(ordinal: number, reason: string, imsi: Utf8Column, i: number, t: number): void {
@@ -566,11 +802,8 @@ export class FeatureEngine {
     const keys = new Float64Array(m);
     keys.set(pane.rowKey.subarray(0, m));
     keys.sort();
-    if (this.rank.length < m) {
-      this.rank = new Int32Array(m);
-      this.rowStart = new Int32Array(m + 1);
-    }
-    if (this.perm.length < nrec) this.perm = new Int32Array(nrec);
+    if (this.rank.length < m) this.rank = new Int32Array(m);
+    this.ensurePermutation(nrec, m);
     const rank = this.rank;
     const rowStart = this.rowStart;
     const perm = this.perm;
@@ -592,10 +825,15 @@ export class FeatureEngine {
       }
     }
     for (let j = 0; j < m; j++) rowStart[j + 1] += rowStart[j];
+    // perm: record index (c × CHUNK + o) for the JavaScript aggregation, the record's byte address for the kernel
+    // (stored as Int32: addresses ≥ 2^31 wrap, and the kernel reads them back unsigned).
+    const RB = this.W64 * 8;
     for (let c = 0; c < pane.row.length; c++) {
       const rows = pane.row[c];
       const end = Math.min(CHUNK, nrec - c * CHUNK);
-      for (let o = 0; o < end; o++) perm[rowStart[rows[o]]++] = c * CHUNK + o;
+      const base = this.kernel ? pane.addr[c] : c * CHUNK;
+      const step = this.kernel ? RB : 1;
+      for (let o = 0; o < end; o++) perm[rowStart[rows[o]]++] = base + o * step;
     }
     // rowStart[j] is now the end of row j; row j starts at rowStart[j - 1] (0 for the first).
 
@@ -606,11 +844,13 @@ export class FeatureEngine {
     const msisdn: string[] = new Array(m);
     for (let j0 = 0; j0 < m; j0 += BLOCK) {
       const j1 = Math.min(m, j0 + BLOCK);
-      this.aggregateBlock(pane, columns, cell, regionIndex, j0, j1);
+      if (this.kernel) this.aggregateBlockWasm(columns, cell, regionIndex, j0, j1);
+      else this.aggregateBlock(pane, columns, cell, regionIndex, j0, j1);
       this.blockFeatures(columns, msisdn, slotOf, windowStart, j0, j1);
     }
     pane.table.fill(NaN);
-    for (let c = 0; c < pane.f64.length; c++) this.freeChunks.push({ f64: pane.f64[c], i16: pane.i16[c], row: pane.row[c] });
+    for (let c = 0; c < pane.f64.length; c++) this.freeChunks.push({ addr: pane.addr[c], f64: pane.f64[c], i16: pane.i16[c], row: pane.row[c] });
+    pane.addr = [];
     pane.f64 = [];
     pane.i16 = [];
     pane.row = [];
@@ -628,6 +868,73 @@ export class FeatureEngine {
       featureNames: plan.featureNames,
       columns,
     };
+  }
+
+  /** aggregateBlock by the WebAssembly kernel (records, perm and scratch in its memory); rows with more distinct
+   *  cells than the kernel tracks inline get their cells recounted here. */
+  private aggregateBlockWasm(columns: Float64Array[], cell: Float64Array, regionIndex: Int32Array, j0: number, j1: number): void {
+    const kernel = this.kernel!;
+    const sc = this.scratch;
+    const B = BLOCK;
+    const S = this.plan.stats.length;
+    this.counts.fill(0);
+    for (let k = 0; k < S; k++) {
+      const a = (S_STATS + 5 * k) * B;
+      sc.fill(0, a, a + 3 * B);
+      sc.fill(Infinity, a + 3 * B, a + 4 * B);
+      sc.fill(-Infinity, a + 4 * B, a + 5 * B);
+    }
+    this.touchSink = kernel.aggregate(this.permAddr, this.rowStartAddr, j0, j1);
+    const rowStart = this.rowStart;
+    const best = this.heapBest;
+    const spill = this.heapSpill;
+    const regionOfCell = this.topology.regionOfCell;
+    const records = columns[0];
+    for (let j = j0; j < j1; j++) {
+      const jj = j - j0;
+      const from = j === 0 ? 0 : rowStart[j - 1];
+      const to = rowStart[j];
+      let e = best[jj];
+      if (spill[jj] !== 0) {
+        const recount = this.recountCells(from, to);
+        e = recount.best;
+        sc[S_CELLS * B + jj] = recount.distinct;
+      }
+      cell[j] = e;
+      regionIndex[j] = Number.isNaN(e) ? -1 : (regionOfCell.get(e) ?? -1);
+      records[j] = to - from;
+    }
+    this.copyCounts(columns, j0, j1);
+  }
+
+  /** The dominant cell (most records; ties → smallest ECI) and distinct cells of the records perm[from..to)
+   *  (byte addresses in the kernel's memory): for the rare row with more cells than the kernel tracks inline. */
+  private recountCells(from: number, to: number): { best: number; distinct: number } {
+    const count = new Map<number, number>();
+    const heap = this.heapF64;
+    for (let q = from; q < to; q++) {
+      const e = heap[(this.perm[q] >>> 3) + R_ECI];
+      if (e === e) count.set(e, (count.get(e) ?? 0) + 1);
+    }
+    let best = NaN;
+    let bestN = 0;
+    for (const [e, n] of count)
+      if (n > bestN || (n === bestN && e < best)) {
+        best = e;
+        bestN = n;
+      }
+    return { best, distinct: count.size };
+  }
+
+  /** One-hot counts of rows j0..j1 out of the scratch, column by column (sequential writes). */
+  private copyCounts(columns: Float64Array[], j0: number, j1: number): void {
+    const counts = this.counts;
+    const n = j1 - j0;
+    for (let x = 0; x < this.countColumns; x++) {
+      const col = columns[BUILTIN_FEATURES.length + x];
+      const a = x * BLOCK;
+      for (let jj = 0; jj < n; jj++) col[j0 + jj] = counts[a + jj];
+    }
   }
 
   /** Adds the records of rows j0..j1 into the scratch and writes their counts, cells and regions. */
@@ -756,13 +1063,7 @@ export class FeatureEngine {
       sc[S_MSISDN_LEN * B + jj] = msLen;
       sc[S_CELLS * B + jj] = distinct;
     }
-    // One-hot counts out, column by column (sequential writes).
-    const n = j1 - j0;
-    for (let x = 0; x < this.countColumns; x++) {
-      const col = columns[BUILTIN_FEATURES.length + x];
-      const a = x * B;
-      for (let jj = 0; jj < n; jj++) col[j0 + jj] = counts[a + jj];
-    }
+    this.copyCounts(columns, j0, j1);
   }
 
   /** Built-in, statistic, ratio and differential features of rows j0..j1 from the scratch; moves each user's
@@ -1036,6 +1337,8 @@ export class FeatureEngine {
     e.coldLastTime.set(f64('coldLastTime'));
     e.coldLastWindow.set(f64('coldLastWindow'));
     e.coldBase.set(f64('coldBase'));
+    // Room for every buffered record before any is added (or the JavaScript loops, if the kernel cannot hold them).
+    e.reserveKernelMemory(0, 0, (h.paneWindows as number[]).reduce((k, _, i) => k + Math.ceil(i32(`pane${i}Row`).length / CHUNK), 0) + e.maxPanes);
     (h.paneWindows as number[]).forEach((w, i) => {
       const rowKeys = f64(`pane${i}Keys`);
       const recWords = get(`pane${i}Records`, Int16Array);
@@ -1045,6 +1348,8 @@ export class FeatureEngine {
       if (recWords.length !== records * W16)
         throw new Error(`invalid feature-engine snapshot: window pane ${i} records do not match this spec's encoding`);
       const pane = emptyPane();
+      // In the engine's panes before its chunks are added, so a growing kernel memory rebuilds their views too.
+      e.panes[i] = pane;
       pane.window = w;
       pane.rows = rowKeys.length;
       pane.rowKey = growFloat64(rowKeys.slice(), Math.max(1024, rowKeys.length), 0);
@@ -1061,6 +1366,7 @@ export class FeatureEngine {
       pane.records = records;
       e.panes[i] = pane;
     });
+    e.reserveKernelMemory(0, 0, 0); // the permutation for closing the restored windows
     e.maxEventTime = h.maxEventTime as number;
     e.recordOrdinal = h.recordOrdinal as number;
     e.lateRecords = h.lateRecords as number;
@@ -1072,8 +1378,24 @@ export class FeatureEngine {
   }
 }
 
+/** The kernel's memory cannot grow to `top` bytes. */
+class KernelMemoryFull extends Error {
+  constructor(top: number) {
+    super(`feature engine: WebAssembly memory cannot grow to ${Math.ceil(top / 2 ** 20)} MiB`);
+  }
+}
+
+function tryGrow(memory: AggregateMemory, pages: number): boolean {
+  try {
+    memory.grow(pages);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function emptyPane(): Pane {
-  return { window: -1, rows: 0, rowKey: new Float64Array(1024), table: new Float64Array(2 * 2048).fill(NaN), mask: 2047, records: 0, f64: [], i16: [], row: [] };
+  return { window: -1, rows: 0, rowKey: new Float64Array(1024), table: new Float64Array(2 * 2048).fill(NaN), mask: 2047, records: 0, addr: [], f64: [], i16: [], row: [] };
 }
 
 /** Rebuilds a pane's IMSI hash with `size` entries from its rows. */
