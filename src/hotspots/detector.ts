@@ -1550,24 +1550,38 @@ export class HotspotDetector {
     const subscription = FAULT_DOMAINS.indexOf('subscription');
     if (cfg.maxEnbs === 0 || (d !== core && d !== subscription) || alert.cells.size === 0) return null;
     if (mmeOverload > cfg.maxMmeOverloadLift) return null;
+    const rejects = (c: number) => this.cellDomainAtRisk[c * N_DOMAINS + core] + this.cellDomainAtRisk[c * N_DOMAINS + subscription];
+    // The incident is the neighbour group of the alert's cells holding most of these users (a network-scoped alert
+    // also holds a few stray cells); several groups sharing them is how an IMSI range anywhere looks.
+    let total = 0;
+    let group: number[] = [];
+    let groupUsers = -1;
+    for (const g of this.neighbourGroups([...alert.cells])) {
+      let users = 0;
+      for (const c of g) users += rejects(c);
+      total += users;
+      if (users > groupUsers) {
+        group = g;
+        groupUsers = users;
+      }
+    }
+    if (groupUsers < cfg.minGroupShare * total) return null;
     const enbs = new Set<number>();
     const regions = new Set<number>();
     const tacs = new Set<number>();
-    for (const c of alert.cells) {
+    for (const c of group) {
       enbs.add(this.cellEnbIndex[c]);
       if (this.cellRegion[c] >= 0) regions.add(this.cellRegion[c]);
       tacs.add(this.cellTac[c]);
       if (enbs.size > cfg.maxEnbs) return null;
     }
-    // One cluster of neighbouring eNBs: a handful of scattered cells is how an IMSI range anywhere looks.
-    if (enbs.size > 1 && this.neighbourGroups([...alert.cells]).length > 1) return null;
     let insideUsers = 0;
     let insideScored = 0;
     let outsideUsers = 0;
     let outsideScored = 0;
     for (let c = 0; c < this.nCells; c++) {
       if (!regions.has(this.cellRegion[c])) continue;
-      const users = this.cellDomainAtRisk[c * N_DOMAINS + core] + this.cellDomainAtRisk[c * N_DOMAINS + subscription];
+      const users = rejects(c);
       if (enbs.has(this.cellEnbIndex[c])) {
         insideUsers += users;
         insideScored += this.cellUsers[c];
@@ -1580,7 +1594,7 @@ export class HotspotDetector {
     // One pseudo-user on the outside: a region with none of them is "rare", not "never".
     const outsideRate = (outsideUsers + 1) / outsideScored;
     const insideRate = insideUsers / insideScored;
-    if (insideRate < cfg.minRatio * outsideRate) return null;
+    if (insideRate < cfg.minShare || insideRate < cfg.minRatio * outsideRate) return null;
     if (poissonUpperTail(insideUsers, insideScored * outsideRate) >= cfg.pValue) return null;
     return {
       enbs: enbs.size,

@@ -703,6 +703,16 @@ describe('locality: a cut-over misconfiguration is radio, an MME storm core, an 
     expect(off.alert.cells).toEqual(last.alert.cells);
   });
 
+  it('a few stray cells elsewhere in the alert do not hide the cluster; a thin sprinkle over the same eNBs is not one', () => {
+    const stray = cells.filter((c) => c.enbId === 2105).map((c) => c.eci);
+    const withStray = lastOf(runOn(new HotspotDetector(land, []), [...rejected(cutOverCells, 15, 1e14), ...rejected(stray, 8, 2e14)]));
+    expect(withStray.regions).toEqual(['north', 'south']);
+    expect(withStray.alert.suspected_cause).toBe('radio');
+    // 4 of ~84 users per cell (5 %): the alert opens, but a cut-over fails far more of the UEs on its eNBs
+    const thin = lastOf(runOn(new HotspotDetector(land, []), rejected(cutOverCells, 4, 1e14)));
+    expect(thin.alert.suspected_cause).toBe('core');
+  });
+
   it('an HSS fault spread over both regions (an IMSI range anywhere) stays subscription', () => {
     const last = lastOf(runOn(new HotspotDetector(land, []), hss(cells.map((c) => c.eci), 4, 1e14)));
     expect(last.alert.suspected_cause).toBe('subscription');
