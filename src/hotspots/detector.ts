@@ -1493,14 +1493,16 @@ export class HotspotDetector {
       }
     });
     // Core and subscription faults are wide (a pool, an IMSI range); the same rejects confined to a few eNBs are
-    // those eNBs' configuration (a cut-over): radio. Only the name changes — the alert still clusters as core.
-    const local = alert.splitFor < 0 && (shapTotal > 0 || liftTotal > 0) ? this.localSignaling(alert, best, mmeOverload) : null;
-    if (alert.splitFor >= 0) alert.cause = FAULT_DOMAINS[alert.splitFor];
-    else if (local) alert.cause = 'radio';
+    // those eNBs' configuration (a cut-over): radio. Only the name changes — the alert still clusters as core. A
+    // split-off alert is judged by the domain it split off for (a cut-over's EMM 15 users look like an HSS fault).
+    const named = alert.splitFor >= 0 ? alert.splitFor : best;
+    const local = shapTotal > 0 || liftTotal > 0 ? this.localSignaling(alert, named, mmeOverload) : null;
+    if (local) alert.cause = 'radio';
+    else if (alert.splitFor >= 0) alert.cause = FAULT_DOMAINS[alert.splitFor];
     else if (shapTotal > 0 || liftTotal > 0) alert.cause = FAULT_DOMAINS[best];
     if (local) {
-      scores.radio += scores[FAULT_DOMAINS[best]];
-      scores[FAULT_DOMAINS[best]] = 0;
+      scores.radio += scores[FAULT_DOMAINS[named]];
+      scores[FAULT_DOMAINS[named]] = 0;
     }
     alert.causeScores = scores;
     alert.contributions = top.map((f) => ({ feature: w.featureNames[f], contribution: sums[f] / explained }));
@@ -1512,7 +1514,7 @@ export class HotspotDetector {
         value: round3(local.insideRate),
         baseline: round3(local.outsideRate),
         detail:
-          `radio: ${FAULT_DOMAINS[best]}-looking users at risk confined to ${local.enbs} neighbouring eNB(s) (TAC ${local.tacs.join('/')}): ` +
+          `radio: ${FAULT_DOMAINS[named]}-looking users at risk confined to ${local.enbs} neighbouring eNB(s) (TAC ${local.tacs.join('/')}): ` +
           `${local.insideUsers} of ${local.insideScored} users scored there vs ${local.outsideUsers} of ${local.outsideScored} in the rest of ${names} ` +
           `— a misconfigured eNB cluster (cut-over), not an MME pool or an HSS IMSI range`,
       });

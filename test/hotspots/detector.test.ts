@@ -713,6 +713,21 @@ describe('locality: a cut-over misconfiguration is radio, an MME storm core, an 
     expect(thin.alert.suspected_cause).toBe('core');
   });
 
+  it('EMM 15 users of a cut-over that split off its radio alert as "subscription" are named radio', () => {
+    // the cluster first shows radio drops (handover/neighbour failures); then EMM 15 rejects join in the same cells
+    const drops = cutOverCells.flatMap((c, i) => faultUsers(c, 12, 'radio', 3e14 + i * 1000));
+    const both = [...drops, ...hss(cutOverCells, 12, 1e14)];
+    const d = new HotspotDetector(land, []);
+    const events: AlertEvent[] = [];
+    const script = [[], [], [], [], [], [], [], [], drops, drops, both, both, both];
+    script.forEach((rows, k) => events.push(...d.onWindow(scoredWindow(land, k, rows, 80))));
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens).toHaveLength(2);
+    const split = events.filter((e) => e.alert.alert_id === opens[1].alert.alert_id).at(-1)!;
+    expect(split.alert.suspected_cause).toBe('radio');
+    expect(split.alert.evidence[0].detail).toContain('subscription-looking users at risk confined to 3 neighbouring eNB(s)');
+  });
+
   it('an HSS fault spread over both regions (an IMSI range anywhere) stays subscription', () => {
     const last = lastOf(runOn(new HotspotDetector(land, []), hss(cells.map((c) => c.eci), 4, 1e14)));
     expect(last.alert.suspected_cause).toBe('subscription');
