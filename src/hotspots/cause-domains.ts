@@ -59,6 +59,12 @@ export const DOMAIN_RULES: readonly DomainRule[] = [
   { pattern: /users_per_cell|cell_load/, domain: 'congestion', why: 'many users per cell' },
 ];
 
+/**
+ * Codes only an overloaded MME answers with: EMM 22 congestion (with back-off) and S1AP control-processing-overload.
+ * Wherever they come from they name the MME pool, so they keep an incident core even when it looks local.
+ */
+export const MME_OVERLOAD_CODES = /^cnt_(?:emm_22|s1ap_overload|s1ap_misc_0)$/;
+
 const DIFFERENTIAL_PREFIX = /^(?:d_prev_|d_base_|r_base_)+/;
 
 export function baseFeatureName(feature: string): string {
@@ -85,6 +91,8 @@ export interface FeatureDomainMap {
   readonly causeCode: Uint8Array;
   /** Indices of the cause-code features that have a domain: the codes whose movement is evidence. */
   readonly codeFeatures: Int32Array;
+  /** 1 for the MME's own overload codes (MME_OVERLOAD_CODES). */
+  readonly mmeOverload: Uint8Array;
 }
 
 export function mapFeatureDomains(featureNames: readonly string[], rules: readonly DomainRule[] = DOMAIN_RULES): FeatureDomainMap {
@@ -95,5 +103,6 @@ export function mapFeatureDomains(featureNames: readonly string[], rules: readon
     causeCode[i] = isCauseCodeFeature(f, rules) ? 1 : 0;
   });
   const codeFeatures = Int32Array.from(featureNames.keys()).filter((i) => causeCode[i] === 1 && domain[i] >= 0);
-  return { featureNames, domain, causeCode, codeFeatures };
+  const mmeOverload = Uint8Array.from(featureNames, (f, i) => (causeCode[i] === 1 && MME_OVERLOAD_CODES.test(baseFeatureName(f)) ? 1 : 0));
+  return { featureNames, domain, causeCode, codeFeatures, mmeOverload };
 }

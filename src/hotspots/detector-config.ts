@@ -52,6 +52,16 @@ export const DEFAULT_UPDATE_MIN_CHANGE = 0.2;
 export const DEFAULT_UPDATE_MIN_USERS = 3;
 export const DEFAULT_CONGESTION_LOAD_RATIO = 2;
 export const DEFAULT_CONGESTION_LOAD_WEIGHT = 1.5; // a crowd outweighs any one domain's TreeSHAP share
+// A cut-over misconfiguration is "a cluster of eNBs" (DOMAIN.md §4: a handful, one TAC cluster); an MME pool or an
+// HSS IMSI range covers whole regions, so their alerts' own cells are no evidence of locality.
+export const DEFAULT_LOCAL_MAX_ENBS = 10;
+export const DEFAULT_LOCAL_MIN_USERS = 10;
+export const DEFAULT_LOCAL_MIN_GROUP_SHARE = 0.75;
+export const DEFAULT_LOCAL_MIN_RATIO = 3;
+export const DEFAULT_LOCAL_MIN_SHARE = 0.1; // a wrong TAC fails every UE's TAU there: not a few users in many
+export const DEFAULT_LOCAL_P_VALUE = 1e-6;
+export const DEFAULT_LOCAL_MIN_OUTSIDE_USERS = 100;
+export const DEFAULT_LOCAL_MAX_MME_OVERLOAD_LIFT = 0.05; // ~5 % more EMM 22 / overload per user than elsewhere
 /**
  * Moved cause codes against the TreeSHAP share (which sums to 1). 0.5 was the best of 0.25 / 0.5 / 1 / 2 on
  * unseen cities 202, 505, 606, 707 and held up on 808 (bench/RESULTS.md, Detection quality).
@@ -163,6 +173,29 @@ export const detectorConfigSchema = z.object({
   congestionLoadRatio: z.number().gt(1).default(DEFAULT_CONGESTION_LOAD_RATIO),
   /** Added to the congestion score (the TreeSHAP share sums to 1) when the load ratio is reached. */
   congestionLoadWeight: z.number().nonnegative().default(DEFAULT_CONGESTION_LOAD_WEIGHT),
+  /**
+   * Locality of a core/subscription-looking incident (DOMAIN.md §4): an MME storm fails a whole pool, an HSS fault
+   * an IMSI range anywhere, but a night cut-over a handful of neighbouring eNBs. An alert whose cause would be core
+   * or subscription is named radio (a misconfigured eNB cluster) when it holds at most maxEnbs eNBs and the users
+   * at risk with core/subscription evidence are, per user scored, ≥ minRatio × as common on those eNBs as on the
+   * rest of their regions and ≥ minShare of the users there, at least minUsers of them, with a Poisson tail below
+   * pValue (the rest of the regions having ≥ minOutsideUsers users scored to compare with). maxEnbs 0 turns it off.
+   */
+  locality: z
+    .object({
+      maxEnbs: z.number().int().nonnegative().default(DEFAULT_LOCAL_MAX_ENBS),
+      /** The cluster must hold this share of the alert's core/subscription-looking users at risk. */
+      minGroupShare: z.number().gt(0).max(1).default(DEFAULT_LOCAL_MIN_GROUP_SHARE),
+      minUsers: z.number().int().min(1).default(DEFAULT_LOCAL_MIN_USERS),
+      minRatio: z.number().gt(1).default(DEFAULT_LOCAL_MIN_RATIO),
+      /** ...and at least this share of the users scored on those eNBs (the aftermath of a wide fault is thinner). */
+      minShare: z.number().min(0).max(1).default(DEFAULT_LOCAL_MIN_SHARE),
+      pValue: z.number().gt(0).max(1).default(DEFAULT_LOCAL_P_VALUE),
+      minOutsideUsers: z.number().int().min(1).default(DEFAULT_LOCAL_MIN_OUTSIDE_USERS),
+      /** The MME's own overload codes (EMM 22, S1AP overload) moving more than this lift keep the incident core. */
+      maxMmeOverloadLift: z.number().nonnegative().default(DEFAULT_LOCAL_MAX_MME_OVERLOAD_LIFT),
+    })
+    .prefault({}),
   /** Weight of moved cause codes against the TreeSHAP share when choosing the suspected cause and a cell's incident. */
   causeCodeWeight: z.number().nonnegative().default(DEFAULT_CAUSE_CODE_WEIGHT),
   maxEvidence: z.number().int().min(1).default(5),

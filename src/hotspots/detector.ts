@@ -29,7 +29,9 @@
 //     baseline (alert.sustainPValue); after
 //     alert.resolveAfterWindows windows that are not, it resolves — easy to stay, hard to open: no flapping;
 //  6. severity (peak over the incident) from users at risk, expected complaints and VIPs; suspected cause and
-//     evidence from the at-risk users' summed TreeSHAP per domain plus the cause codes that moved;
+//     evidence from the at-risk users' summed TreeSHAP per domain plus the cause codes that moved; a core or
+//     subscription incident confined to one small cluster of neighbouring eNBs (far more of its users there than
+//     on the rest of their regions, no MME overload codes) is named radio: a cut-over misconfiguration;
 //  7. cells outside alerts teach the baseline; the first warmupWindows windows only teach. A cell without history
 //     is judged against what the rest of the network shows this window for as many users (cold start), so a
 //     restart does not need an hour of calibration before it can alert.
@@ -1454,9 +1456,12 @@ export class HotspotDetector {
     // a PGW fault's users mostly by generic failure ratios; the ESM causes in their records still say PGW.
     const codes = [...map.codeFeatures];
     const codeMeans = this.featureMeans(w, alert, codes);
+    let mmeOverload = 0;
     codes.forEach((f, i) => {
       const { inside, outside } = codeMeans[i];
-      if (inside > outside) lift[map.domain[f]] += (inside - outside) / (Math.abs(outside) + 1);
+      if (!(inside > outside)) return;
+      lift[map.domain[f]] += (inside - outside) / (Math.abs(outside) + 1);
+      if (map.mmeOverload[f]) mmeOverload += (inside - outside) / (Math.abs(outside) + 1);
     });
     const shapTotal = shap.reduce((a, b) => a + b, 0);
     // What the alert's own users point at (without the crowd term): what clusters and cells are compared with.
@@ -1487,11 +1492,33 @@ export class HotspotDetector {
         best = i;
       }
     });
-    if (alert.splitFor >= 0) alert.cause = FAULT_DOMAINS[alert.splitFor];
+    // Core and subscription faults are wide (a pool, an IMSI range); the same rejects confined to a few eNBs are
+    // those eNBs' configuration (a cut-over): radio. Only the name changes — the alert still clusters as core. A
+    // split-off alert is judged by the domain it split off for (a cut-over's EMM 15 users look like an HSS fault).
+    const named = alert.splitFor >= 0 ? alert.splitFor : best;
+    const local = shapTotal > 0 || liftTotal > 0 ? this.localSignaling(alert, named, mmeOverload) : null;
+    if (local) alert.cause = 'radio';
+    else if (alert.splitFor >= 0) alert.cause = FAULT_DOMAINS[alert.splitFor];
     else if (shapTotal > 0 || liftTotal > 0) alert.cause = FAULT_DOMAINS[best];
+    if (local) {
+      scores.radio += scores[FAULT_DOMAINS[named]];
+      scores[FAULT_DOMAINS[named]] = 0;
+    }
     alert.causeScores = scores;
     alert.contributions = top.map((f) => ({ feature: w.featureNames[f], contribution: sums[f] / explained }));
     const evidence: EvidenceItem[] = [];
+    if (local) {
+      const names = [...local.regions].map((r) => this.topology.regions[r]).join(', ');
+      evidence.push({
+        feature: 'signaling_reject_users_share',
+        value: round3(local.insideRate),
+        baseline: round3(local.outsideRate),
+        detail:
+          `radio: ${FAULT_DOMAINS[named]}-looking users at risk confined to ${local.enbs} neighbouring eNB(s) (TAC ${local.tacs.join('/')}): ` +
+          `${local.insideUsers} of ${local.insideScored} users scored there vs ${local.outsideUsers} of ${local.outsideScored} in the rest of ${names} ` +
+          `— a misconfigured eNB cluster (cut-over), not an MME pool or an HSS IMSI range`,
+      });
+    }
     if (crowd > 0) {
       evidence.push({
         feature: 'users_per_cell',
@@ -1510,6 +1537,78 @@ export class HotspotDetector {
         detail: `${d >= 0 ? FAULT_DOMAINS[d] : 'unmapped'}${code}; mean contribution ${(sums[f] / explained).toFixed(3)} over ${explained} users`,
       };
     }));
+  }
+
+  /**
+   * Whether the alert's core/subscription-looking users at risk (domain d) are a local incident: the alert holds a
+   * handful of eNBs and, per user scored, such users are far more common on those eNBs than on the rest of their
+   * regions. An MME storm fails the whole pool and an HSS fault an IMSI range anywhere, so on the rest of the
+   * regions they are about as common; a cut-over error stays on its eNB cluster. Counts both domains: a wrong TAC
+   * answers with TAU failures (core) and EMM 15 (subscription) alike. Null when not local or no evidence.
+   */
+  private localSignaling(alert: ActiveAlert, d: number, mmeOverload: number) {
+    const cfg = this.config.locality;
+    const core = FAULT_DOMAINS.indexOf('core');
+    const subscription = FAULT_DOMAINS.indexOf('subscription');
+    if (cfg.maxEnbs === 0 || (d !== core && d !== subscription) || alert.cells.size === 0) return null;
+    if (mmeOverload > cfg.maxMmeOverloadLift) return null;
+    const rejects = (c: number) => this.cellDomainAtRisk[c * N_DOMAINS + core] + this.cellDomainAtRisk[c * N_DOMAINS + subscription];
+    // The incident is the neighbour group of the alert's cells holding most of these users (a network-scoped alert
+    // also holds a few stray cells); several groups sharing them is how an IMSI range anywhere looks.
+    let total = 0;
+    let group: number[] = [];
+    let groupUsers = -1;
+    for (const g of this.neighbourGroups([...alert.cells])) {
+      let users = 0;
+      for (const c of g) users += rejects(c);
+      total += users;
+      if (users > groupUsers) {
+        group = g;
+        groupUsers = users;
+      }
+    }
+    if (groupUsers < cfg.minGroupShare * total) return null;
+    const enbs = new Set<number>();
+    const regions = new Set<number>();
+    const tacs = new Set<number>();
+    for (const c of group) {
+      enbs.add(this.cellEnbIndex[c]);
+      if (this.cellRegion[c] >= 0) regions.add(this.cellRegion[c]);
+      tacs.add(this.cellTac[c]);
+      if (enbs.size > cfg.maxEnbs) return null;
+    }
+    let insideUsers = 0;
+    let insideScored = 0;
+    let outsideUsers = 0;
+    let outsideScored = 0;
+    for (let c = 0; c < this.nCells; c++) {
+      if (!regions.has(this.cellRegion[c])) continue;
+      const users = rejects(c);
+      if (enbs.has(this.cellEnbIndex[c])) {
+        insideUsers += users;
+        insideScored += this.cellUsers[c];
+      } else {
+        outsideUsers += users;
+        outsideScored += this.cellUsers[c];
+      }
+    }
+    if (insideUsers < cfg.minUsers || outsideScored < cfg.minOutsideUsers || insideScored === 0) return null;
+    // One pseudo-user on the outside: a region with none of them is "rare", not "never".
+    const outsideRate = (outsideUsers + 1) / outsideScored;
+    const insideRate = insideUsers / insideScored;
+    if (insideRate < cfg.minShare || insideRate < cfg.minRatio * outsideRate) return null;
+    if (poissonUpperTail(insideUsers, insideScored * outsideRate) >= cfg.pValue) return null;
+    return {
+      enbs: enbs.size,
+      regions,
+      tacs: [...tacs].sort((a, b) => a - b),
+      insideUsers,
+      insideScored,
+      insideRate,
+      outsideUsers,
+      outsideScored,
+      outsideRate: outsideUsers / outsideScored,
+    };
   }
 
   /** Users scored in the cells now vs usually (cells without history are left out: no evidence either way). */

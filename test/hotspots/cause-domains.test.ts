@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainOfFeature, FAULT_DOMAINS, isCauseCodeFeature } from '../../src/hotspots/cause-domains.js';
+import { domainOfFeature, FAULT_DOMAINS, isCauseCodeFeature, mapFeatureDomains } from '../../src/hotspots/cause-domains.js';
 import { poissonUpperTail } from '../../src/hotspots/poisson.js';
 
 describe('feature → fault domain table', () => {
@@ -77,5 +77,13 @@ describe('poissonUpperTail', () => {
     expect(p).toBeGreaterThan(0);
     expect(p).toBeLessThan(1e-150);
     expect(poissonUpperTail(5, 0)).toBe(0);
+  });
+});
+
+describe('the MME\'s own overload codes', () => {
+  it('flags EMM 22 and S1AP overload (also as differentials), not other core codes or failure ratios', () => {
+    const names = ['cnt_emm_22', 'd_prev_cnt_emm_22', 'cnt_s1ap_overload', 'cnt_s1ap_misc_0', 'cnt_emm_17', 'cnt_emm_other', 'ratio_fail_tau', 'cnt_emm_15'];
+    const map = mapFeatureDomains(names);
+    expect(names.filter((_, i) => map.mmeOverload[i] === 1)).toEqual(['cnt_emm_22', 'd_prev_cnt_emm_22', 'cnt_s1ap_overload', 'cnt_s1ap_misc_0']);
   });
 });

@@ -643,3 +643,113 @@ describe('determinism, snapshot and bad input', () => {
     expect(() => new HotspotDetector(topo, [], { severity: { usersAtRisk: [50, 10, 100] } })).toThrow(/ascend/);
   });
 });
+
+describe('locality: a cut-over misconfiguration is radio, an MME storm core, an HSS fault subscription', () => {
+  // north: a cluster of three neighbouring eNBs sharing TAC 7000 (0.5 km apart), then four eNBs 5 km apart with
+  // TACs of their own; south: seven eNBs 5 km apart. Three cells per eNB.
+  const cells = [
+    ...[0, 1, 2, 3, 4, 5, 6].flatMap((e) => {
+      const enbId = 2000 + e;
+      const lon = e < 3 ? 100 + e * 0.005 : 100 + (e - 2) * 0.05;
+      return [0, 1, 2].map((k) => ({ eci: enbId * 256 + k, enbId, tac: e < 3 ? 7000 : enbId, cellName: `north-${e}-${k}`, region: 'north', lat: 30, lon }));
+    }),
+    ...[0, 1, 2, 3, 4, 5, 6].flatMap((e) => {
+      const enbId = 2100 + e;
+      return [0, 1, 2].map((k) => ({ eci: enbId * 256 + k, enbId, tac: enbId, cellName: `south-${e}-${k}`, region: 'south', lat: 31, lon: 100 + e * 0.05 }));
+    }),
+  ];
+  const land = buildTopology(cells);
+  const cutOverCells = cells.filter((c) => c.enbId < 2003).map((c) => c.eci);
+  // TAU rejects (ratio_fail_tau: core by the feature table) with EMM 15 (subscription); the model leans on the TAU ratio.
+  const rejected = (ecis: number[], perCell: number, firstImsi: number, mmeCongestion = false): UserRow[] =>
+    ecis.flatMap((c, i) =>
+      Array.from({ length: perCell }, (_, k) => ({
+        imsi: firstImsi + i * 1000 + k,
+        eci: c,
+        p: 0.9,
+        values: [0, 0.01, mmeCongestion ? 4 : 0, 0, 1000, 0, 0, 0.8, 3],
+        shap: [0, 0, mmeCongestion ? 1 : 0, 0, 0.05, 0, 0, 2.5, 0],
+      })),
+    );
+  // HSS rejects (EMM 15) of an IMSI range, wherever those subscribers are.
+  const hss = (ecis: number[], perCell: number, firstImsi: number): UserRow[] =>
+    ecis.flatMap((c, i) =>
+      Array.from({ length: perCell }, (_, k) => ({ imsi: firstImsi + i * 1000 + k, eci: c, p: 0.9, values: [0, 0.01, 0, 0, 1000, 0, 0, 0, 3], shap: [0, 0, 0, 0, 0.05, 0, 0, 0, 2.5] })),
+    );
+  const runOn = (detector: HotspotDetector, rows: UserRow[], windows = 3): AlertEvent[] => {
+    const events: AlertEvent[] = [];
+    let i = 0;
+    for (; i < 8; i++) events.push(...detector.onWindow(scoredWindow(land, i, [], 80)));
+    for (let k = 0; k < windows; k++) events.push(...detector.onWindow(scoredWindow(land, i++, rows, 80)));
+    return events;
+  };
+  const lastOf = (events: AlertEvent[]) => {
+    const ids = new Set(events.map((e) => e.alert.alert_id));
+    expect(ids.size).toBe(1);
+    return events[events.length - 1];
+  };
+
+  it('TAU and EMM 15 rejects confined to three neighbouring eNBs name the alert radio, with the locality as first evidence', () => {
+    const last = lastOf(runOn(new HotspotDetector(land, []), rejected(cutOverCells, 15, 1e14)));
+    expect(last.alert.suspected_cause).toBe('radio');
+    const first = last.alert.evidence[0];
+    expect(first.feature).toBe('signaling_reject_users_share');
+    expect(first.value).toBeGreaterThan(10 * first.baseline);
+    expect(first.detail).toContain('3 neighbouring eNB(s) (TAC 7000)');
+    expect(last.cause_scores.radio).toBeGreaterThan(last.cause_scores.core);
+    // the rule renames only: turned off, the same incident is the core alert it clusters as
+    const off = lastOf(runOn(new HotspotDetector(land, [], { locality: { maxEnbs: 0 } }), rejected(cutOverCells, 15, 1e14)));
+    expect(off.alert.suspected_cause).toBe('core');
+    expect(off.alert.cells).toEqual(last.alert.cells);
+  });
+
+  it('a few stray cells elsewhere in the alert do not hide the cluster; a thin sprinkle over the same eNBs is not one', () => {
+    const stray = cells.filter((c) => c.enbId === 2105).map((c) => c.eci);
+    const withStray = lastOf(runOn(new HotspotDetector(land, []), [...rejected(cutOverCells, 15, 1e14), ...rejected(stray, 8, 2e14)]));
+    expect(withStray.regions).toEqual(['north', 'south']);
+    expect(withStray.alert.suspected_cause).toBe('radio');
+    // 4 of ~84 users per cell (5 %): the alert opens, but a cut-over fails far more of the UEs on its eNBs
+    const thin = lastOf(runOn(new HotspotDetector(land, []), rejected(cutOverCells, 4, 1e14)));
+    expect(thin.alert.suspected_cause).toBe('core');
+  });
+
+  it('EMM 15 users of a cut-over that split off its radio alert as "subscription" are named radio', () => {
+    // the cluster first shows radio drops (handover/neighbour failures); then EMM 15 rejects join in the same cells
+    const drops = cutOverCells.flatMap((c, i) => faultUsers(c, 12, 'radio', 3e14 + i * 1000));
+    const both = [...drops, ...hss(cutOverCells, 12, 1e14)];
+    const d = new HotspotDetector(land, []);
+    const events: AlertEvent[] = [];
+    const script = [[], [], [], [], [], [], [], [], drops, drops, both, both, both];
+    script.forEach((rows, k) => events.push(...d.onWindow(scoredWindow(land, k, rows, 80))));
+    const opens = events.filter((e) => e.alert.status === 'open');
+    expect(opens).toHaveLength(2);
+    const split = events.filter((e) => e.alert.alert_id === opens[1].alert.alert_id).at(-1)!;
+    expect(split.alert.suspected_cause).toBe('radio');
+    expect(split.alert.evidence[0].detail).toContain('subscription-looking users at risk confined to 3 neighbouring eNB(s)');
+  });
+
+  it('an HSS fault spread over both regions (an IMSI range anywhere) stays subscription', () => {
+    const last = lastOf(runOn(new HotspotDetector(land, []), hss(cells.map((c) => c.eci), 4, 1e14)));
+    expect(last.alert.suspected_cause).toBe('subscription');
+  });
+
+  it('the same rejects over every eNB of both regions (an MME pool) stay core', () => {
+    const everywhere = cells.map((c) => c.eci);
+    const last = lastOf(runOn(new HotspotDetector(land, []), rejected(everywhere, 15, 1e14)));
+    expect(last.alert.suspected_cause).toBe('core');
+    expect(last.alert.evidence.map((e) => e.feature)).not.toContain('signaling_reject_users_share');
+  });
+
+  it('MME congestion (EMM 22) on the same three eNBs stays core: the MME names itself', () => {
+    const last = lastOf(runOn(new HotspotDetector(land, []), rejected(cutOverCells, 15, 1e14, true)));
+    expect(last.alert.suspected_cause).toBe('core');
+  });
+
+  it('an HSS fault (EMM 15 for an IMSI range) over scattered eNBs of both regions stays subscription', () => {
+    // the range's users at risk happen to be on two far-apart eNBs of different regions: few eNBs, but no cluster
+    const scattered = cells.filter((c) => c.enbId === 2004 || c.enbId === 2105).map((c) => c.eci);
+    const last = lastOf(runOn(new HotspotDetector(land, []), hss(scattered, 15, 1e14)));
+    expect(last.alert.suspected_cause).toBe('subscription');
+    expect(last.alert.evidence.map((e) => e.feature)).not.toContain('signaling_reject_users_share');
+  });
+});

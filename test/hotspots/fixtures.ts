@@ -24,7 +24,17 @@ export function gridTopology(regions = ['east', 'west'], enbsPerRegion = 4): Top
   return buildTopology(cells);
 }
 
-export const FEATURES = ['cnt_s1ap_radioNetwork_21', 'ratio_tcp_retrans', 'cnt_emm_22', 'ratio_dns_fail', 'cnt_bytes', 'cnt_esm_30', 'cnt_dns_servfail'];
+export const FEATURES = [
+  'cnt_s1ap_radioNetwork_21',
+  'ratio_tcp_retrans',
+  'cnt_emm_22',
+  'ratio_dns_fail',
+  'cnt_bytes',
+  'cnt_esm_30',
+  'cnt_dns_servfail',
+  'ratio_fail_tau',
+  'cnt_emm_15',
+];
 
 export interface UserRow {
   imsi: number;
