@@ -73,7 +73,8 @@ describe('scale-out: two scoring instances (one joins, one is killed) and a dete
       '--stage', 'detect', '--source', `kafka://${mock.bootstrap}/${SCORES}?group=scale-detect&${GROUP_SETTINGS}`,
       ...sideFiles(), '--db', detectDb, '--exit-when-idle', '15', '--alerts-topic', `kafka://${mock.bootstrap}/alerts-scaled`, '--verbose',
     ];
-    const firstDetect = start(detectArgs);
+    // Killed long before it could end on idleness: a loaded machine must not let it end on its own first.
+    const firstDetect = start(detectArgs.map((a, i) => (detectArgs[i - 1] === '--exit-when-idle' ? '120' : a)));
     const a = scoreStage();
     await a.waitFor((out) => /^window \S+ of scale-s1\/\d+/m.test(out), 'instance a to publish a window');
     // The detect stage is killed too, after it has handed on a few windows, and restarted: it resumes from its
