@@ -130,6 +130,23 @@ export function pruneStateFiles(dir: string, runId: string, keep: readonly strin
  * naming it (with the offsets) in the same transaction as the rows written since, then drop the state file the
  * previous checkpoint needed. The callers commit the group's offsets themselves (advisory; the database rules).
  */
+/** What a run that checkpoints into the store is given, whatever it reads (the single instance, the detect stage). */
+export interface StoredRunOptions {
+  engine: Engine;
+  store: Store;
+  runId: string;
+  /** The run's source label; checkpoints are looked up by it. */
+  sourceLabel: string;
+  /** The checkpoint this run continues from (its state is restored here), or null for a new run. */
+  resumeFrom: CheckpointRow | null;
+  /** Stop after this long without input (each runner says what it does then); Infinity = until the signal. */
+  exitWhenIdleMs?: number;
+  /** Besides at every closed window, checkpoint at least this often (wall clock) while input flows. */
+  checkpointIntervalMs?: number;
+  signal: AbortSignal;
+  onCheckpoint?(row: CheckpointRow): void;
+}
+
 export class RunCheckpoints {
   private id = 0;
   private taken = 0;

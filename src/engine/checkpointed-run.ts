@@ -11,33 +11,20 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { DeliveredBatch, KafkaSource, PartitionOffset } from '../sources/kafka/kafka-source.js';
 import { PartitionMerge } from '../sources/kafka/partition-merge.js';
-import type { CheckpointRow, Store } from '../store/store.js';
+import type { CheckpointRow } from '../store/store.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RunCheckpoints } from './checkpoint.js';
-import type { Engine } from './engine.js';
+import { RunCheckpoints, type StoredRunOptions } from './checkpoint.js';
 
-export interface CheckpointedRunOptions {
-  engine: Engine;
-  /** Not started yet: created with `startOffsets` from `resumeFrom` (see `resumeOffsets`). */
+export interface CheckpointedRunOptions extends StoredRunOptions {
+  /** Not started yet: created with `startOffsets` from `resumeFrom` (see `resumeOffsets`). At the idle end, open
+   *  windows are closed. */
   source: KafkaSource;
-  store: Store;
-  runId: string;
-  /** The run's source label; checkpoints are looked up by it. */
-  sourceLabel: string;
-  /** The checkpoint this run continues from (its state is restored here), or null for a new run. */
-  resumeFrom: CheckpointRow | null;
-  /** Stop (closing open windows) after this long without records; Infinity = until the signal. */
-  exitWhenIdleMs?: number;
-  /** Besides at every closed window, checkpoint at least this often (wall clock) while records flow. */
-  checkpointIntervalMs?: number;
-  signal: AbortSignal;
   /**
    * One instance owns the whole stream: before processing, wait this long at most for the group to assign it
    * every partition (a restarted instance waits out its dead predecessor's session), so no partition's records
    * arrive late behind the others.
    */
   assignmentWaitMs?: number;
-  onCheckpoint?(row: CheckpointRow): void;
   /** Each batch of records before the engine sees it. */
   onBatch?(batch: RecordBatch): void;
 }

@@ -20,24 +20,13 @@ import type { Message } from 'node-rdkafka';
 import type { DeadLetter } from '../sources/dead-letters.js';
 import type { KafkaMessageConsumer } from '../sources/kafka/message-consumer.js';
 import type { PartitionOffset } from '../sources/kafka/kafka-source.js';
-import type { CheckpointRow, Store } from '../store/store.js';
-import { RunCheckpoints } from './checkpoint.js';
-import type { Engine } from './engine.js';
+import type { CheckpointRow } from '../store/store.js';
+import { RunCheckpoints, type StoredRunOptions } from './checkpoint.js';
 import { assembleWindow, decodeScoreChunk, isPartitionState, parseScoreHead, type PartitionShare } from './score-messages.js';
 
-export interface DetectStageOptions {
-  engine: Engine;
-  /** Not started yet. */
+export interface DetectStageOptions extends StoredRunOptions {
+  /** Not started yet. At the idle end (counted from the first message), every window still waiting is handed on. */
   consumer: KafkaMessageConsumer;
-  store: Store;
-  runId: string;
-  sourceLabel: string;
-  resumeFrom: CheckpointRow | null;
-  /** Stop (handing on every window still waiting) after this long without messages, counted from the first. */
-  exitWhenIdleMs?: number;
-  checkpointIntervalMs?: number;
-  signal: AbortSignal;
-  onCheckpoint?(row: CheckpointRow): void;
   log?(line: string): void;
 }
 

@@ -8,7 +8,6 @@ import type { ScoredWindow } from '../../src/hotspots/scored-window.js';
 import type { Subscriber, Topology } from '../../src/schema/side-files.js';
 import { simulatedCity, type SimulatedCity } from '../support/simulated-city.js';
 
-
 let spec: FeatureSpec;
 let topology: Topology;
 let subscribers: Subscriber[];

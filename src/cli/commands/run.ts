@@ -400,18 +400,21 @@ const command: Command = {
                   `offsets ${c.offsets.map((x) => `${x.topic}/${x.partition}@${x.offset}`).join(' ')}`,
               )
           : undefined;
+        const stored = {
+          engine,
+          store,
+          runId,
+          sourceLabel: source.label,
+          resumeFrom: resume,
+          exitWhenIdleMs: o.exitWhenIdle === undefined ? Infinity : o.exitWhenIdle * 1000,
+          signal: controller.signal,
+          onCheckpoint,
+        };
         if (o.stage === 'detect') {
           sinks.push({ name: 'first-window', onScoredWindow: (w) => void (Number.isNaN(firstRecordAt) && (firstRecordAt = w.windowStart)) });
           const result = await runDetectStage({
-            engine,
+            ...stored,
             consumer: new KafkaMessageConsumer({ brokers: kafka.brokers, groupId: kafka.groupId, topic: kafka.topics[0].topic, rdkafka: kafka.rdkafka }),
-            store,
-            runId,
-            sourceLabel: source.label,
-            resumeFrom: resume,
-            exitWhenIdleMs: o.exitWhenIdle === undefined ? Infinity : o.exitWhenIdle * 1000,
-            signal: controller.signal,
-            onCheckpoint,
             log: o.verbose ? (l) => console.log(l) : undefined,
           });
           console.log(`${result.windows} windows joined from the scores topic; ${result.duplicateMessages} copies of messages dropped`);
@@ -419,18 +422,7 @@ const command: Command = {
           if (result.lateShareMessages > 0) console.log(`warning: ${result.lateShareMessages} message(s) of a record partition's share came after their window was handed on without it (dead-lettered)`);
           status = result.status;
         } else {
-          const result = await runCheckpointed({
-            engine,
-            source: new KafkaSource(kafka),
-            store,
-            runId,
-            sourceLabel: source.label,
-            resumeFrom: resume,
-            exitWhenIdleMs: o.exitWhenIdle === undefined ? Infinity : o.exitWhenIdle * 1000,
-            signal: controller.signal,
-            onBatch: noteFirstRecord,
-            onCheckpoint,
-          });
+          const result = await runCheckpointed({ ...stored, source: new KafkaSource(kafka), onBatch: noteFirstRecord });
           status = result.status;
         }
       } else {
