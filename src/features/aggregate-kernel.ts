@@ -14,7 +14,8 @@
 // x·block + jj), per row of the block the dominant cell (f64) and a spill flag (i32: the row has more distinct
 // cells than tracked inline, so the engine recounts its cells), and the inline cell list (ECI f64, count i32).
 // Everything else is allocated above it by the engine.
-import { emitter, F64, I32, I64, instantiate, moduleBytes, OP as O, VOID } from '../model/wasm-assembler.js';
+import { emitter, F64, I32, I64, instantiate, moduleBytes, OP as O, VOID, type WasmFunction } from '../model/wasm-assembler.js';
+import type { EncodeProgram } from './encode-kernel.js';
 
 /** What the kernel is specialised to. Offsets are in the engine's units (record fields in Float64 / Int16 words). */
 export interface AggregateLayout {
@@ -82,6 +83,10 @@ export interface AggregateKernel {
    *  at `offsets`; validity bytes at `valid`, or 0 when none is null) as 1–15 ASCII digits into f64 at out + 8i,
    *  −1 where null, empty, longer than 15 or not all digits: engine.ts parseImsi, exact as it is (< 10^15). */
   digits: (bytes: number, offsets: number, base: number, valid: number, n: number, out: number) => void;
+  /** The spec's push-side encoding (encode-kernel.ts), when the module was built with it: its inputs and memory,
+   *  and encode(dest, i0, i1, msisdnDigits, msisdnOffsets). */
+  encoding: EncodeProgram | null;
+  encode: ((dest: number, i0: number, i1: number, msisdnDigits: number, msisdnOffsets: number) => void) | null;
 }
 
 // parameters
@@ -322,26 +327,44 @@ function digitsBody(): number[] {
 
 /** Assembles and instantiates the kernel for `layout` with `bytes` of memory to begin with (it grows on demand,
  *  up to `maxBytes` if given, else to WebAssembly's own limit). */
-export function instantiateAggregateKernel(layout: AggregateLayout, bytes: number, maxBytes?: number): AggregateKernel {
+export function instantiateAggregateKernel(
+  layout: AggregateLayout,
+  bytes: number,
+  maxBytes?: number,
+  encoding?: (base: number) => EncodeProgram | null,
+): AggregateKernel {
   const at = aggregateAddresses(layout);
+  // The encoding's input table and lookup tables sit above the fixed part.
+  const program = encoding ? encoding(at.end) : null;
+  if (program) at.end = program.end;
   const pages = Math.ceil(Math.max(bytes, at.end) / 65536);
+  const functions: WasmFunction[] = [
+    { type: 0, locals: [[NUM_I32_LOCALS, I32], [NUM_F64_LOCALS, F64]], body: aggregateBody(layout, at), export: 'aggregate' },
+    { type: 1, locals: [[3, I32]], body: appendBody(layout), export: 'append' },
+    { type: 1, locals: [[5, I32], [1, I64]], body: digitsBody(), export: 'digits' },
+  ];
+  if (program) functions.push({ type: 2, locals: program.locals, body: program.body, export: 'encode' });
   const exports = instantiate(
     moduleBytes({
-      types: [[[I32, I32, I32, I32], [F64]], [[I32, I32, I32, I32, I32, I32], []]],
-      functions: [
-        { type: 0, locals: [[NUM_I32_LOCALS, I32], [NUM_F64_LOCALS, F64]], body: aggregateBody(layout, at), export: 'aggregate' },
-        { type: 1, locals: [[3, I32]], body: appendBody(layout), export: 'append' },
-        { type: 1, locals: [[5, I32], [1, I64]], body: digitsBody(), export: 'digits' },
+      types: [
+        [[I32, I32, I32, I32], [F64]],
+        [[I32, I32, I32, I32, I32, I32], []],
+        ...(program ? [[[I32, I32, I32, I32, I32], []] as [number[], number[]]] : []),
       ],
+      functions,
       pages,
       maxPages: maxBytes === undefined ? undefined : Math.max(pages, Math.floor(maxBytes / 65536)),
     }),
   );
+  const memory = exports.mem as AggregateMemory;
+  if (program) new Uint8Array(memory.buffer, program.tablesAt, program.tables.length).set(program.tables);
   return {
-    memory: exports.mem as AggregateMemory,
+    memory,
     at,
     aggregate: exports.aggregate as AggregateKernel['aggregate'],
     append: exports.append as AggregateKernel['append'],
     digits: exports.digits as AggregateKernel['digits'],
+    encoding: program,
+    encode: program ? (exports.encode as NonNullable<AggregateKernel['encode']>) : null,
   };
 }

@@ -85,9 +85,9 @@ export function emitter() {
   const e = {
     c,
     op,
-    get: (i: number) => op(OP.get, i),
-    set: (i: number) => op(OP.set, i),
-    tee: (i: number) => op(OP.tee, i),
+    get: (i: number) => op(OP.get, ...uleb(i)),
+    set: (i: number) => op(OP.set, ...uleb(i)),
+    tee: (i: number) => op(OP.tee, ...uleb(i)),
     i32: (v: number) => op(OP.i32Const, ...sleb(v)),
     f64: (v: number) => op(OP.f64Const, ...f64Bytes(v)),
     ld8u: (offset = 0) => op(OP.i32Load8U, 0, ...uleb(offset)),
