@@ -8,10 +8,10 @@
 // up once per row) move on. Every accumulator is order-independent (integer sums, min/max, bit-or, max-by-time
 // with deterministic ties), and the late test uses the running watermark per record, so results do not depend on
 // how the input is cut into batches or, within lateness, on arrival order. By default the per-record loops that
-// need no JavaScript objects — parsing IMSI/MSISDN digits, copying each staged record to its buffer address, and
-// the close-time aggregation — run in a WebAssembly kernel specialised to the spec (aggregate-kernel.ts), whose
-// memory holds the staging arrays and the window buffers; `kernel: 'js'` keeps the JavaScript loops (the same
-// values bit for bit, tested).
+// need no JavaScript objects — parsing IMSI/MSISDN digits, encoding each buffered record straight to its buffer
+// address (encode-kernel.ts, from copies of the batch's Arrow buffers), and the close-time aggregation — run in a
+// WebAssembly kernel specialised to the spec (aggregate-kernel.ts), whose memory holds the window buffers;
+// `kernel: 'js'` keeps the JavaScript loops (the same values bit for bit, tested).
 import type { Data, RecordBatch } from 'apache-arrow';
 import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
@@ -38,7 +38,7 @@ export interface FeatureEngineOptions {
   /** `source` field of dead letters. */
   source?: string;
   /** The per-record hot loops: the WebAssembly kernel (aggregate-kernel.ts; the default where WebAssembly exists:
-   *  IMSI/MSISDN parsing, the copy of encoded records into the window buffers, and the aggregation at close, with
+   *  IMSI/MSISDN parsing, the encoding of records into the window buffers, and the aggregation at close, with
    *  the records buffered in its memory) or the JavaScript loops. Both give the same values bit for bit; when the
    *  kernel's memory is full (WebAssembly stops at 4 GiB) the engine goes on with the JavaScript loops. */
   kernel?: 'wasm' | 'js';
@@ -1026,10 +1026,18 @@ export class FeatureEngine {
   private copyCounts(columns: Float64Array[], j0: number, j1: number): void {
     const counts = this.counts;
     const n = j1 - j0;
+    const fresh = this.freshColumns;
     for (let x = 0; x < this.countColumns; x++) {
       const col = columns[BUILTIN_FEATURES.length + x];
       const a = x * BLOCK;
-      for (let jj = 0; jj < n; jj++) col[j0 + jj] = counts[a + jj];
+      // A fresh column is zero already: only the (few) non-zero counts are written, so the pages of a column of
+      // rare buckets are mostly never touched. A reused column holds the last window's values: all are written.
+      if (fresh[BUILTIN_FEATURES.length + x] === 1) {
+        for (let jj = 0; jj < n; jj++) {
+          const v = counts[a + jj];
+          if (v !== 0) col[j0 + jj] = v;
+        }
+      } else for (let jj = 0; jj < n; jj++) col[j0 + jj] = counts[a + jj];
     }
   }
 
@@ -1284,12 +1292,15 @@ export class FeatureEngine {
   }
 
   private readonly ratioScratch = new Float64Array(2 * BLOCK);
+  /** Per output column of the window being closed: 1 when its memory is fresh (all zero), 0 when reused. */
+  private freshColumns = new Uint8Array(0);
   /** Keeps the cache-touching loads from being optimised away. */
   touchSink = 0;
 
   /** F output columns of m rows (every value is written at close): recycled buffers first. */
   private outputColumns(F: number, m: number): Float64Array[] {
     const pool = this.recycledColumns;
+    if (this.freshColumns.length < F) this.freshColumns = new Uint8Array(F);
     // Fresh buffers get headroom so that a slightly larger later window can still reuse them once recycled; the
     // headroom costs address space only (pages that are never written are never faulted in).
     const capacity = Math.ceil(m * 1.25) + 512;
@@ -1297,6 +1308,7 @@ export class FeatureEngine {
     for (let k = 0; k < F; k++) {
       let c: Float64Array | undefined;
       while ((c = pool.pop()) !== undefined && c.length < m);
+      this.freshColumns[k] = c === undefined ? 1 : 0;
       if (c === undefined) columns[k] = new Float64Array(capacity).subarray(0, m);
       else columns[k] = c.subarray(0, m);
     }
@@ -1307,9 +1319,15 @@ export class FeatureEngine {
   private sumTerms(terms: Int32Array, columns: Float64Array[], out: Float64Array, at: number, j0: number, n: number): void {
     const sc = this.scratch;
     out.fill(0, at, at + n);
+    const counts = this.counts;
+    const firstCount = BUILTIN_FEATURES.length;
     for (let t = 0; t < terms.length; t++) {
       const term = terms[t];
-      if (term >= 0) {
+      if (term >= firstCount && term < firstCount + this.countColumns) {
+        // A one-hot count: from the block's count scratch (in cache, the same integer as its output column).
+        const a = (term - firstCount) * BLOCK;
+        for (let jj = 0; jj < n; jj++) out[at + jj] += counts[a + jj];
+      } else if (term >= 0) {
         const src = columns[term];
         for (let jj = 0; jj < n; jj++) out[at + jj] += src[j0 + jj];
       } else {
