@@ -1191,21 +1191,7 @@ export class FeatureEngine {
       const jj = j - j0;
       const s = slotOf[j];
       const num = sc[S_MSISDN * B + jj];
-      if (Number.isNaN(num)) msisdn[j] = '';
-      else {
-        // The user's text from an earlier window when it is the same number and length: most users keep their
-        // MSISDN, and a number → text conversion and a new string per row cost more than the check.
-        const len = sc[S_MSISDN_LEN * B + jj];
-        const memo = this.msisdnText[s];
-        if (memo !== undefined && this.msisdnNumber[s] === num && this.msisdnLength[s] === len) msisdn[j] = memo;
-        else {
-          const text = String(num).padStart(len, '0');
-          msisdn[j] = text;
-          this.msisdnText[s] = text;
-          this.msisdnNumber[s] = num;
-          this.msisdnLength[s] = len;
-        }
-      }
+      msisdn[j] = Number.isNaN(num) ? '' : String(num).padStart(sc[S_MSISDN_LEN * B + jj], '0');
       const mask = sc[S_MASK * B + jj];
       let active = 0;
       let lastBin = -1;
@@ -1306,11 +1292,6 @@ export class FeatureEngine {
   }
 
   private readonly ratioScratch = new Float64Array(2 * BLOCK);
-  /** Per hot slot, the MSISDN text last made for it and the number and length it was made from (a memo checked
-   *  against both, so a slot taken by another user, or a restore, can never give a wrong text). */
-  private msisdnText: (string | undefined)[] = [];
-  private msisdnNumber: Float64Array = new Float64Array(0);
-  private msisdnLength: Float64Array = new Float64Array(0);
   /** Per output column of the window being closed: 1 when its memory is fresh (all zero), 0 when reused. */
   private freshColumns = new Uint8Array(0);
   /** Keeps the cache-touching loads from being optimised away. */
@@ -1380,12 +1361,6 @@ export class FeatureEngine {
     this.hotLastWindow = growFloat64(this.hotLastWindow, cap, NaN);
     this.hotPrev = growFloat64(this.hotPrev, cap * K, NaN);
     this.hotBase = growFloat64(this.hotBase, cap * K * this.H, NaN);
-    this.msisdnNumber = growFloat64(this.msisdnNumber, cap, NaN);
-    this.msisdnLength = growFloat64(this.msisdnLength, cap, -1);
-    // new Array(cap) keeps fast (holey) elements; writing far past the end of a shorter array would not.
-    const text: (string | undefined)[] = new Array(cap);
-    for (let k = 0; k < this.msisdnText.length; k++) text[k] = this.msisdnText[k];
-    this.msisdnText = text;
   }
 
   private growCold(cap: number): void {
