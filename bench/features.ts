@@ -188,7 +188,7 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 async function main(): Promise<void> {
   const spec = await loadFeatureSpec();
   const batches = Math.ceil(N / BATCH);
-  console.log(`feature engine: ${fmt(N)} records, ${fmt(U)} users, ${HOURS} h, ${batches} batches of ${fmt(BATCH)}${args['no-recycle'] ? ', windows not recycled' : ', windows recycled once counted'}, ${args.kernel} aggregation kernel; spec ${spec.name} (${compileSpec(spec).featureNames.length} features, ${spec.windowMs / 60000}-min windows)`);
+  console.log(`feature engine: ${fmt(N)} records, ${fmt(U)} users, ${HOURS} h, ${batches} batches of ${fmt(BATCH)}${args['no-recycle'] ? ', windows not recycled' : ', windows recycled once counted'}, ${args.kernel} kernels; spec ${spec.name} (${compileSpec(spec).featureNames.length} features, ${spec.windowMs / 60000}-min windows)`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-features-'));
   try {
     await measure(spec, batches, dir);
@@ -237,13 +237,14 @@ async function measure(spec: Awaited<ReturnType<typeof loadFeatureSpec>>, batche
   for (const w of last) rows += w.imsi.length;
   windows += last.length;
   const s = engine.stats();
+  const encodedByKernel = engine.batchesEncodedByKernel;
   engine = null;
   const rate = N / (engineMs / 1000);
   // On a shared machine wall time includes waiting for a core; CPU time is what the engine actually used.
   const cpuRate = N / (engineCpuUs / 1e6);
   console.log(
     `hotspot FeatureEngine: wall ${(engineMs / 1000).toFixed(2)} s → ${fmt(rate)} records/s; ` +
-      `CPU ${(engineCpuUs / 1e6).toFixed(2)} s → ${fmt(cpuRate)} records/CPU-s (one thread); ${fmt(rows)} user-window rows in ${windows} windows`,
+      `CPU ${(engineCpuUs / 1e6).toFixed(2)} s → ${fmt(cpuRate)} records/CPU-s (one thread); ${fmt(rows)} user-window rows in ${windows} windows; ${encodedByKernel} of ${batches} batches encoded by the WebAssembly encode kernel`,
   );
   console.log(
     `state: ${fmt(s.users)} users (${fmt(s.hotUsers)} hot, ${fmt(s.coldUsers)} evicted with baseline); ` +

@@ -14,7 +14,8 @@
 // x·block + jj), per row of the block the dominant cell (f64) and a spill flag (i32: the row has more distinct
 // cells than tracked inline, so the engine recounts its cells), and the inline cell list (ECI f64, count i32).
 // Everything else is allocated above it by the engine.
-import { name, section, sleb, uleb, wasmGlobal } from '../model/wasm-kernel.js';
+import { emitter, F64, I32, I64, instantiate, moduleBytes, OP as O, VOID, type WasmFunction } from '../model/wasm-assembler.js';
+import type { EncodeProgram } from './encode-kernel.js';
 
 /** What the kernel is specialised to. Offsets are in the engine's units (record fields in Float64 / Int16 words). */
 export interface AggregateLayout {
@@ -82,21 +83,11 @@ export interface AggregateKernel {
    *  at `offsets`; validity bytes at `valid`, or 0 when none is null) as 1–15 ASCII digits into f64 at out + 8i,
    *  −1 where null, empty, longer than 15 or not all digits: engine.ts parseImsi, exact as it is (< 10^15). */
   digits: (bytes: number, offsets: number, base: number, valid: number, n: number, out: number) => void;
+  /** The spec's push-side encoding (encode-kernel.ts), when the module was built with it: its inputs and memory,
+   *  and encode(dest, i0, i1, msisdnDigits, msisdnOffsets). */
+  encoding: EncodeProgram | null;
+  encode: ((dest: number, i0: number, i1: number, msisdnDigits: number, msisdnOffsets: number) => void) | null;
 }
-
-const I32 = 0x7f;
-const F64 = 0x7c;
-const O = {
-  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, ret: 0x0f,
-  get: 0x20, set: 0x21, tee: 0x22, select: 0x1b,
-  i32Load: 0x28, f64Load: 0x2b, i32Load8U: 0x2d, i64Const: 0x42, i64Mul: 0x7e, i64Add: 0x7c, i64ExtendI32U: 0xad,
-  f64ConvertI64S: 0xb9, i32GtU: 0x4b, i32LeS: 0x4c, i32Load16S: 0x2e, i32Store: 0x36, f64Store: 0x39, i32Store16: 0x3b,
-  i32Const: 0x41, f64Const: 0x44,
-  i32Eqz: 0x45, i32Eq: 0x46, i32LtS: 0x48, i32GtS: 0x4a, i32GeS: 0x4e,
-  f64Eq: 0x61, f64Lt: 0x63, f64Gt: 0x64,
-  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Or: 0x72, i32Shl: 0x74,
-  f64Add: 0xa0, f64Mul: 0xa2, f64ConvertI32S: 0xb7,
-} as const;
 
 // parameters
 const P = { perm: 0, rowStart: 1, j0: 2, j1: 3 } as const;
@@ -108,8 +99,6 @@ const L = {
 } as const;
 const NUM_I32_LOCALS = 16;
 const NUM_F64_LOCALS = 10;
-
-const f64Bytes = (v: number) => Array.from(new Uint8Array(Float64Array.of(v).buffer));
 
 export function aggregateAddresses(layout: AggregateLayout): AggregateAddresses {
   const B = layout.block;
@@ -128,25 +117,7 @@ function aggregateBody(y: AggregateLayout, at: AggregateAddresses): number[] {
   const B = y.block;
   const blockShift = Math.log2(B);
   if (!Number.isInteger(blockShift)) throw new Error(`aggregate kernel: block ${B} is not a power of two`);
-  const c: number[] = [];
-  const get = (i: number) => c.push(O.get, i);
-  const set = (i: number) => c.push(O.set, i);
-  const i32 = (v: number) => c.push(O.i32Const, ...sleb(v));
-  const f64 = (v: number) => c.push(O.f64Const, ...f64Bytes(v));
-  const op = (...ops: number[]) => c.push(...ops);
-  const ld32 = (offset = 0) => c.push(O.i32Load, 2, ...uleb(offset));
-  const ld16 = (offset = 0) => c.push(O.i32Load16S, 1, ...uleb(offset));
-  const ldf = (offset = 0) => c.push(O.f64Load, 3, ...uleb(offset));
-  const st32 = (offset = 0) => c.push(O.i32Store, 2, ...uleb(offset));
-  const stf = (offset = 0) => c.push(O.f64Store, 3, ...uleb(offset));
-  /** while (v < end) { body; v++ } — v set by the caller */
-  const whileLess = (v: number, end: () => void, body: () => void) => {
-    op(O.block, 0x40, O.loop, 0x40);
-    get(v); end(); op(O.i32GeS, O.brIf, 1);
-    body();
-    get(v); i32(1); op(O.i32Add); set(v);
-    op(O.br, 0, O.end, O.end);
-  };
+  const { c, get, set, i32, f64, op, ld32, ld16, ldf, st32, stf, whileLess } = emitter();
   /** the end of row `j`'s records (rowStart[j]) on the stack */
   const rowEnd = (j: () => void) => {
     get(P.rowStart); j(); i32(2); op(O.i32Shl, O.i32Add); ld32();
@@ -205,24 +176,24 @@ function aggregateBody(y: AggregateLayout, at: AggregateAddresses): number[] {
       get(L.t); get(L.msTime); op(O.f64Gt);
       get(L.t); get(L.msTime); op(O.f64Eq); get(L.num); get(L.ms); op(O.f64Gt, O.i32And);
       op(O.i32Or, O.i32And);
-      op(O.if, 0x40);
+      op(O.if, VOID);
       get(L.t); set(L.msTime);
       get(L.num); set(L.ms);
       get(L.addr); ld16(recInt16(y.rMsisdnLen)); set(L.msLen);
       op(O.end);
       // cells: a short inline list; a row with more distinct cells is flagged for the engine to recount
       get(L.addr); ldf(y.rEci * 8); set(L.e);
-      get(L.e); get(L.e); op(O.f64Eq, O.if, 0x40);
+      get(L.e); get(L.e); op(O.f64Eq, O.if, VOID);
       i32(0); set(L.k);
-      op(O.block, 0x40, O.loop, 0x40);
+      op(O.block, VOID, O.loop, VOID);
       get(L.k); get(L.cells); op(O.i32GeS, O.brIf, 1);
       get(L.k); i32(3); op(O.i32Shl); ldf(at.cellE); get(L.e); op(O.f64Eq, O.brIf, 1);
       get(L.k); i32(1); op(O.i32Add); set(L.k);
       op(O.br, 0, O.end, O.end);
-      get(L.k); get(L.cells); op(O.i32LtS, O.if, 0x40);
+      get(L.k); get(L.cells); op(O.i32LtS, O.if, VOID);
       get(L.k); i32(2); op(O.i32Shl); get(L.k); i32(2); op(O.i32Shl); ld32(at.cellN); i32(1); op(O.i32Add); st32(at.cellN);
       op(O.else);
-      get(L.cells); i32(y.cellsInline); op(O.i32LtS, O.if, 0x40);
+      get(L.cells); i32(y.cellsInline); op(O.i32LtS, O.if, VOID);
       get(L.cells); i32(3); op(O.i32Shl); get(L.e); stf(at.cellE);
       get(L.cells); i32(2); op(O.i32Shl); i32(1); st32(at.cellN);
       get(L.cells); i32(1); op(O.i32Add); set(L.cells);
@@ -232,7 +203,7 @@ function aggregateBody(y: AggregateLayout, at: AggregateAddresses): number[] {
       // one-hot counts: counts[(onehotBase[k] + bucket) · B + jj]++ for buckets ≥ 0
       for (let k = 0; k < y.onehotBase.length; k++) {
         get(L.addr); ld16(recInt16(y.rOnehots + k)); set(L.bucket);
-        get(L.bucket); i32(0); op(O.i32GeS, O.if, 0x40);
+        get(L.bucket); i32(0); op(O.i32GeS, O.if, VOID);
         const off = y.onehotBase[k] * B * 4;
         get(L.rowC); get(L.bucket); i32(blockShift + 2); op(O.i32Shl, O.i32Add); set(L.n);
         get(L.n); get(L.n); ld32(off); i32(1); op(O.i32Add); st32(off);
@@ -242,7 +213,7 @@ function aggregateBody(y: AggregateLayout, at: AggregateAddresses): number[] {
       for (let k = 0; k < y.statistics; k++) {
         const s = (y.sStats + 5 * k) * B * 8;
         get(L.addr); ldf((y.rStats + k) * 8); set(L.v);
-        get(L.v); get(L.v); op(O.f64Eq, O.if, 0x40);
+        get(L.v); get(L.v); op(O.f64Eq, O.if, VOID);
         get(L.rowS); get(L.rowS); ldf(s); f64(1); op(O.f64Add); stf(s);
         get(L.rowS); get(L.rowS); ldf(s + B * 8); get(L.v); op(O.f64Add); stf(s + B * 8);
         get(L.rowS); get(L.rowS); ldf(s + 2 * B * 8); get(L.v); get(L.v); op(O.f64Mul, O.f64Add); stf(s + 2 * B * 8);
@@ -260,7 +231,7 @@ function aggregateBody(y: AggregateLayout, at: AggregateAddresses): number[] {
       get(L.k); i32(3); op(O.i32Shl); ldf(at.cellE); set(L.e);
       get(L.n); get(L.bestN); op(O.i32GtS);
       get(L.n); get(L.bestN); op(O.i32Eq); get(L.e); get(L.best); op(O.f64Lt, O.i32And);
-      op(O.i32Or, O.if, 0x40);
+      op(O.i32Or, O.if, VOID);
       get(L.e); set(L.best);
       get(L.n); set(L.bestN);
       op(O.end);
@@ -282,21 +253,17 @@ function aggregateBody(y: AggregateLayout, at: AggregateAddresses): number[] {
 /** The append function (see AggregateKernel.append); record layout from `y`. */
 function appendBody(y: AggregateLayout): number[] {
   const A = { dest: 0, f64: 1, i16: 2, n: 3, i: 4, i1: 5, d: 6, p: 7, stride: 8 } as const;
-  const c: number[] = [];
-  const get = (i: number) => c.push(O.get, i);
-  const set = (i: number) => c.push(O.set, i);
-  const i32 = (v: number) => c.push(O.i32Const, ...sleb(v));
-  const op = (...ops: number[]) => c.push(...ops);
+  const { c, get, set, i32, op, ld32, ldf, stf, ld16, st16 } = emitter();
   const i16Fields = y.rOnehots + y.onehotBase.length;
-  op(O.block, 0x40, O.loop, 0x40);
+  op(O.block, VOID, O.loop, VOID);
   get(A.i); get(A.i1); op(O.i32GeS, O.brIf, 1);
-  get(A.dest); get(A.i); i32(2); op(O.i32Shl, O.i32Add); c.push(O.i32Load, 2, 0); set(A.d);
-  get(A.d); op(O.if, 0x40);
+  get(A.dest); get(A.i); i32(2); op(O.i32Shl, O.i32Add); ld32(); set(A.d);
+  get(A.d); op(O.if, VOID);
   // Float64 fields: p walks down record i's column-major stage, one column (8n bytes) per field
   get(A.n); i32(3); op(O.i32Shl); set(A.stride);
   get(A.f64); get(A.i); i32(3); op(O.i32Shl, O.i32Add); set(A.p);
   for (let f = 0; f < y.f64; f++) {
-    get(A.d); get(A.p); c.push(O.f64Load, 3, 0); c.push(O.f64Store, 3, ...uleb(8 * f));
+    get(A.d); get(A.p); ldf(); stf(8 * f);
     if (f + 1 < y.f64) {
       get(A.p); get(A.stride); op(O.i32Add); set(A.p);
     }
@@ -304,7 +271,7 @@ function appendBody(y: AggregateLayout): number[] {
   get(A.n); i32(1); op(O.i32Shl); set(A.stride);
   get(A.i16); get(A.i); i32(1); op(O.i32Shl, O.i32Add); set(A.p);
   for (let f = 0; f < i16Fields; f++) {
-    get(A.d); get(A.p); c.push(O.i32Load16S, 1, 0); c.push(O.i32Store16, 1, ...uleb(8 * y.f64 + 2 * f));
+    get(A.d); get(A.p); ld16(); st16(8 * y.f64 + 2 * f);
     if (f + 1 < i16Fields) {
       get(A.p); get(A.stride); op(O.i32Add); set(A.p);
     }
@@ -319,44 +286,39 @@ function appendBody(y: AggregateLayout): number[] {
 /** The digits function (see AggregateKernel.digits). */
 function digitsBody(): number[] {
   const D = { bytes: 0, offsets: 1, base: 2, valid: 3, n: 4, out: 5, i: 6, p: 7, e: 8, d: 9, bad: 10, v: 11 } as const;
-  const c: number[] = [];
-  const get = (i: number) => c.push(O.get, i);
-  const set = (i: number) => c.push(O.set, i);
-  const i32 = (v: number) => c.push(O.i32Const, ...sleb(v));
-  const op = (...ops: number[]) => c.push(...ops);
-  const store = () => c.push(O.f64Store, 3, 0);
+  const { c, get, set, i32, f64, op, ld32, ld8u, stf } = emitter();
   // out + 8i on the stack
   const outAt = () => {
     get(D.out); get(D.i); i32(3); op(O.i32Shl, O.i32Add);
   };
   i32(0); set(D.i);
-  op(O.block, 0x40, O.loop, 0x40);
+  op(O.block, VOID, O.loop, VOID);
   get(D.i); get(D.n); op(O.i32GeS, O.brIf, 1);
-  op(O.block, 0x40); // "bad" exits here with −1 stored
-  get(D.offsets); get(D.i); i32(2); op(O.i32Shl, O.i32Add); c.push(O.i32Load, 2, 0); get(D.base); op(O.i32Sub); set(D.p);
-  get(D.offsets); get(D.i); i32(2); op(O.i32Shl, O.i32Add); c.push(O.i32Load, 2, 4); get(D.base); op(O.i32Sub); set(D.e);
+  op(O.block, VOID); // "bad" exits here with −1 stored
+  get(D.offsets); get(D.i); i32(2); op(O.i32Shl, O.i32Add); ld32(); get(D.base); op(O.i32Sub); set(D.p);
+  get(D.offsets); get(D.i); i32(2); op(O.i32Shl, O.i32Add); ld32(4); get(D.base); op(O.i32Sub); set(D.e);
   // null, or length outside 1..15 → −1
   i32(1); set(D.bad);
-  get(D.valid); op(O.if, 0x40);
-  get(D.valid); get(D.i); op(O.i32Add); c.push(O.i32Load8U, 0, 0); op(O.i32Eqz, O.brIf, 1);
+  get(D.valid); op(O.if, VOID);
+  get(D.valid); get(D.i); op(O.i32Add); ld8u(); op(O.i32Eqz, O.brIf, 1);
   op(O.end);
   get(D.e); get(D.p); op(O.i32Sub); i32(1); op(O.i32Sub); i32(14); op(O.i32GtU, O.brIf, 0);
-  c.push(O.i64Const, 0); set(D.v);
-  op(O.block, 0x40, O.loop, 0x40);
+  op(O.i64Const, 0); set(D.v);
+  op(O.block, VOID, O.loop, VOID);
   get(D.p); get(D.e); op(O.i32GeS, O.brIf, 1);
-  get(D.bytes); get(D.p); op(O.i32Add); c.push(O.i32Load8U, 0, 0); i32(48); op(O.i32Sub); op(O.tee, D.d);
+  get(D.bytes); get(D.p); op(O.i32Add); ld8u(); i32(48); op(O.i32Sub); op(O.tee, D.d);
   i32(9); op(O.i32GtU, O.brIf, 2);
-  get(D.v); c.push(O.i64Const, 10); op(O.i64Mul); get(D.d); op(O.i64ExtendI32U, O.i64Add); set(D.v);
+  get(D.v); op(O.i64Const, 10); op(O.i64Mul); get(D.d); op(O.i64ExtendI32U, O.i64Add); set(D.v);
   get(D.p); i32(1); op(O.i32Add); set(D.p);
   op(O.br, 0, O.end, O.end);
   i32(0); set(D.bad);
   op(O.end);
   // bad: −1, else the value
   outAt();
-  c.push(O.f64Const, ...f64Bytes(-1));
+  f64(-1);
   get(D.v); op(O.f64ConvertI64S);
   get(D.bad); op(O.select);
-  store();
+  stf();
   get(D.i); i32(1); op(O.i32Add); set(D.i);
   op(O.br, 0, O.end, O.end);
   op(O.end); // function
@@ -365,29 +327,44 @@ function digitsBody(): number[] {
 
 /** Assembles and instantiates the kernel for `layout` with `bytes` of memory to begin with (it grows on demand,
  *  up to `maxBytes` if given, else to WebAssembly's own limit). */
-export function instantiateAggregateKernel(layout: AggregateLayout, bytes: number, maxBytes?: number): AggregateKernel {
-  if (!wasmGlobal) throw new Error('WebAssembly is not available');
+export function instantiateAggregateKernel(
+  layout: AggregateLayout,
+  bytes: number,
+  maxBytes?: number,
+  encoding?: (base: number) => EncodeProgram | null,
+): AggregateKernel {
   const at = aggregateAddresses(layout);
+  // The encoding's input table and lookup tables sit above the fixed part.
+  const program = encoding ? encoding(at.end) : null;
+  if (program) at.end = program.end;
   const pages = Math.ceil(Math.max(bytes, at.end) / 65536);
-  // types: 0 aggregate, 1 append and digits (six i32, no result)
-  const type = [2, 0x60, 4, I32, I32, I32, I32, 1, F64, 0x60, 6, I32, I32, I32, I32, I32, I32, 0];
-  const fn = [2, ...uleb(NUM_I32_LOCALS), I32, ...uleb(NUM_F64_LOCALS), F64, ...aggregateBody(layout, at)];
-  const append = [1, 3, I32, ...appendBody(layout)];
-  const digits = [2, 5, I32, 1, 0x7e, ...digitsBody()];
-  const module = new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, type),
-    ...section(3, [3, 0, 1, 1]),
-    ...section(5, maxBytes === undefined ? [1, 0x00, ...uleb(pages)] : [1, 0x01, ...uleb(pages), ...uleb(Math.max(pages, Math.floor(maxBytes / 65536)))]),
-    ...section(7, [4, ...name('mem'), 0x02, 0, ...name('aggregate'), 0x00, 0, ...name('append'), 0x00, 1, ...name('digits'), 0x00, 2]),
-    ...section(10, [3, ...uleb(fn.length), ...fn, ...uleb(append.length), ...append, ...uleb(digits.length), ...digits]),
-  ]);
-  const instance = new wasmGlobal.Instance(new wasmGlobal.Module(module), {});
+  const functions: WasmFunction[] = [
+    { type: 0, locals: [[NUM_I32_LOCALS, I32], [NUM_F64_LOCALS, F64]], body: aggregateBody(layout, at), export: 'aggregate' },
+    { type: 1, locals: [[3, I32]], body: appendBody(layout), export: 'append' },
+    { type: 1, locals: [[5, I32], [1, I64]], body: digitsBody(), export: 'digits' },
+  ];
+  if (program) functions.push({ type: 2, locals: program.locals, body: program.body, export: 'encode' });
+  const exports = instantiate(
+    moduleBytes({
+      types: [
+        [[I32, I32, I32, I32], [F64]],
+        [[I32, I32, I32, I32, I32, I32], []],
+        ...(program ? [[[I32, I32, I32, I32, I32], []] as [number[], number[]]] : []),
+      ],
+      functions,
+      pages,
+      maxPages: maxBytes === undefined ? undefined : Math.max(pages, Math.floor(maxBytes / 65536)),
+    }),
+  );
+  const memory = exports.mem as AggregateMemory;
+  if (program) new Uint8Array(memory.buffer, program.tablesAt, program.tables.length).set(program.tables);
   return {
-    memory: instance.exports.mem as AggregateMemory,
+    memory,
     at,
-    aggregate: instance.exports.aggregate as AggregateKernel['aggregate'],
-    append: instance.exports.append as AggregateKernel['append'],
-    digits: instance.exports.digits as AggregateKernel['digits'],
+    aggregate: exports.aggregate as AggregateKernel['aggregate'],
+    append: exports.append as AggregateKernel['append'],
+    digits: exports.digits as AggregateKernel['digits'],
+    encoding: program,
+    encode: program ? (exports.encode as NonNullable<AggregateKernel['encode']>) : null,
   };
 }

@@ -8,16 +8,17 @@
 // up once per row) move on. Every accumulator is order-independent (integer sums, min/max, bit-or, max-by-time
 // with deterministic ties), and the late test uses the running watermark per record, so results do not depend on
 // how the input is cut into batches or, within lateness, on arrival order. By default the per-record loops that
-// need no JavaScript objects — parsing IMSI/MSISDN digits, copying each staged record to its buffer address, and
-// the close-time aggregation — run in a WebAssembly kernel specialised to the spec (aggregate-kernel.ts), whose
-// memory holds the staging arrays and the window buffers; `kernel: 'js'` keeps the JavaScript loops (the same
-// values bit for bit, tested).
-import type { RecordBatch } from 'apache-arrow';
+// need no JavaScript objects — parsing IMSI/MSISDN digits, encoding each buffered record straight to its buffer
+// address (encode-kernel.ts, from copies of the batch's Arrow buffers), and the close-time aggregation — run in a
+// WebAssembly kernel specialised to the spec (aggregate-kernel.ts), whose memory holds the window buffers;
+// `kernel: 'js'` keeps the JavaScript loops (the same values bit for bit, tested).
+import type { Data, RecordBatch } from 'apache-arrow';
 import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
 import { instantiateAggregateKernel, type AggregateKernel, type AggregateMemory } from './aggregate-kernel.js';
 import { wasmAvailable } from '../model/wasm-kernel.js';
 import { BatchColumns, DecodeArena, encodeOneHot, encodeStat } from './kernels.js';
+import { encodeProgram } from './encode-kernel.js';
 import { ACC, BUILTIN_FEATURES, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';
 import { SlotTable, growFloat64, hashKey } from './slot-table.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotParts } from './snapshot.js';
@@ -37,7 +38,7 @@ export interface FeatureEngineOptions {
   /** `source` field of dead letters. */
   source?: string;
   /** The per-record hot loops: the WebAssembly kernel (aggregate-kernel.ts; the default where WebAssembly exists:
-   *  IMSI/MSISDN parsing, the copy of encoded records into the window buffers, and the aggregation at close, with
+   *  IMSI/MSISDN parsing, the encoding of records into the window buffers, and the aggregation at close, with
    *  the records buffered in its memory) or the JavaScript loops. Both give the same values bit for bit; when the
    *  kernel's memory is full (WebAssembly stops at 4 GiB) the engine goes on with the JavaScript loops. */
   kernel?: 'wasm' | 'js';
@@ -219,12 +220,20 @@ export class FeatureEngine {
   private destAddr = 0;
   private stageCap = 0;
   private dest = new Int32Array(0);
-  /** Kernel memory for parsing a UTF-8 digit column: bytes, offsets, validity, values (capacities in bytes). */
+  /** Kernel memory for parsing the IMSI and MSISDN columns: bytes, offsets, validity, values (capacities in bytes;
+   *  the MSISDN's stay for the encode kernel, which reads its values and offsets). */
   private readonly parseAt = { bytes: 0, bytesCap: 0, offsets: 0, valid: 0, out: 0, rowsCap: 0 };
+  private readonly msisdnAt = { bytes: 0, bytesCap: 0, offsets: 0, valid: 0, out: 0, rowsCap: 0 };
+  /** Kernel memory for the encode kernel's copies of the batch's input columns (values, validity bitmap; `cap`
+   *  rows each) and a bitmap of ones for columns without nulls. */
+  private inputAt: { values: number; bits: number }[] = [];
+  private inputCap = 0;
+  private onesAt = 0;
   private readonly parsed = new DecodeArena();
   private heapBest = new Float64Array(0);
   private heapSpill = new Int32Array(0);
 
+  private encodedBatches = 0;
   private maxEventTime = -Infinity;
   private recordOrdinal = 0;
   private lateRecords = 0;
@@ -296,6 +305,16 @@ export class FeatureEngine {
           },
           1 << 20,
           options.kernelMemoryLimitBytes,
+          (base) =>
+            encodeProgram(
+              plan.onehots,
+              plan.stats,
+              {
+                f64: this.F64, rTime: R_TIME, rEci: R_ECI, rMsisdn: R_MSISDN, rStats: R_STATS, rMsisdnLen: R_MSISDN_LEN,
+                rBin: R_BIN, rOnehots: R_ONEHOTS, windowMs: this.windowMs, silenceBins: spec.window.silenceBins,
+              },
+              base,
+            ),
         )
       : null;
     if (this.kernel) {
@@ -321,10 +340,22 @@ export class FeatureEngine {
       const digitBytes = Math.max(imsiCol.offsets[n] - imsiCol.offsets[0], msisdnCol.offsets[n] - msisdnCol.offsets[0]);
       this.reserveKernelMemory(n, digitBytes);
     }
-    const imsiParsed = this.kernel ? this.parseDigits(imsiCol, n, 'imsi') : null;
-    this.encode(cols, time);
+    // A copy: a view of the kernel's memory would detach if it grew during the batch.
+    const imsiParsed = this.kernel ? this.parsed.float64('imsi', n) : null;
+    if (imsiParsed) imsiParsed.set(this.parseDigits(imsiCol, n, this.parseAt));
+    // The encode kernel writes each buffered record straight to its buffer address after the loop below (or
+    // before a mid-batch close); otherwise the batch is encoded here into the staging arrays, copied from there.
+    const encodeKernel = this.kernel !== null && this.copyEncodeInputs(cols.batch, n);
+    if (encodeKernel) {
+      this.parseDigits(utf8Column(batch, 'msisdn'), n, this.msisdnAt);
+      this.encodedBatches++;
+    } else this.encode(cols, time);
     const kernel = this.kernel;
     if (kernel) this.dest.fill(0, 0, n);
+    const writeRecords = (i0: number, i1: number) => {
+      if (encodeKernel) kernel!.encode!(this.destAddr, i0, i1, this.msisdnAt.out, this.msisdnAt.offsets);
+      else kernel!.append(this.destAddr, this.stageF64Addr, this.stageI16Addr, n, i0, i1);
+    };
     let copied = 0;
     const RB = this.W64 * 8;
     const stageF64 = this.stageF64;
@@ -382,7 +413,7 @@ export class FeatureEngine {
           // Every pane is taken by a window the running watermark has already closed (a jump in event time):
           // close those windows (their records so far are all buffered) and go on.
           if (kernel) {
-            kernel.append(this.destAddr, this.stageF64Addr, this.stageI16Addr, n, copied, i);
+            writeRecords(copied, i);
             copied = i;
           }
           out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
@@ -428,7 +459,7 @@ export class FeatureEngine {
       for (let f = 0, d = o * W64, src = i; f < F64; f++, src += n) dF64[d + f] = stageF64[src];
       for (let f = 0, d = (o * W64 + F64) * 4, src = i; f < I16; f++, src += n) dI16[d + f] = stageI16[src];
     }
-    if (kernel) kernel.append(this.destAddr, this.stageF64Addr, this.stageI16Addr, n, copied, n);
+    if (kernel) writeRecords(copied, n);
     this.maxEventTime = maxTime;
     out.push(...this.closeUpTo(this.maxEventTime - this.latenessMs));
     return out;
@@ -514,7 +545,8 @@ export class FeatureEngine {
   private encode(cols: BatchColumns, time: Float64Array): void {
     const n = cols.n;
     // Before the views below are taken: parsing may grow the kernel's memory.
-    const msisdnParsed = this.kernel ? this.parseDigits(utf8Column(cols.batch, 'msisdn'), n, 'msisdn') : null;
+    const msisdnParsed = this.kernel ? this.parsed.float64('msisdn', n) : null;
+    if (msisdnParsed) msisdnParsed.set(this.parseDigits(utf8Column(cols.batch, 'msisdn'), n, this.msisdnAt));
     if (this.kernel) this.ensureStage(n);
     else if (this.stageF64.length < n * this.F64) {
       this.stageF64 = new Float64Array(n * this.F64);
@@ -617,6 +649,11 @@ export class FeatureEngine {
     return { addr, f64: new Float64Array(buffer, addr, CHUNK * this.W64), i16: new Int16Array(buffer, addr, CHUNK * this.W64 * 4), row: new Int32Array(CHUNK) };
   }
 
+  /** Batches the encode kernel (encode-kernel.ts) encoded; the others went through kernels.ts. */
+  get batchesEncodedByKernel(): number {
+    return this.encodedBatches;
+  }
+
   /** Which per-record loops run: the WebAssembly kernel, or JavaScript (chosen so, or since the kernel's memory
    *  was full). */
   get kernelInUse(): 'wasm' | 'js' {
@@ -635,7 +672,9 @@ export class FeatureEngine {
     try {
       if (n > 0) {
         this.ensureStage(n);
-        this.ensureParse(n, digitBytes);
+        this.ensureParse(n, digitBytes, this.parseAt);
+        this.ensureParse(n, digitBytes, this.msisdnAt);
+        this.ensureEncodeInputs(n);
       }
       while (this.freeChunks.length < chunks) {
         this.freeChunks.push(this.newKernelChunk());
@@ -664,8 +703,7 @@ export class FeatureEngine {
     this.refreshViews();
   }
 
-  private ensureParse(n: number, nbytes: number): void {
-    const a = this.parseAt;
+  private ensureParse(n: number, nbytes: number, a: DigitArea): void {
     if (a.bytesCap < nbytes) {
       a.bytesCap = Math.max(nbytes, Math.ceil(a.bytesCap * 1.25));
       a.bytes = this.heapAlloc(a.bytesCap);
@@ -718,21 +756,79 @@ export class FeatureEngine {
   }
 
   /** parseImsi of rows 0..n of a UTF-8 column, by the kernel (a copy of the column's bytes into its memory and
-   *  one pass there is much cheaper than the digit loop in JavaScript); into an arena array named `key`. */
-  private parseDigits(col: Utf8Column, n: number, key: string): Float64Array {
+   *  one pass there is much cheaper than the digit loop in JavaScript), into area `a`; returns a view of the
+   *  values (valid until the kernel's memory next grows). */
+  private parseDigits(col: Utf8Column, n: number, a: DigitArea): Float64Array {
     const kernel = this.kernel!;
-    const a = this.parseAt;
     const base = col.offsets[0];
     const nbytes = col.offsets[n] - base;
-    this.ensureParse(n, nbytes);
+    this.ensureParse(n, nbytes, a);
     const buffer = kernel.memory.buffer;
     new Uint8Array(buffer, a.bytes, nbytes).set(col.bytes.subarray(base, base + nbytes));
     new Int32Array(buffer, a.offsets, n + 1).set(col.offsets.subarray(0, n + 1));
     if (col.valid !== null) new Uint8Array(buffer, a.valid, n).set(col.valid.subarray(0, n));
     kernel.digits(a.bytes, a.offsets, base, col.valid !== null ? a.valid : 0, n, a.out);
-    const out = this.parsed.float64(key, n);
-    out.set(new Float64Array(buffer, a.out, n));
-    return out;
+    return new Float64Array(kernel.memory.buffer, a.out, n);
+  }
+
+  /** Room for the encode kernel's copies of `n` rows of its input columns. */
+  private ensureEncodeInputs(n: number): void {
+    const inputs = this.kernel?.encoding?.inputs;
+    if (!inputs || this.inputCap >= n) return;
+    const cap = Math.max(n, Math.ceil(this.inputCap * 1.25));
+    // Bitmaps: one byte more for a bit offset within the first byte, 8 more for aligned reads.
+    const bitmapBytes = (cap >> 3) + 9;
+    this.inputAt = inputs.map((input) => ({ values: this.heapAlloc(cap * input.width), bits: this.heapAlloc(bitmapBytes) }));
+    this.onesAt = this.heapAlloc(bitmapBytes);
+    new Uint8Array(this.kernel!.memory.buffer, this.onesAt, bitmapBytes).fill(0xff);
+    this.inputCap = cap;
+  }
+
+  /**
+   * Copies the encode kernel's input columns of the batch (values and validity bitmap, as BatchColumns reads
+   * them) into its memory and fills its input table. False when the kernel has no encoding or a column is not
+   * as expected (missing, chunked, another type): that batch is then encoded by kernels.ts, which reports
+   * what is wrong in the same way as without the kernel.
+   */
+  private copyEncodeInputs(batch: RecordBatch, n: number): boolean {
+    const kernel = this.kernel!;
+    const program = kernel.encoding;
+    if (!program || !kernel.encode) return false;
+    this.ensureEncodeInputs(n);
+    const datas: Data[] = [];
+    for (const input of program.inputs) {
+      const v = batch.getChild(input.column);
+      if (!v || v.data.length !== 1) return false;
+      const d = v.data[0];
+      const values = d.values as unknown;
+      const typed = input.width === 8 ? values instanceof BigInt64Array : input.width === 4 ? values instanceof Int32Array : values instanceof Int8Array;
+      if (!typed || (values as Int32Array).length < n || d.length < n) return false;
+      datas.push(d);
+    }
+    const buffer = kernel.memory.buffer;
+    const table = new Int32Array(buffer, program.inputTable, 3 * program.inputs.length);
+    program.inputs.forEach((input, q) => {
+      const d = datas[q];
+      const values = d.values as Int32Array;
+      const at = this.inputAt[q];
+      new Uint8Array(buffer, at.values, n * input.width).set(new Uint8Array(values.buffer, values.byteOffset, n * input.width));
+      table[3 * q] = at.values;
+      // As kernels.ts validityInto: no bitmap (or no nulls) → all valid; bits missing past the bitmap's end → null.
+      if (d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0) {
+        table[3 * q + 1] = this.onesAt;
+        table[3 * q + 2] = d.offset & 7;
+      } else {
+        const b0 = d.offset >> 3;
+        const nb = ((d.offset & 7) + n + 7) >> 3;
+        const bits = d.nullBitmap.subarray(b0, b0 + nb);
+        const dst = new Uint8Array(buffer, at.bits, nb);
+        dst.set(bits);
+        dst.fill(0, bits.length);
+        table[3 * q + 1] = at.bits;
+        table[3 * q + 2] = d.offset & 7;
+      }
+    });
+    return true;
   }
 
   /** Rebuilds every view of the kernel's memory (a grown WebAssembly memory detaches the old ones). */
@@ -930,10 +1026,18 @@ export class FeatureEngine {
   private copyCounts(columns: Float64Array[], j0: number, j1: number): void {
     const counts = this.counts;
     const n = j1 - j0;
+    const fresh = this.freshColumns;
     for (let x = 0; x < this.countColumns; x++) {
       const col = columns[BUILTIN_FEATURES.length + x];
       const a = x * BLOCK;
-      for (let jj = 0; jj < n; jj++) col[j0 + jj] = counts[a + jj];
+      // A fresh column is zero already: only the (few) non-zero counts are written, so the pages of a column of
+      // rare buckets are mostly never touched. A reused column holds the last window's values: all are written.
+      if (fresh[BUILTIN_FEATURES.length + x] === 1) {
+        for (let jj = 0; jj < n; jj++) {
+          const v = counts[a + jj];
+          if (v !== 0) col[j0 + jj] = v;
+        }
+      } else for (let jj = 0; jj < n; jj++) col[j0 + jj] = counts[a + jj];
     }
   }
 
@@ -1188,12 +1292,15 @@ export class FeatureEngine {
   }
 
   private readonly ratioScratch = new Float64Array(2 * BLOCK);
+  /** Per output column of the window being closed: 1 when its memory is fresh (all zero), 0 when reused. */
+  private freshColumns = new Uint8Array(0);
   /** Keeps the cache-touching loads from being optimised away. */
   touchSink = 0;
 
   /** F output columns of m rows (every value is written at close): recycled buffers first. */
   private outputColumns(F: number, m: number): Float64Array[] {
     const pool = this.recycledColumns;
+    if (this.freshColumns.length < F) this.freshColumns = new Uint8Array(F);
     // Fresh buffers get headroom so that a slightly larger later window can still reuse them once recycled; the
     // headroom costs address space only (pages that are never written are never faulted in).
     const capacity = Math.ceil(m * 1.25) + 512;
@@ -1201,6 +1308,7 @@ export class FeatureEngine {
     for (let k = 0; k < F; k++) {
       let c: Float64Array | undefined;
       while ((c = pool.pop()) !== undefined && c.length < m);
+      this.freshColumns[k] = c === undefined ? 1 : 0;
       if (c === undefined) columns[k] = new Float64Array(capacity).subarray(0, m);
       else columns[k] = c.subarray(0, m);
     }
@@ -1211,9 +1319,15 @@ export class FeatureEngine {
   private sumTerms(terms: Int32Array, columns: Float64Array[], out: Float64Array, at: number, j0: number, n: number): void {
     const sc = this.scratch;
     out.fill(0, at, at + n);
+    const counts = this.counts;
+    const firstCount = BUILTIN_FEATURES.length;
     for (let t = 0; t < terms.length; t++) {
       const term = terms[t];
-      if (term >= 0) {
+      if (term >= firstCount && term < firstCount + this.countColumns) {
+        // A one-hot count: from the block's count scratch (in cache, the same integer as its output column).
+        const a = (term - firstCount) * BLOCK;
+        for (let jj = 0; jj < n; jj++) out[at + jj] += counts[a + jj];
+      } else if (term >= 0) {
         const src = columns[term];
         for (let jj = 0; jj < n; jj++) out[at + jj] += src[j0 + jj];
       } else {
@@ -1376,6 +1490,16 @@ export class FeatureEngine {
     e.flushed = h.flushed as boolean;
     return e;
   }
+}
+
+/** Kernel memory of a parsed UTF-8 digit column (AggregateKernel.digits): addresses and capacities in bytes. */
+interface DigitArea {
+  bytes: number;
+  bytesCap: number;
+  offsets: number;
+  valid: number;
+  out: number;
+  rowsCap: number;
 }
 
 /** The kernel's memory cannot grow to `top` bytes. */

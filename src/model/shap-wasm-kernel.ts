@@ -12,21 +12,9 @@
 // 12 leaf flag; internal: 16 value offset in a staged row, 20 flip, 24 contribution offset of its feature,
 // 32 threshold (f64) — the row goes left iff (value > threshold) XOR flip; leaf: 16 full mask, 20 first table
 // index, 24 first leaf feature.
-import { name, section, sleb, uleb, wasmGlobal, type WasmMemory } from './wasm-kernel.js';
+import { emitter, F64, I32, instantiate, moduleBytes, OP as O, VOID, type WasmMemory } from './wasm-assembler.js';
 
 export const ENTRY_BYTES = 48;
-
-const I32 = 0x7f;
-const F64 = 0x7c;
-const O = {
-  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d,
-  get: 0x20, set: 0x21, tee: 0x22,
-  i32Load: 0x28, f64Load: 0x2b, i32Store: 0x36, f64Store: 0x39,
-  i32Const: 0x41, f64Const: 0x44,
-  i32Eqz: 0x45, i32Ne: 0x47, i32GeS: 0x4e, i32LtS: 0x48,
-  i32Ctz: 0x68, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Or: 0x72, i32Xor: 0x73, i32Shl: 0x74,
-  f64Gt: 0x64, f64Neg: 0x9a, f64Add: 0xa0, f64Mul: 0xa2, f64ConvertI32U: 0xb8,
-} as const;
 
 // parameters
 const P = { entries: 0, numEntries: 1, n: 2, values: 3, rowStride: 4, phi: 5, phiRowStride: 6, cold: 7, left: 8, sum: 9, vz: 10, g: 11, leafFeat: 12, leafOmz: 13 } as const;
@@ -37,24 +25,7 @@ const NUM_I32_LOCALS = 18;
 const NUM_F64_LOCALS = 3;
 
 function explainBody(blockRows: number): number[] {
-  const c: number[] = [];
-  const get = (i: number) => c.push(O.get, i);
-  const set = (i: number) => c.push(O.set, i);
-  const i32 = (v: number) => c.push(O.i32Const, ...sleb(v));
-  const op = (...ops: number[]) => c.push(...ops);
-  const ld32 = (offset = 0) => c.push(O.i32Load, 2, ...uleb(offset));
-  const ldf = (offset = 0) => c.push(O.f64Load, 3, ...uleb(offset));
-  const st32 = (offset = 0) => c.push(O.i32Store, 2, ...uleb(offset));
-  const stf = (offset = 0) => c.push(O.f64Store, 3, ...uleb(offset));
-  /** for (v = 0; v < end; v++) body */
-  const forUp = (v: number, end: () => void, body: () => void) => {
-    i32(0); set(v);
-    op(O.block, 0x40, O.loop, 0x40);
-    get(v); end(); op(O.i32GeS, O.brIf, 1);
-    body();
-    get(v); i32(1); op(O.i32Add); set(v);
-    op(O.br, 0, O.end, O.end);
-  };
+  const { c, get, set, i32, f64, op, ld32, ldf, st32, stf, forUp } = emitter();
   /** address base + index · scale on the stack */
   const at = (base: number, index: number, scale: number) => {
     get(base); get(index); i32(scale); op(O.i32Mul, O.i32Add);
@@ -77,7 +48,7 @@ function explainBody(blockRows: number): number[] {
   forUp(L.j, () => get(P.numEntries), () => {
     get(P.entries); get(L.j); i32(ENTRY_BYTES); op(O.i32Mul, O.i32Add); set(L.rec);
     get(L.j); i32(blockRows); op(O.i32Mul); set(L.jb);
-    get(L.j); op(O.i32Eqz, O.if, 0x40);
+    get(L.j); op(O.i32Eqz, O.if, VOID);
     forUp(L.r, () => get(P.n), () => {
       at(P.cold, L.r, 4); i32(0); st32();
     });
@@ -93,7 +64,7 @@ function explainBody(blockRows: number): number[] {
       st32();
     });
     op(O.end);
-    get(L.rec); ld32(12); op(O.i32Eqz, O.if, 0x40);
+    get(L.rec); ld32(12); op(O.i32Eqz, O.if, VOID);
     // internal: left = (value > thr) ^ flip, sum = 0
     get(L.rec); ld32(16); set(L.off);
     get(L.rec); ld32(20); set(L.flip);
@@ -104,7 +75,7 @@ function explainBody(blockRows: number): number[] {
       get(P.values); get(L.r); get(P.rowStride); op(O.i32Mul, O.i32Add); get(L.off); op(O.i32Add); ldf();
       get(L.thr); op(O.f64Gt); get(L.flip); op(O.i32Xor);
       st32();
-      at(P.sum, L.idx, 8); op(O.f64Const, 0, 0, 0, 0, 0, 0, 0, 0); stf();
+      at(P.sum, L.idx, 8); f64(0); stf();
     });
     op(O.else);
     // leaf: hot set, cold term into sum, hot terms into phi
@@ -122,7 +93,7 @@ function explainBody(blockRows: number): number[] {
       op(O.f64Mul); stf();
       // hot features
       get(L.hot); set(L.rest);
-      op(O.block, 0x40, O.loop, 0x40);
+      op(O.block, VOID, O.loop, VOID);
       get(L.rest); op(O.i32Eqz, O.brIf, 1);
       get(L.rest); i32(0); get(L.rest); op(O.i32Sub, O.i32And); set(L.bit);
       // k = fstart + ctz(rest), kept in pidx
@@ -143,7 +114,7 @@ function explainBody(blockRows: number): number[] {
 
   // ---- backward: subtree sums of cold terms, credited where a feature newly turned cold
   get(P.numEntries); i32(1); op(O.i32Sub); set(L.j);
-  op(O.block, 0x40, O.loop, 0x40);
+  op(O.block, VOID, O.loop, VOID);
   get(L.j); i32(1); op(O.i32LtS, O.brIf, 1);
   get(P.entries); get(L.j); i32(ENTRY_BYTES); op(O.i32Mul, O.i32Add); set(L.rec);
   get(L.j); i32(blockRows); op(O.i32Mul); set(L.jb);
@@ -180,18 +151,12 @@ export interface ShapWasmKernel {
 
 /** A module with `pages` 64 KiB pages of memory and the explain function for blocks of `blockRows` rows. */
 export function instantiateShapKernel(bytes: number, blockRows: number): ShapWasmKernel {
-  if (!wasmGlobal) throw new Error('WebAssembly is not available');
-  const pages = Math.ceil(bytes / 65536) + 1;
-  const type = [1, 0x60, NUM_PARAMS, ...new Array(NUM_PARAMS).fill(I32), 0];
-  const fn = [2, ...uleb(NUM_I32_LOCALS), I32, ...uleb(NUM_F64_LOCALS), F64, ...explainBody(blockRows)];
-  const module = new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, type),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0x00, ...uleb(pages)]),
-    ...section(7, [2, ...name('mem'), 0x02, 0, ...name('explain'), 0x00, 0]),
-    ...section(10, [1, ...uleb(fn.length), ...fn]),
-  ]);
-  const instance = new wasmGlobal.Instance(new wasmGlobal.Module(module), {});
-  return { memory: instance.exports.mem as WasmMemory, explain: instance.exports.explain as ShapWasmKernel['explain'] };
+  const exports = instantiate(
+    moduleBytes({
+      types: [[new Array(NUM_PARAMS).fill(I32), []]],
+      functions: [{ type: 0, locals: [[NUM_I32_LOCALS, I32], [NUM_F64_LOCALS, F64]], body: explainBody(blockRows), export: 'explain' }],
+      pages: Math.ceil(bytes / 65536) + 1,
+    }),
+  );
+  return { memory: exports.mem as WasmMemory, explain: exports.explain as ShapWasmKernel['explain'] };
 }

@@ -12,52 +12,9 @@
 // Memory layout (byte offsets chosen by the caller): nodes, tree table (12 bytes per tree: root address, depth,
 // class), the staged row block (f64: values, negated values, NaN) and the output block (f64, numClass per row).
 
-// The project compiles without the DOM lib, where the WebAssembly namespace is declared: the little we use.
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-export interface WasmGlobal {
-  Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-export const wasmGlobal = (globalThis as unknown as { WebAssembly?: WasmGlobal }).WebAssembly;
+import { emitter, F64, I32, instantiate, moduleBytes, OP, VOID, wasmGlobal, type WasmMemory } from './wasm-assembler.js';
 
-export function wasmAvailable(): boolean {
-  return wasmGlobal !== undefined;
-}
-
-const I32 = 0x7f;
-const OP = {
-  block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b,
-  get: 0x20, set: 0x21,
-  i32Const: 0x41, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Shl: 0x74, i32Eqz: 0x45, i32GeS: 0x4e, i32GtS: 0x4a,
-  i32Load: 0x28, f64Load: 0x2b, f64Store: 0x39, f64Gt: 0x64, f64Add: 0xa0, i32ShrU: 0x76,
-  teeLocal: 0x22, select: 0x1b, f64Const: 0x44, f64Abs: 0x99, f64Neg: 0x9a, f64Le: 0x65,
-} as const;
-
-export function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-export function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
+export { wasmAvailable, wasmGlobal, type WasmGlobal, type WasmMemory } from './wasm-assembler.js';
 
 // Parameters
 const P = { rows: 0, n: 1, stride: 2, trees: 3, numTrees: 4, out: 5 } as const;
@@ -70,14 +27,7 @@ const laneN = (k: number) => FIRST_LANE_LOCAL + 2 * k + 1;
 
 /** `rowOut`: bytes between two rows' outputs (8 × numClass), baked in as load/store offsets. */
 function body(lanes: number, rowOut: number): number[] {
-  const c: number[] = [];
-  const get = (i: number) => c.push(OP.get, i);
-  const set = (i: number) => c.push(OP.set, i);
-  const i32 = (v: number) => c.push(OP.i32Const, ...sleb(v));
-  const op = (...ops: number[]) => c.push(...ops);
-  const load32 = (offset: number) => c.push(OP.i32Load, 2, ...uleb(offset));
-  const loadF64 = (offset: number) => c.push(OP.f64Load, 3, ...uleb(offset));
-  const storeF64 = (offset: number) => c.push(OP.f64Store, 3, ...uleb(offset));
+  const { c, get, set, i32, op, ld32: load32, ldf: loadF64, stf: storeF64 } = emitter();
 
   // one branch-free step of a lane (n = node address, b = row address):
   //   n = load32(n + 4) + ((rows[b + load32(n)] > loadF64(n + 8)) << 4)
@@ -91,7 +41,7 @@ function body(lanes: number, rowOut: number): number[] {
   // d = depth; while (d != 0) { steps; d-- }
   const walk = (pairs: [number, number][]) => {
     get(L.depth); set(L.d);
-    op(OP.block, 0x40, OP.loop, 0x40);
+    op(OP.block, VOID, OP.loop, VOID);
     get(L.d); op(OP.i32Eqz, OP.brIf, 1);
     for (const [n, b] of pairs) step(n, b);
     get(L.d); i32(1); op(OP.i32Sub); set(L.d);
@@ -105,7 +55,7 @@ function body(lanes: number, rowOut: number): number[] {
   };
 
   i32(0); set(L.t);
-  op(OP.block, 0x40, OP.loop, 0x40); // trees
+  op(OP.block, VOID, OP.loop, VOID); // trees
   get(L.t); get(P.numTrees); op(OP.i32GeS, OP.brIf, 1);
   get(P.trees); get(L.t); i32(12); op(OP.i32Mul, OP.i32Add); set(L.q);
   get(L.q); load32(0); set(L.root);
@@ -113,7 +63,7 @@ function body(lanes: number, rowOut: number): number[] {
   get(L.q); load32(8); i32(3); op(OP.i32Shl); set(L.cls);
   i32(0); set(L.r);
   // `lanes` rows at a time
-  op(OP.block, 0x40, OP.loop, 0x40);
+  op(OP.block, VOID, OP.loop, VOID);
   get(L.r); i32(lanes); op(OP.i32Add); get(P.n); op(OP.i32GtS, OP.brIf, 1);
   get(P.rows); get(L.r); get(P.stride); op(OP.i32Mul, OP.i32Add); set(laneB(0));
   for (let k = 1; k < lanes; k++) {
@@ -128,7 +78,7 @@ function body(lanes: number, rowOut: number): number[] {
   get(L.r); i32(lanes); op(OP.i32Add); set(L.r);
   op(OP.br, 0, OP.end, OP.end);
   // the remaining rows one by one
-  op(OP.block, 0x40, OP.loop, 0x40);
+  op(OP.block, VOID, OP.loop, VOID);
   get(L.r); get(P.n); op(OP.i32GeS, OP.brIf, 1);
   get(P.rows); get(L.r); get(P.stride); op(OP.i32Mul, OP.i32Add); set(laneB(0));
   get(L.root); set(laneN(0));
@@ -143,15 +93,6 @@ function body(lanes: number, rowOut: number): number[] {
   return c;
 }
 
-export function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
-export function name(s: string): number[] {
-  const bytes = Array.from(new TextEncoder().encode(s));
-  return [...uleb(bytes.length), ...bytes];
-}
-
 /**
  * The staging function: copies n rows × nf values from `src` (value (r, f) at src + r·rowStride + f·colStride, so
  * row-major rows and column blocks both fit) into the kernel's row block at `dst` — each row's values with
@@ -160,28 +101,23 @@ export function name(s: string): number[] {
  */
 function stageBody(zeroThreshold: number): number[] {
   const S = { src: 0, rowStride: 1, colStride: 2, dst: 3, n: 4, nf: 5, r: 6, f: 7, s: 8, d: 9, neg: 10, v: 11 } as const;
-  const c: number[] = [];
-  const get = (i: number) => c.push(OP.get, i);
-  const set = (i: number) => c.push(OP.set, i);
-  const i32 = (v: number) => c.push(OP.i32Const, ...sleb(v));
-  const op = (...ops: number[]) => c.push(...ops);
-  const f64Bytes = Array.from(new Uint8Array(Float64Array.of(zeroThreshold).buffer));
+  const { c, get, set, i32, f64, op } = emitter();
   // neg = nf · 8 (offset of the negated half of a staged row)
   get(S.nf); i32(3); op(OP.i32Shl); set(S.neg);
   i32(0); set(S.r);
-  op(OP.block, 0x40, OP.loop, 0x40);
+  op(OP.block, VOID, OP.loop, VOID);
   get(S.r); get(S.n); op(OP.i32GeS, OP.brIf, 1);
   get(S.src); get(S.r); get(S.rowStride); op(OP.i32Mul, OP.i32Add); set(S.s);
   get(S.dst); get(S.r); get(S.neg); i32(1); op(OP.i32Shl); i32(8); op(OP.i32Add, OP.i32Mul, OP.i32Add); set(S.d);
   // the leaves' slot after the negations: NaN, so that "NaN > t" keeps a lane on its leaf
-  get(S.d); get(S.neg); i32(1); op(OP.i32Shl, OP.i32Add); op(OP.f64Const, ...NAN_BYTES); op(OP.f64Store, 3, 0);
+  get(S.d); get(S.neg); i32(1); op(OP.i32Shl, OP.i32Add); f64(NaN); op(OP.f64Store, 3, 0);
   i32(0); set(S.f);
-  op(OP.block, 0x40, OP.loop, 0x40);
+  op(OP.block, VOID, OP.loop, VOID);
   get(S.f); get(S.nf); op(OP.i32GeS, OP.brIf, 1);
   // v = |v| <= zeroThreshold ? 0 : v
-  op(OP.f64Const, ...new Array(8).fill(0));
-  get(S.s); op(OP.f64Load, 3, 0); op(OP.teeLocal, S.v);
-  get(S.v); op(OP.f64Abs); op(OP.f64Const, ...f64Bytes); op(OP.f64Le);
+  f64(0);
+  get(S.s); op(OP.f64Load, 3, 0); op(OP.tee, S.v);
+  get(S.v); op(OP.f64Abs); f64(zeroThreshold); op(OP.f64Le);
   op(OP.select); set(S.v);
   get(S.d); get(S.v); op(OP.f64Store, 3, 0);
   get(S.d); get(S.neg); op(OP.i32Add); get(S.v); op(OP.f64Neg); op(OP.f64Store, 3, 0);
@@ -195,28 +131,19 @@ function stageBody(zeroThreshold: number): number[] {
   return c;
 }
 
-const F64 = 0x7c;
-const NAN_BYTES = Array.from(new Uint8Array(Float64Array.of(NaN).buffer));
 const STAGE_PARAMS = 6;
 
 /** The module's bytes: exports `mem` (initially `pages` 64 KiB pages), `score` and `stage`. */
 export function kernelModuleBytes(pages: number, numClass: number, zeroThreshold: number, lanes = DEFAULT_LANES): Uint8Array<ArrayBuffer> {
-  const type = [2, 0x60, NUM_PARAMS, ...new Array(NUM_PARAMS).fill(I32), 0, 0x60, STAGE_PARAMS, ...new Array(STAGE_PARAMS).fill(I32), 0];
-  const func = [2, 0, 1];
-  const memory = [1, 0x00, ...uleb(pages)];
-  const exports = [3, ...name('mem'), 0x02, 0, ...name('score'), 0x00, 0, ...name('stage'), 0x00, 1];
   const numLocals = FIRST_LANE_LOCAL - NUM_PARAMS + 2 * lanes;
-  const score = [1, ...uleb(numLocals), I32, ...body(lanes, 8 * numClass)]; // one local group of i32
-  const stage = [2, 5, I32, 1, F64, ...stageBody(zeroThreshold)];
-  const codeSection = [2, ...uleb(score.length), ...score, ...uleb(stage.length), ...stage];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, type),
-    ...section(3, func),
-    ...section(5, memory),
-    ...section(7, exports),
-    ...section(10, codeSection),
-  ]);
+  return moduleBytes({
+    types: [[new Array(NUM_PARAMS).fill(I32), []], [new Array(STAGE_PARAMS).fill(I32), []]],
+    functions: [
+      { type: 0, locals: [[numLocals, I32]], body: body(lanes, 8 * numClass), export: 'score' },
+      { type: 1, locals: [[5, I32], [1, F64]], body: stageBody(zeroThreshold), export: 'stage' },
+    ],
+    pages,
+  });
 }
 
 export interface WasmKernel {
@@ -235,11 +162,6 @@ export const DEFAULT_LANES = 8;
 export function instantiateKernel(bytes: number, numClass: number, zeroThreshold: number, lanes = DEFAULT_LANES): WasmKernel {
   const pages = Math.ceil(bytes / 65536) + 1;
   if (!wasmGlobal) throw new Error('WebAssembly is not available');
-  const module = new wasmGlobal.Module(kernelModuleBytes(pages, numClass, zeroThreshold, lanes));
-  const instance = new wasmGlobal.Instance(module, {});
-  return {
-    memory: instance.exports.mem as WasmMemory,
-    score: instance.exports.score as WasmKernel['score'],
-    stage: instance.exports.stage as WasmKernel['stage'],
-  };
+  const exports = instantiate(kernelModuleBytes(pages, numClass, zeroThreshold, lanes));
+  return { memory: exports.mem as WasmMemory, score: exports.score as WasmKernel['score'], stage: exports.stage as WasmKernel['stage'] };
 }
