@@ -129,6 +129,8 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
   private lastDeadLetterError = '';
   private startOffsetOf: ((topic: string, partition: number) => number | undefined) | null = null;
   private readonly byReason = new Map<string, number>();
+  /** Next offset taken from librdkafka per partition (decoded, not necessarily processed): how far the feed is read. */
+  private readonly receivedUpTo = new Map<string, PartitionOffset>();
 
   constructor(
     opts: KafkaSourceOptions,
@@ -291,6 +293,11 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     };
   }
 
+  /** Per partition, the next offset after the last message taken from the broker (decoded, maybe not processed yet). */
+  received(): PartitionOffset[] {
+    return [...this.receivedUpTo.values()].map((o) => ({ ...o }));
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }
@@ -353,6 +360,8 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
       g.push(m);
     }
     for (const group of groups.values()) {
+      const last = group[group.length - 1];
+      this.receivedUpTo.set(keyOf(last.topic, last.partition), { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
       const topic = this.formats.get(group[0].topic);
       if (!topic) continue; // not subscribed (cannot happen), nothing to decode with
       if (topic.format === 'arrow') for (const m of group) this.decodeArrowMessage(m);
