@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
     'json-hours': { type: 'string', default: '1.25' },
     partitions: { type: 'string', default: '16' },
     'ahead-share': { type: 'string', default: '0.5' },
+    'decode-thread': { type: 'string', default: 'on' },
     'producer-child': { type: 'boolean', default: false },
   },
 });
@@ -95,8 +96,11 @@ async function producerChild(): Promise<void> {
     next[p]++;
   }
   next.fill(0);
-  process.send!({ encoded: messages.length });
   const producer = await connectRecordProducer(job.bootstrap);
+  // The topics exist before the consumer joins, as a production topic does: otherwise the group first gets only the
+  // partitions of the topics already created, and the rest come late (and so do their records).
+  await producer.ensureTopics(job.topics);
+  process.send!({ encoded: messages.length });
   try {
     for (const m of messages) {
       const p = m.partition;
@@ -152,6 +156,7 @@ async function measure(bootstrap: string, format: 'arrow' | 'json', subscribers:
   // Timing: when the batch that closed a window was handed over, and when its alerts were out.
   let lastBatchAt = 0;
   let firstBatchAt = 0;
+  let decodedOnWorker = false;
   let alertEvents = 0;
   const delays: number[] = [];
   let messages = 0;
@@ -173,12 +178,14 @@ async function measure(bootstrap: string, format: 'arrow' | 'json', subscribers:
   const source = new KafkaSource({
     brokers: bootstrap, groupId: `bench-${format}`, topics: topics.map((t) => ({ topic: t, format })), deadLetterTopic: null,
     rdkafka: { 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500 },
+    decodeThread: args['decode-thread'] !== 'off',
   });
   const controller = new AbortController();
   // The run ends after 4 s without records: it starts once the feed is ready to flow.
   await Promise.race([encoded, produced]);
   // CPU from the first batch on: the group join and the wait for the child's encoding are not the live path.
   let cpu0 = process.cpuUsage();
+  let elu0 = performance.eventLoopUtilization();
   log(`${format}: ${fmt(subscribers)} subscribers, ${hours} h, ${partitions} record partitions (${topics.length} topics); the producer child encodes, then feeds`);
   // The feed learns what has been received on a clock, not per processed batch: while the event-time merge holds
   // batches back for a partition whose next chunk the feed has not sent yet, no batch is processed, and a report
@@ -193,6 +200,8 @@ async function measure(bootstrap: string, format: 'arrow' | 'json', subscribers:
       lastBatchAt = performance.now();
       if (firstBatchAt === 0) {
         firstBatchAt = lastBatchAt;
+        decodedOnWorker = source.decodesOnWorker;
+        elu0 = performance.eventLoopUtilization();
         cpu0 = process.cpuUsage();
       }
       messages++;
@@ -200,16 +209,21 @@ async function measure(bootstrap: string, format: 'arrow' | 'json', subscribers:
   }).finally(() => clearInterval(report));
   const seconds = (lastBatchAt - firstBatchAt) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  // The engine thread's own busy time (event-loop utilisation); the CPU figure above also counts librdkafka's
+  // threads and the decode worker.
+  const elu = performance.eventLoopUtilization(elu0);
   const sent = await produced.catch(() => ({ records: NaN, messages: NaN }));
   await store.close('completed');
   rmSync(dir, { recursive: true, force: true });
   const p = engine.stats;
+  const st = source.stats();
+  console.log(`source: ${fmt(st.messages)} messages, decoded on ${decodedOnWorker ? 'a worker thread' : 'the engine thread'}, ${st.pauses} pauses, ${st.droppedOnRevoke} deliveries dropped on revoke`);
   if (p.deadLetters > 0) console.log(`dead letters by reason: ${[...engine.deadLetters.countsByReason()].map(([r, n]) => `${r} ${n}`).join(', ')}`);
   if (!(p.records === sent.records)) console.log(`INVALID: ${fmt(sent.records - p.records)} records never reached the engine (the feed outran the mock's retention?)`);
   console.log(
     `${format.padEnd(5)} ${partitions} partitions, encoded ${((encodedAt - t0) / 1000).toFixed(1)} s before the feed; ${fmt(p.records)} of ${fmt(sent.records)} records, ${p.windows} windows, ${fmt(p.userWindows)} user-windows, ${alertEvents} alert events, ` +
       `${p.deadLetters} dead letters, ${result.checkpoints} checkpoints (${delays.length} windows closed by records): ${fmt(p.records / seconds)} records/s sustained (first→last batch, wall), ` +
-      `${fmt(p.records / ((cpu.user + cpu.system) / 1e6))} records per CPU-second of the engine process; ` +
+      `${fmt(p.records / ((cpu.user + cpu.system) / 1e6))} records per CPU-second of the engine process (${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s; engine thread busy ${(elu.active / 1000).toFixed(1)} s, ${(elu.utilization * 100).toFixed(0)} % of the run); ` +
       `window close → alerts: median ${quantile(delays, 0.5).toFixed(0)} ms, p99 ${quantile(delays, 0.99).toFixed(0)} ms, max ${Math.max(...delays).toFixed(0)} ms ` +
       `(per window in order: ${delays.map((d) => d.toFixed(0)).join(' ')})`,
   );

@@ -127,6 +127,11 @@ export async function publishRecords(batches: AsyncIterable<RecordBatch> | Itera
 export interface RecordProducer {
   /** Queues one message, waiting while librdkafka's local queue is full. */
   send(topic: string, partition: number, value: Buffer, key: string): Promise<void>;
+  /**
+   * Asks for the topics' metadata, which a broker that auto-creates topics (the mock cluster; Kafka with
+   * auto.create.topics.enable) answers by creating them: a consumer group then sees every partition from the start.
+   */
+  ensureTopics(topics: readonly string[]): Promise<void>;
   /** Waits until every queued message is delivered; throws the first delivery failure. */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -163,6 +168,13 @@ export async function connectRecordProducer(brokers: string, rdkafka: Record<str
           if ((err as { code?: number }).code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL) throw err;
           await new Promise((r) => setTimeout(r, 5));
         }
+      }
+    },
+    async ensureTopics(topics) {
+      for (const topic of topics) {
+        await new Promise<void>((resolve, reject) =>
+          producer.getMetadata({ topic, timeout: 10_000 }, (err) => (err ? reject(new Error(`kafka metadata of ${topic} failed: ${err.message}`)) : resolve())),
+        );
       }
     },
     async drain() {
