@@ -42,7 +42,7 @@ const { values: args } = parseArgs({
     'json-hours': { type: 'string', default: '1.25' },
     partitions: { type: 'string', default: '16' },
     'ahead-share': { type: 'string', default: '0.5' },
-    'decode-thread': { type: 'string', default: 'on' },
+    'decode-thread': { type: 'string', default: 'off' },
     'producer-child': { type: 'boolean', default: false },
   },
 });
@@ -182,7 +182,7 @@ async function measure(bootstrap: string, format: 'arrow' | 'json', subscribers:
   const source = new KafkaSource({
     brokers: bootstrap, groupId: `bench-${format}`, topics: topics.map((t) => ({ topic: t, format })), deadLetterTopic: null,
     rdkafka: { 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500 },
-    decodeThread: args['decode-thread'] !== 'off',
+    decodeThread: args['decode-thread'] === 'on',
   });
   const controller = new AbortController();
   // The run ends after 4 s without records: it starts once the feed is ready to flow.

@@ -53,10 +53,11 @@ export const kafkaSourceOptionsSchema = z.object({
   /** Extra librdkafka settings (security, timeouts); they override the defaults here. */
   rdkafka: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   /**
-   * Decode and validate messages on a worker thread (the engine's thread is the busy one). Off, or when an xdr_id
-   * set is given (its state lives on this thread), or when no compiled worker exists: decoded on this thread.
+   * Decode and validate messages on a worker thread, so that the engine's thread does less. Off by default: on two
+   * shared cores it cost more CPU per record than it saved (bench/RESULTS.md "Streaming"). Even when on, an xdr_id
+   * set (its state lives on this thread) or a missing compiled worker means decoding on this thread.
    */
-  decodeThread: z.boolean().default(true),
+  decodeThread: z.boolean().default(false),
 });
 export type KafkaSourceOptions = z.input<typeof kafkaSourceOptionsSchema>;
 
