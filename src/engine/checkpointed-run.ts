@@ -25,6 +25,14 @@ export interface CheckpointedRunOptions extends StoredRunOptions {
    * arrive late behind the others.
    */
   assignmentWaitMs?: number;
+  /**
+   * A closed window is checkpointed at once unless the previous checkpoint is younger than this; then at the first
+   * batch after the gap. Live, windows close minutes apart and each gets its own checkpoint; catching up (after a
+   * restart, or a backlog), windows close every second or faster, and a checkpoint per window cost ~10 % of the
+   * engine's time. What it trades: a crash re-reads at most this much more work, and alert rows reach readers of
+   * the database up to this much later (the sinks outside the database get them at once). 0 = every window.
+   */
+  windowCheckpointGapMs?: number;
   /** Each batch of records before the engine sees it. */
   onBatch?(batch: RecordBatch): void;
 }
@@ -36,6 +44,8 @@ export interface CheckpointedRunResult {
 }
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000;
+/** Like Flink's minimum pause between checkpoints; ≤ 2 s keeps catch-up's database-visible alert delay ≤ ~2 s. */
+export const DEFAULT_WINDOW_CHECKPOINT_GAP_MS = 2_000;
 const DEFAULT_ASSIGNMENT_WAIT_MS = 60_000;
 /** How long one wait for the next batch lasts before idle time and the signal are looked at again. */
 const POLL_MS = 200;
@@ -51,6 +61,7 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
 
   const idleLimit = o.exitWhenIdleMs ?? Infinity;
   const interval = o.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  const windowGap = o.windowCheckpointGapMs ?? DEFAULT_WINDOW_CHECKPOINT_GAP_MS;
   let windowsAtCheckpoint = engine.stats.windows;
   let recordsAtCheckpoint = engine.stats.records;
   let lastCheckpointAt = Date.now();
@@ -74,7 +85,8 @@ export async function runCheckpointed(o: CheckpointedRunOptions): Promise<Checkp
       await engine.push(d.batch);
     }
     offsets.set(keyOf(d.topic, d.partition), { topic: d.topic, partition: d.partition, offset: d.nextOffset });
-    if (engine.stats.windows !== windowsAtCheckpoint || Date.now() - lastCheckpointAt >= interval) await checkpoint();
+    const sinceCheckpoint = Date.now() - lastCheckpointAt;
+    if ((engine.stats.windows !== windowsAtCheckpoint && sinceCheckpoint >= windowGap) || sinceCheckpoint >= interval) await checkpoint();
   };
 
   // Every (re)assigned partition starts where this engine's state is.

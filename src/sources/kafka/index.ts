@@ -16,5 +16,5 @@ export {
   type RebalanceListener,
 } from './kafka-source.js';
 export { parseKafkaUrl, parseKafkaTopicUrl, kafkaSourceLabel, KafkaUrlError, DEFAULT_GROUP_ID } from './kafka-url.js';
-export { publishRecords, partitionOfImsi, type PublishOptions, type PublishResult } from './record-publisher.js';
+export { publishRecords, partitionOfImsi, encodeRecordMessages, connectRecordProducer, type PublishOptions, type PublishResult, type RecordMessage } from './record-publisher.js';
 export { MESSAGE_FORMATS, decodeJsonMessages, decodeCsvMessages, decodeArrowMessage, type MessageFormat } from './message-decoders.js';

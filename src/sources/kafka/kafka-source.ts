@@ -13,7 +13,8 @@ import { S1_COLUMN_NAMES } from '../../schema/record.js';
 import { S1BatchBuilder } from '../../schema/s1-batch-builder.js';
 import { reasonCategory, type DeadLetter, type DeadLetterSink } from '../dead-letters.js';
 import type { XdrIdSet } from '../files/index.js';
-import { MESSAGE_FORMATS, decodeArrowMessage, decodeCsvMessages, decodeJsonMessages } from './message-decoders.js';
+import { DecodeThread } from './decode-thread.js';
+import { MESSAGE_FORMATS, decodeArrowMessage, decodeCsvMessages, decodeJsonMessages, type DecodedMessages } from './message-decoders.js';
 
 export const DEFAULT_POLL_MESSAGES = 4096;
 export const DEFAULT_MAX_QUEUED_RECORDS = 200_000;
@@ -51,6 +52,12 @@ export const kafkaSourceOptionsSchema = z.object({
   startFrom: z.enum(['earliest', 'latest']).default('earliest'),
   /** Extra librdkafka settings (security, timeouts); they override the defaults here. */
   rdkafka: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /**
+   * Decode and validate messages on a worker thread, so that the engine's thread does less. Off by default: on two
+   * shared cores it cost more CPU per record than it saved (bench/RESULTS.md "Streaming"). Even when on, an xdr_id
+   * set (its state lives on this thread) or a missing compiled worker means decoding on this thread.
+   */
+  decodeThread: z.boolean().default(false),
 });
 export type KafkaSourceOptions = z.input<typeof kafkaSourceOptionsSchema>;
 
@@ -102,6 +109,15 @@ export class KafkaSourceClosedError extends Error {}
 
 const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** What one poll decodes as a piece: an Arrow message, or a partition's run of JSON / CSV messages. */
+interface DecodeUnit {
+  partitionKey: string;
+  decodeHere(): DecodedMessages;
+  onThread(decoder: DecodeThread): Promise<DecodedMessages | null>;
+  /** Dead letters and batches into the queue, with their offset range. */
+  queue(r: DecodedMessages): void;
+}
+
 export class KafkaSource implements AsyncIterable<DeliveredBatch> {
   readonly options: z.output<typeof kafkaSourceOptionsSchema>;
   private readonly consumer: Kafka.KafkaConsumer;
@@ -129,6 +145,13 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
   private lastDeadLetterError = '';
   private startOffsetOf: ((topic: string, partition: number) => number | undefined) | null = null;
   private readonly byReason = new Map<string, number>();
+  /** Next offset taken from librdkafka per partition (decoded, not necessarily processed): how far the feed is read. */
+  private readonly receivedUpTo = new Map<string, PartitionOffset>();
+  private decoder: DecodeThread | null = null;
+  /** Messages at the decode thread. */
+  private decodingMessages = 0;
+  /** Per partition, how often it was revoked: a unit decoded for an earlier assignment is dropped on return. */
+  private readonly revocations = new Map<string, number>();
 
   constructor(
     opts: KafkaSourceOptions,
@@ -198,6 +221,7 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
       this.dlqProducer.setPollInterval(100);
     }
     await connect(this.consumer);
+    if (this.options.decodeThread && !this.hooks.xdrIds) this.decoder = DecodeThread.open();
     // node-rdkafka's consume(n) keeps collecting until n messages or until no message came for this long, so under
     // a steady flow (a message at least every 100 ms) a 100 ms gap held every message back until 4,096 had come or
     // the flow paused; with a 10 ms gap what is there is handed over almost at once.
@@ -291,6 +315,16 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     };
   }
 
+  /** Whether messages are decoded on a worker thread. */
+  get decodesOnWorker(): boolean {
+    return this.decoder !== null;
+  }
+
+  /** Per partition, the next offset after the last message taken from the broker (decoded, maybe not processed yet). */
+  received(): PartitionOffset[] {
+    return [...this.receivedUpTo.values()].map((o) => ({ ...o }));
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }
@@ -301,6 +335,8 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     this.wakeLoop?.();
     this.wakeConsumer?.();
     await this.loop;
+    await this.decoder?.close();
+    this.decoder = null;
     if (this.running) {
       this.running = false;
       await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
@@ -318,6 +354,12 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
     while (!this.closed) {
       if (this.queuedRecords >= this.options.maxQueuedRecords) {
         this.pause();
+        await new Promise<void>((resolve) => (this.wakeLoop = resolve));
+        this.wakeLoop = null;
+        continue;
+      }
+      // The decode thread's backlog counts as queued too: at most one poll's worth of messages ahead of it.
+      if (this.decodingMessages >= this.options.pollMessages) {
         await new Promise<void>((resolve) => (this.wakeLoop = resolve));
         this.wakeLoop = null;
         continue;
@@ -352,31 +394,74 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
       if (!g) groups.set(k, (g = []));
       g.push(m);
     }
+    const units: DecodeUnit[] = [];
     for (const group of groups.values()) {
+      const last = group[group.length - 1];
+      this.receivedUpTo.set(keyOf(last.topic, last.partition), { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
       const topic = this.formats.get(group[0].topic);
       if (!topic) continue; // not subscribed (cannot happen), nothing to decode with
-      if (topic.format === 'arrow') for (const m of group) this.decodeArrowMessage(m);
-      else this.decodeRecordMessages(topic, group);
+      if (topic.format === 'arrow') for (const m of group) units.push(this.arrowUnit(m));
+      else units.push(this.recordsUnit(topic, group));
     }
+    const decoder = this.decoder;
+    if (!decoder) {
+      for (const u of units) u.queue(u.decodeHere());
+      this.wakeConsumerNow();
+      return;
+    }
+    // On the decode thread. A poll's batches are queued together, as when decoded here: queued one by one as they
+    // came back, a partition answered last held the event-time merge back, and past its idleness its records came
+    // late. Answers come in request order, so polls stay in order too.
+    const revocations = units.map((u) => this.revocations.get(u.partitionKey) ?? 0);
+    this.decodingMessages += messages.length;
+    void Promise.all(units.map((u) => u.onThread(decoder))).then((results) => {
+      this.decodingMessages -= messages.length;
+      if (this.closed) return;
+      for (let i = 0; i < units.length; i++) {
+        // Revoked meanwhile: dropped, as dropRevoked drops what is queued (the new owner re-reads it).
+        if ((this.revocations.get(units[i].partitionKey) ?? 0) !== revocations[i]) this.counters.droppedOnRevoke++;
+        else units[i].queue(results[i] ?? units[i].decodeHere()); // the thread could not: decoded here
+      }
+      this.wakeLoop?.();
+      this.wakeConsumerNow();
+    });
+  }
+
+  private wakeConsumerNow(): void {
     const wake = this.wakeConsumer;
     this.wakeConsumer = null;
     wake?.();
   }
 
-  private decodeRecordMessages(topic: KafkaTopic, group: Message[]): void {
+  private recordsUnit(topic: KafkaTopic, group: Message[]): DecodeUnit {
     const source = `kafka:${group[0].topic}/${group[0].partition}`;
     const values = group.map((m) => m.value);
-    const opts = { source, xdrIds: this.hooks.xdrIds ?? null };
-    const r =
-      topic.format === 'json'
-        ? decodeJsonMessages(values, opts)
-        : decodeCsvMessages(values, topic.csvHeader ?? S1_COLUMN_NAMES, opts);
-    const letters = r.letters.map((l) => this.deadLetter(group[l.message], l.reason, 0, l.raw));
-    this.enqueue(group, r.batches[0] ?? emptyBatch(), letters);
+    const format = topic.format === 'json' ? 'json' : 'csv';
+    return {
+      partitionKey: keyOf(group[0].topic, group[0].partition),
+      decodeHere: () => {
+        const opts = { source, xdrIds: this.hooks.xdrIds ?? null };
+        return format === 'json' ? decodeJsonMessages(values, opts) : decodeCsvMessages(values, topic.csvHeader ?? S1_COLUMN_NAMES, opts);
+      },
+      onThread: (d) => d.decode(format, values, source, topic.csvHeader),
+      queue: (r) => {
+        const letters = r.letters.map((l) => this.deadLetter(group[l.message], l.reason, 0, l.raw));
+        this.enqueue(group, r.batches[0] ?? emptyBatch(), letters);
+      },
+    };
   }
 
-  private decodeArrowMessage(m: Message): void {
-    const r = decodeArrowMessage(m.value, { source: `kafka:${m.topic}/${m.partition}`, xdrIds: this.hooks.xdrIds ?? null });
+  private arrowUnit(m: Message): DecodeUnit {
+    const source = `kafka:${m.topic}/${m.partition}`;
+    return {
+      partitionKey: keyOf(m.topic, m.partition),
+      decodeHere: () => decodeArrowMessage(m.value, { source, xdrIds: this.hooks.xdrIds ?? null }),
+      onThread: (d) => d.decode('arrow', [m.value], source),
+      queue: (r) => this.queueArrowMessage(m, r),
+    };
+  }
+
+  private queueArrowMessage(m: Message, r: DecodedMessages): void {
     const letters = r.letters.map((l) => this.deadLetter(m, l.reason, l.row, l.raw));
     const batches = r.batches.filter((b) => b.numRows > 0);
     if (batches.length === 0) batches.push(emptyBatch());
@@ -473,6 +558,7 @@ export class KafkaSource implements AsyncIterable<DeliveredBatch> {
         if (this.paused) this.consumer.pause(assignment);
         this.hooks.rebalance?.assigned?.(assignment);
       } else if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+        for (const t of assignment) this.revocations.set(keyOf(t.topic, t.partition), (this.revocations.get(keyOf(t.topic, t.partition)) ?? 0) + 1);
         this.dropRevoked(assignment);
         this.hooks.rebalance?.revoked?.(assignment);
         if (cooperative) this.consumer.incrementalUnassign(assignment);
