@@ -15,28 +15,18 @@
 // cells than tracked inline, so the engine recounts its cells), and the inline cell list (ECI f64, count i32).
 // Everything else is allocated above it by the engine.
 import { emitter, F64, I32, I64, instantiate, moduleBytes, OP as O, VOID, type WasmFunction } from '../model/wasm-assembler.js';
-import type { EncodeProgram } from './encode-kernel.js';
+import type { BufferedRecordFields, EncodeProgram } from './encode-kernel.js';
 
 /** What the kernel is specialised to. Offsets are in the engine's units (record fields in Float64 / Int16 words). */
-export interface AggregateLayout {
+export interface AggregateLayout extends BufferedRecordFields {
   /** Rows per block (a power of two). */
   block: number;
   /** Statistics scratch columns (S_STATS + 5 per statistic). */
   scratchColumns: number;
   /** One-hot count columns. */
   countColumns: number;
-  /** Record stride in Float64 words, and the Float64 part's width (the Int16 part follows it). */
+  /** Record stride in Float64 words. */
   w64: number;
-  f64: number;
-  /** Float64 fields: time, ECI, MSISDN digits, first statistic input. */
-  rTime: number;
-  rEci: number;
-  rMsisdn: number;
-  rStats: number;
-  /** Int16 fields: MSISDN length, silence bin, first one-hot bucket. */
-  rMsisdnLen: number;
-  rBin: number;
-  rOnehots: number;
   /** Count column of each one-hot's first bucket. */
   onehotBase: Int32Array;
   statistics: number;

@@ -19,16 +19,23 @@ export interface EncodeInput {
   width: 1 | 4 | 8;
 }
 
-/** Where the encoded fields go in a buffered record (the engine's R_* layout, Float64 / Int16 words). */
-export interface EncodeRecordLayout {
+/** The fields of a buffered record (the engine's R_* layout): the encoder writes them, the aggregation reads them. */
+export interface BufferedRecordFields {
+  /** Width of the Float64 part in words; the Int16 part follows it. */
   f64: number;
+  /** Float64 fields: time, ECI, MSISDN digits, first statistic input. */
   rTime: number;
   rEci: number;
   rMsisdn: number;
   rStats: number;
+  /** Int16 fields: MSISDN length, silence bin, first one-hot bucket. */
   rMsisdnLen: number;
   rBin: number;
   rOnehots: number;
+}
+
+/** Where the encoded fields go in a buffered record, and what the encoder needs to fill the silence bin. */
+export interface EncodeRecordLayout extends BufferedRecordFields {
   windowMs: number;
   silenceBins: number;
 }
