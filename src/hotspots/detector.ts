@@ -224,13 +224,6 @@ export class HotspotDetector {
   private readonly cellRememberedPair: Int32Array;
   /** Users at risk per cell × own domain × a domain whose codes move for them now (same layout). */
   private readonly cellMovingPair: Int32Array;
-  /** Users at risk per cell × domain whose codes of that domain move for them now (not remembered). */
-  private readonly cellCodeMoving: Int32Array;
-  /**
-   * Alerts whose incident has ended by its own signature (per-window scratch, see signatureEnded): they keep what
-   * they hold or held, but a fresh outbreak of their domain in new cells is a new incident.
-   */
-  private readonly endedAlerts = new Set<ActiveAlert>();
   /** Cells held by more than one active alert → their slots, ascending (per-window scratch). */
   private readonly sharedCells = new Map<number, number[]>();
   /** Users at risk (and VIPs) each alert got in shared cells this window (per-window scratch). */
@@ -270,7 +263,6 @@ export class HotspotDetector {
     this.cellRemembered = new Int32Array(this.nCells * N_DOMAINS);
     this.cellRememberedPair = new Int32Array(this.nCells * N_DOMAINS * N_DOMAINS);
     this.cellMovingPair = new Int32Array(this.nCells * N_DOMAINS * N_DOMAINS);
-    this.cellCodeMoving = new Int32Array(this.nCells * N_DOMAINS);
   }
 
   /** Alerts currently open (including those in their quiet, not-yet-resolved windows). */
@@ -309,9 +301,6 @@ export class HotspotDetector {
     this.sharedCells.clear();
     this.sharedAtRisk.clear();
     const events: AlertEvent[] = [];
-
-    this.endedAlerts.clear();
-    for (const a of this.alerts) if (this.signatureEnded(a)) this.endedAlerts.add(a);
 
     // Hot cells → clusters → matched to active alerts (merging alerts a cluster bridges) or opened as new.
     const clusters = this.clusterHotCells(cellShap);
@@ -383,13 +372,9 @@ export class HotspotDetector {
       // that stopped moving within codeMemoryMs: after a PGW fault ends, its users still at risk (and complaining
       // later) belong to it, not to an older MME-storm alert whose stale TreeSHAP they still match.
       const minRemembered = this.config.alert.codeMemoryMinUsers;
-      // A crowd's alert is named congestion while its users' TreeSHAP leans elsewhere: its named domain's codes count too.
-      const named = this.namedDomain(alert);
       if (this.config.alert.codeMemoryMs > 0 && alert.shapDomain >= 0) {
         for (const c of alert.footprint) {
-          if (this.cellLevel[c] < LEVEL_WARM) continue;
-          const remembered = this.cellRemembered[c * N_DOMAINS + alert.shapDomain] + (named >= 0 && named !== alert.shapDomain ? this.cellRemembered[c * N_DOMAINS + named] : 0);
-          if (remembered >= minRemembered) next.add(c);
+          if (this.cellLevel[c] >= LEVEL_WARM && this.cellRemembered[c * N_DOMAINS + alert.shapDomain] >= minRemembered) next.add(c);
         }
       }
       const grown = touchedBy.get(alert) ?? [];
@@ -754,7 +739,6 @@ export class HotspotDetector {
     this.cellRemembered.fill(0);
     this.cellRememberedPair.fill(0);
     this.cellMovingPair.fill(0);
-    this.cellCodeMoving.fill(0);
     this.rowExplained.fill(-1, 0, n);
     this.cellDomainAtRisk.fill(0);
     for (let j = 0; j < w.explainedRows.length; j++) this.rowExplained[w.explainedRows[j]] = j;
@@ -826,7 +810,6 @@ export class HotspotDetector {
         for (let d = 0; d < N_DOMAINS; d++) {
           if (!((mask >> d) & 1)) continue;
           if (d !== best) this.cellCodeOnly[c * N_DOMAINS + d]++;
-          this.cellCodeMoving[c * N_DOMAINS + d]++;
           if (best >= 0) this.cellMovingPair[(c * N_DOMAINS + best) * N_DOMAINS + d]++;
         }
       }
@@ -866,40 +849,17 @@ export class HotspotDetector {
    */
   private holderFor(holders: readonly number[], domain: number, codeDomain = -1, codeMask = 0): number {
     if (codeDomain >= 0 && this.newSignature(this.alerts[holders[0]], codeDomain)) {
-      const s = this.holderOf(holders, codeDomain);
-      if (s >= 0) return s;
+      for (const s of holders) if (this.alerts[s].shapDomain === codeDomain) return s;
     }
     if (codeMask !== 0) {
       const oldest = this.alerts[holders[0]];
       for (let i = holders.length - 1; i > 0; i--) {
-        const b = this.alerts[holders[i]];
-        for (const d of [b.shapDomain, this.namedDomain(b)]) if (d >= 0 && (codeMask >> d) & 1 && this.newSignature(oldest, d)) return holders[i];
+        const d = this.alerts[holders[i]].shapDomain;
+        if (d >= 0 && (codeMask >> d) & 1 && this.newSignature(oldest, d)) return holders[i];
       }
     }
-    const s = this.holderOf(holders, domain);
-    return s >= 0 ? s : holders[0];
-  }
-
-  /**
-   * The holder that is domain d's incident: the one its users point at d, else the one named d. A crowd's alert is
-   * named congestion by its load while its users' TreeSHAP leans on transport or radio; users whose own evidence
-   * or codes are congestion belong to it, not to an older alert that merely holds the same cells.
-   */
-  private holderOf(holders: readonly number[], d: number): number {
-    if (d < 0) return -1;
-    for (const s of holders) if (this.alerts[s].shapDomain === d) return s;
-    for (const s of holders) if (this.namedDomain(this.alerts[s]) === d) return s;
-    return -1;
-  }
-
-  /** Domain index of the alert's suspected cause once attributed (a new alert's placeholder cause is no claim), else -1. */
-  private namedDomain(alert: ActiveAlert): number {
-    return alert.attributedUsers > 0 || alert.splitFor >= 0 ? FAULT_DOMAINS.indexOf(alert.cause) : -1;
-  }
-
-  /** Whether the alert stands for domain d in shared cells: its users point at d or it is named d. */
-  private standsFor(alert: ActiveAlert, d: number): boolean {
-    return d >= 0 && (alert.shapDomain === d || this.namedDomain(alert) === d);
+    if (domain >= 0) for (const s of holders) if (this.alerts[s].shapDomain === domain) return s;
+    return holders[0];
   }
 
   /** Whether domain d's cause codes were not moving among the alert's users when it was first attributed. */
@@ -939,15 +899,6 @@ export class HotspotDetector {
   }
 
   /**
-   * Users at risk in cell c whose own evidence is domain d but who remember the codes of what alert a stands for
-   * (its users' domain, or its name: a crowd's alert is named congestion): a's incident's tail, not a second one.
-   */
-  private rememberedBy(a: ActiveAlert, c: number, d: number): number {
-    const named = this.namedDomain(a);
-    return this.rememberedOf(c, d, a.shapDomain) + (named >= 0 && named !== a.shapDomain ? this.rememberedOf(c, d, named) : 0);
-  }
-
-  /**
    * A second incident of a network/region-scoped domain inside an active alert's cells — a DNS fault among users
    * a PGW fault already hit, a PGW fault in the cells of a lingering MME-storm alert — splits off as its own
    * alert: users whose own evidence points at domain d (not the alert's), or whose codes of d moved while d was
@@ -980,8 +931,8 @@ export class HotspotDetector {
         const holders = this.sharedCells.get(c) ?? [this.cellAlert[c]];
         for (let d = 0; d < N_DOMAINS; d++) {
           // Users of a domain another holder already stands for are that alert's, not a new incident.
-          if (holders.some((s) => s >= 0 && this.standsFor(this.alerts[s], d))) continue;
-          byDomain[d] += this.cellDomainAtRisk[c * N_DOMAINS + d] - this.rememberedBy(a, c, d) + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
+          if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
+          byDomain[d] += this.cellDomainAtRisk[c * N_DOMAINS + d] - this.rememberedOf(c, d, a.shapDomain) + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
         }
       }
       let best: { d: number; cells: number[]; users: number } | null = null;
@@ -997,12 +948,12 @@ export class HotspotDetector {
           for (const c of a.cells) {
             if (this.cellLevel[c] !== LEVEL_HOT) continue;
             const holders = this.sharedCells.get(c) ?? [this.cellAlert[c]];
-            if (holders.some((s) => s >= 0 && this.standsFor(this.alerts[s], d))) continue;
+            if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
             // Users whose codes of the alert's own domain move now (or are remembered) are its users, whatever
             // TreeSHAP says: a PGW fault's users without sessions can look like a backhaul.
             const k =
               this.cellDomainAtRisk[c * N_DOMAINS + d] -
-              this.rememberedBy(a, c, d) -
+              this.rememberedOf(c, d, a.shapDomain) -
               this.cellMovingPair[(c * N_DOMAINS + d) * N_DOMAINS + a.shapDomain];
             if (k <= 0 || 2 * k < this.cellAtRisk[c]) continue;
             candidates.push(c);
@@ -1032,10 +983,10 @@ export class HotspotDetector {
         let users = 0;
         let lambda = 0;
         for (const c of a.cells) {
-          const k = this.cellDomainAtRisk[c * N_DOMAINS + d] - this.rememberedBy(a, c, d) + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
+          const k = this.cellDomainAtRisk[c * N_DOMAINS + d] - this.rememberedOf(c, d, a.shapDomain) + (this.newSignature(a, d) ? this.cellCodeOnly[c * N_DOMAINS + d] : 0);
           if (k === 0 || !regions.has(this.cellRegion[c])) continue;
           const holders = this.sharedCells.get(c) ?? [this.cellAlert[c]];
-          if (holders.some((s) => s >= 0 && this.standsFor(this.alerts[s], d))) continue;
+          if (holders.some((s) => s >= 0 && this.alerts[s].shapDomain === d)) continue;
           cells.push(c);
           users += k;
           lambda += this.cellLambdaRaw[c];
@@ -1256,24 +1207,6 @@ export class HotspotDetector {
   }
 
   /**
-   * Whether a network/region-scoped alert's incident is over by its own signature: it opened with its domain's cause
-   * codes moving, and now they move for fewer than half of the users at risk in its cells (a PGW fault's ESM
-   * rejects have stopped; an MME storm's EMM 22 is back to the background rate). Its remaining users are the
-   * incident's tail; the same codes bursting out in cells it never held later are a new fault, not its growth.
-   */
-  private signatureEnded(alert: ActiveAlert): boolean {
-    const d = alert.shapDomain;
-    if (d < 0 || this.scope(d) === 'neighbour' || alert.openCodes < 0 || ((alert.openCodes >> d) & 1) === 0) return false;
-    let users = 0;
-    let moving = 0;
-    for (const c of alert.cells) {
-      users += this.cellAtRisk[c];
-      moving += this.cellCodeMoving[c * N_DOMAINS + d];
-    }
-    return 2 * moving < users;
-  }
-
-  /**
    * Whether cell c (of a cluster pointing at `domain`) belongs to the alert: a cell it holds or held, a
    * neighbour of its cells, or — for region/network-scoped domains — a cell of a region it has held. The same
    * domain failing later in other regions (a PGW fault after an MME storm) is a new incident, with its own
@@ -1281,7 +1214,6 @@ export class HotspotDetector {
    */
   private reaches(alert: ActiveAlert, c: number, domain: number): boolean {
     if (alert.cells.has(c) || alert.footprint.has(c)) return true;
-    if (this.endedAlerts.has(alert)) return false;
     const alertDomain = alert.shapDomain ?? -1;
     let inRegions = false;
     for (const a of alert.footprint) {

@@ -414,58 +414,6 @@ describe('HotspotDetector lifecycle', () => {
     expect(eastTrail.every((e) => e.regions.join() === 'east')).toBe(true);
   });
 
-  it.each([
-    { label: 'after its own codes stopped, a fresh outbreak elsewhere in its region is a new incident', stopped: true, opens: 2 },
-    { label: 'while its codes still move, the fault spreading through its region is the same incident', stopped: false, opens: 1 },
-  ])('a PGW alert: $label', ({ stopped, opens }) => {
-    const d = new HotspotDetector(topo, [], { alert: { resolveAfterWindows: 3 } });
-    const first = pgwUsers(pgwCells, 30, 1e14);
-    // the first fault's users stay at risk (they complain later) and the model still explains them by the PGW,
-    // but their ESM rejects have stopped: the fault is over
-    const tail = stopped ? first.map((u) => ({ ...u, values: [0, 0.01, 0, 0, 1000, 0] })) : first;
-    const outbreak = pgwUsers([eci(1002, 0), eci(1002, 1), eci(1003, 0)], 30, 5e14);
-    const events = run(d, [first, first, tail, [...tail, ...outbreak], [...tail, ...outbreak], [...tail, ...outbreak]]);
-    const opened = events.filter((e) => e.alert.status === 'open');
-    expect(opened.map((e) => e.alert.suspected_cause)).toEqual(Array(opens).fill('pgw_apn'));
-    expect(events.some((e) => e.merged_into !== null)).toBe(false);
-    const firstId = opened[0].alert.alert_id;
-    const outbreakUsers = new Set(outbreak.map((u) => u.imsi));
-    // the outbreak's users belong to the new alert when the first fault had ended, to the first alert when not
-    expect(d.affectedUsers(firstId).some((u) => outbreakUsers.has(u.imsi))).toBe(!stopped);
-    if (stopped) expect(d.affectedUsers(opened[1].alert.alert_id).map((u) => u.imsi).sort()).toEqual([...outbreakUsers].sort());
-  });
-
-  it('users whose own evidence is congestion, in cells a crowd\'s alert shares with an older MME-storm alert, count for the crowd', () => {
-    // storm: 30 core users on two cells and 20 on a third; then a crowd in that third cell: 60 users whose delays
-    // look like transport (so its alert's TreeSHAP leans on transport; the load names it congestion) and 20 whose
-    // radio-resources-not-available rejects (S1AP radioNetwork 12) and contributions are congestion
-    const stormCell = eci(1001, 0);
-    const storm = [...faultUsers(eci(1000, 0), 30, 'core', 1e14), ...faultUsers(eci(1000, 1), 30, 'core', 2e14), ...faultUsers(stormCell, 20, 'core', 3e14)];
-    const crowd = faultUsers(stormCell, 60, 'transport', 5e14);
-    const rejected = Array.from({ length: 20 }, (_, k) => ({
-      imsi: 6e14 + k,
-      eci: stormCell,
-      p: 0.9,
-      values: [0, 0.01, 0, 0, 1000, 0, 0, 0, 0, 4],
-      shap: [0, 0, 0, 0, 0.05, 0, 0, 0, 0, 2.5],
-    }));
-    const d = new HotspotDetector(topo, []);
-    const events = run(d, [storm, storm, [...storm, ...crowd, ...rejected], [...storm, ...crowd, ...rejected], [...storm, ...crowd, ...rejected]]);
-    const opened = events.filter((e) => e.alert.status === 'open');
-    expect(opened.map((e) => e.alert.suspected_cause)).toEqual(['core', 'congestion']);
-    const [stormId, crowdId] = opened.map((e) => e.alert.alert_id);
-    const last = (id: string) => events.filter((e) => e.alert.alert_id === id).at(-1)!;
-    expect(last(crowdId).alert.cells).toEqual([stormCell]);
-    expect(last(stormId).alert.cells).toContain(stormCell);
-    // the crowd's alert holds the whole crowd, rejected users included; the storm keeps its own 80
-    expect(last(crowdId).alert.users_at_risk).toBe(80);
-    expect(last(stormId).alert.users_at_risk).toBe(80);
-    const rejectedImsis = new Set(rejected.map((u) => u.imsi));
-    expect(d.affectedUsers(crowdId).filter((u) => rejectedImsis.has(u.imsi))).toHaveLength(20);
-    // contrast: the storm's own users in that cell stay the storm's
-    expect(d.affectedUsers(crowdId).some((u) => u.imsi >= 3e14 && u.imsi < 4e14)).toBe(false);
-  });
-
   it('a network-scoped cluster must lift the network by itself, not with another incident\'s excess', () => {
     const d = new HotspotDetector(topo, []);
     const rand = mulberry32(5);
@@ -528,28 +476,6 @@ describe('congestion from load', () => {
     expect(open.alert.evidence[0]).toMatchObject({ feature: 'users_per_cell', value: 80, baseline: 20 });
     const calm = new HotspotDetector(topo, [], { congestionLoadRatio: 10 });
     expect(run(calm, [faultUsers(eci(1001, 1), 60, 'transport', 1e14)], 8, 20).find((e) => e.alert.status === 'open')!.alert.suspected_cause).toBe('transport');
-  });
-  it.each([
-    { label: 'users who had its radio-resource rejects stay with the crowd\'s alert', remembered: true, opens: ['congestion'] },
-    { label: 'other users (never rejected) are not the crowd\'s: a new incident', remembered: false, opens: ['congestion', 'core'] },
-  ])('after a crowd, when its users\' TreeSHAP turns stale: $label', ({ remembered, opens }) => {
-    // (locality off: core-looking users on one cell would otherwise be named a cut-over, radio)
-    const d = new HotspotDetector(topo, [], { locality: { maxEnbs: 0 } });
-    const cell = eci(1001, 1);
-    // the crowd: 30 users with transport-like delays and 60 with radio-resources-not-available rejects (S1AP
-    // radioNetwork 12); the model explains all of them by delays, so the alert's TreeSHAP leans on transport
-    const coded = Array.from({ length: 60 }, (_, k) => ({ imsi: 6e14 + k, eci: cell, p: 0.9, values: [0, 0.4, 0, 0, 1000, 0, 0, 0, 0, 4], shap: [0, 2.5, 0, 0, 0.05] }));
-    const crowd = [...faultUsers(cell, 30, 'transport', 5e14), ...coded];
-    // after it: 60 users still at risk, explained by core-looking features (recovery against their baselines)
-    const after = Array.from({ length: 60 }, (_, k) => ({ imsi: (remembered ? 6e14 : 7e14) + k, eci: cell, p: 0.9, values: [0, 0.01, 0, 0, 1000], shap: [0, 0, 2.5, 0, 0.05] }));
-    const events = run(d, [crowd, crowd, after, after]);
-    const opened = events.filter((e) => e.alert.status === 'open');
-    expect(opened.map((e) => e.alert.suspected_cause)).toEqual(opens);
-    // the crowd's alert keeps the cell and the users who had its rejects (what it is named after, not what its
-    // users' TreeSHAP leaned on); users who never had them leave it for an incident of their own
-    const crowdAlert = d.activeAlerts().find((a) => a.alert_id === opened[0].alert.alert_id)!;
-    expect(crowdAlert.users_at_risk).toBe(remembered ? 60 : 0);
-    expect(d.affectedUsers(crowdAlert.alert_id).filter((u) => u.imsi >= 7e14)).toHaveLength(0);
   });
 });
 

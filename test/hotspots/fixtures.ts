@@ -34,7 +34,6 @@ export const FEATURES = [
   'cnt_dns_servfail',
   'ratio_fail_tau',
   'cnt_emm_15',
-  'cnt_s1ap_radioNetwork_12', // no radio resources available: congestion
 ];
 
 export interface UserRow {
