@@ -335,8 +335,8 @@ export class FeatureEngine {
     const imsiCol = utf8Column(batch, 'imsi');
     const cols = new BatchColumns(batch, this.arena);
     const time = cols.num('start_time', 'int64').values as Float64Array;
-    if (this.kernel) {
-      const msisdnCol = utf8Column(batch, 'msisdn');
+    const msisdnCol = this.kernel ? utf8Column(batch, 'msisdn') : null;
+    if (msisdnCol) {
       const digitBytes = Math.max(imsiCol.offsets[n] - imsiCol.offsets[0], msisdnCol.offsets[n] - msisdnCol.offsets[0]);
       this.reserveKernelMemory(n, digitBytes);
     }
@@ -347,7 +347,7 @@ export class FeatureEngine {
     // before a mid-batch close); otherwise the batch is encoded here into the staging arrays, copied from there.
     const encodeKernel = this.kernel !== null && this.copyEncodeInputs(cols.batch, n);
     if (encodeKernel) {
-      this.parseDigits(utf8Column(batch, 'msisdn'), n, this.msisdnAt);
+      this.parseDigits(msisdnCol!, n, this.msisdnAt);
       this.encodedBatches++;
     } else this.encode(cols, time);
     const kernel = this.kernel;
