@@ -16,7 +16,7 @@ import type { Data, RecordBatch } from 'apache-arrow';
 import { utf8Column, type Utf8Column } from '../schema/columns.js';
 import type { Topology } from '../schema/side-files.js';
 import { instantiateAggregateKernel, type AggregateKernel, type AggregateMemory } from './aggregate-kernel.js';
-import { wasmAvailable } from '../model/wasm-kernel.js';
+import { wasmAvailable } from '../model/wasm-assembler.js';
 import { BatchColumns, DecodeArena, encodeOneHot, encodeStat } from './kernels.js';
 import { encodeProgram } from './encode-kernel.js';
 import { ACC, BUILTIN_FEATURES, compileSpec, type CompiledSpec, type FeatureSpec } from './spec.js';

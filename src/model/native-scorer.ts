@@ -12,7 +12,8 @@
 // Only zero-as-missing and categorical nodes take the slower general path.
 import { CATEGORICAL_MASK, DEFAULT_LEFT_MASK, MISSING_NAN, MISSING_NONE, MISSING_ZERO, missingType, type GbdtModel } from './tree.js';
 import { applyTransform, objectiveTransform, type ObjectiveTransform } from './objective.js';
-import { instantiateKernel, wasmAvailable, type WasmKernel } from './wasm-kernel.js';
+import { wasmAvailable } from './wasm-assembler.js';
+import { instantiateKernel, type WasmKernel } from './wasm-kernel.js';
 
 /** LightGBM's kZeroThreshold is the float 1e-35f; as a double it is this value. */
 export const ZERO_THRESHOLD = 1.0000000180025095e-35;

@@ -14,7 +14,7 @@
 import type { GbdtModel } from './tree.js';
 import { decideLeft, flattenForest, NodeKind, prevDouble, ZERO_THRESHOLD, type FlatForest } from './native-scorer.js';
 import { ENTRY_BYTES, instantiateShapKernel, type ShapWasmKernel } from './shap-wasm-kernel.js';
-import { wasmAvailable } from './wasm-kernel.js';
+import { wasmAvailable } from './wasm-assembler.js';
 
 /** Per-model SHAP tables derived once: covers and depths in the flat forest's global numbering. */
 export interface ShapForest {

@@ -14,7 +14,6 @@
 
 import { emitter, F64, I32, instantiate, moduleBytes, OP, VOID, wasmGlobal, type WasmMemory } from './wasm-assembler.js';
 
-export { wasmAvailable, wasmGlobal, type WasmGlobal, type WasmMemory } from './wasm-assembler.js';
 
 // Parameters
 const P = { rows: 0, n: 1, stride: 2, trees: 3, numTrees: 4, out: 5 } as const;
